@@ -1,0 +1,256 @@
+"""The ``policekb`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from kb import __version__
+from kb.config import Neo4jSettings, Settings, default_data_path
+from kb.store import Store, StoreError, open_store
+
+EXPORT_FORMATS = ("ttl", "nt", "jsonld", "trig", "nq")
+
+
+def _eprint(*args: object) -> None:
+    print(*args, file=sys.stderr, flush=True)
+
+
+def _add_store_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("store")
+    g.add_argument(
+        "--store",
+        choices=("memory", "neo4j"),
+        default=os.environ.get("KB_STORE", "memory"),
+        help="store to use (default: $KB_STORE or memory)",
+    )
+    g.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help=f"memory store snapshot file (default: $KB_DATA or {default_data_path()})",
+    )
+    g.add_argument("--neo4j-uri", default=None, help="Bolt URI (default: $NEO4J_URI or bolt://localhost:7687)")
+    g.add_argument("--neo4j-user", default=None, help="user name (default: $NEO4J_USER or neo4j)")
+    g.add_argument("--neo4j-database", default=None, help="database name (default: $NEO4J_DATABASE or the server's)")
+    # No --password option on purpose: secrets come from the environment (NEO4J_PASSWORD) only,
+    # so they never land in shell history or process listings.
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    env = Settings.from_env()
+    neo = env.neo4j
+    neo = Neo4jSettings(
+        uri=args.neo4j_uri or neo.uri,
+        user=args.neo4j_user or neo.user,
+        password=neo.password,
+        database=args.neo4j_database or neo.database,
+    )
+    return Settings(store=args.store, data=args.data or env.data, neo4j=neo, base_iri=env.base_iri)
+
+
+def _open(args: argparse.Namespace) -> Store:
+    return open_store(_settings(args))
+
+
+def _print_stats(store: Store, out: IO[str]) -> None:
+    s = store.stats()
+    print(f"entities: {s.total_entities}", file=out)
+    for t, n in s.entities.items():
+        print(f"  {t:<16} {n:>8}", file=out)
+    print(f"relations: {s.total_relations}", file=out)
+    for t, n in s.relations.items():
+        print(f"  {t:<16} {n:>8}", file=out)
+    print(f"sources: {s.sources}", file=out)
+
+
+# -- subcommands ----------------------------------------------------------------------
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from loaders.pipeline import load_paths
+
+    t0 = time.perf_counter()
+    with _open(args) as store:
+        report = load_paths(store, args.paths, progress=None if args.quiet else _eprint)
+        for w in report.warnings:
+            _eprint(f"warning: {w}")
+        print(
+            f"loaded {len(report.files)} file(s), {len(report.results)} source(s), "
+            f"{report.changed} changed, in {time.perf_counter() - t0:.2f}s"
+        )
+        _print_stats(store, sys.stdout)
+    return 0
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from loaders.articles import extract_file
+    from loaders.articles.gold import facts_to_gold
+
+    facts = extract_file(args.file)
+    if args.format == "gold-json":
+        doc: Any = facts_to_gold(facts, article=args.file.name)
+    else:
+        from loaders.articles.gold import facts_to_json
+
+        doc = facts_to_json(facts)
+    json.dump(doc, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    with _open(args) as store:
+        if args.json:
+            s = store.stats()
+            json.dump({"entities": s.entities, "relations": s.relations, "sources": s.sources}, sys.stdout, indent=2)
+            sys.stdout.write("\n")
+        else:
+            _print_stats(store, sys.stdout)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from kb.rdf.export import export
+
+    settings = _settings(args)
+    with open_store(settings) as store:
+        if args.output:
+            args.output.parent.mkdir(parents=True, exist_ok=True)
+            tmp = args.output.with_name(f".{args.output.name}.part")
+            try:
+                with tmp.open("wb") as fh:
+                    n = export(store, args.format, fh, base=settings.base_iri)
+                os.replace(tmp, args.output)
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                raise
+            _eprint(f"wrote {n} triples/quads to {args.output}")
+        else:
+            export(store, args.format, sys.stdout.buffer, base=settings.base_iri)
+            sys.stdout.flush()
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from kb.rdf.validate import validate_store
+
+    settings = _settings(args)
+    with open_store(settings) as store:
+        ok, text = validate_store(store, base=settings.base_iri)
+    print(text)
+    return 0 if ok else 1
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from kb.api.app import create_app
+
+    settings = _settings(args)
+    store = open_store(settings)
+    app = create_app(store, ide=not args.no_ide, introspection=not args.no_introspection, base=settings.base_iri)
+    _eprint(f"GraphiQL on http://{args.host}:{args.port}/graphql")
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info" if args.verbose else "warning")
+    finally:
+        store.close()
+    return 0
+
+
+def cmd_ontology(args: argparse.Namespace) -> int:
+    from kb.derive import derived_files
+
+    stale = []
+    for path, text in derived_files().items():
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current != text:
+            stale.append(path)
+            if args.write:
+                path.write_text(text, encoding="utf-8")
+    for p in stale:
+        print(("wrote " if args.write else "out of date: ") + str(p))
+    if not stale:
+        print("derived ontology files are up to date")
+    return 1 if stale and not args.write else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="policekb",
+        description="policing-kb: UK police forces, officers, oversight bodies and cases, with sources.",
+    )
+    p.add_argument("--version", action="version", version=f"policekb {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    s = sub.add_parser("load", help="load files or folders (articles, FOI tables, reference tables)")
+    s.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders to load")
+    s.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    _add_store_options(s)
+    s.set_defaults(func=cmd_load)
+
+    s = sub.add_parser("extract", help="extract one article's facts and print them (touches no store)")
+    s.add_argument("file", type=Path, help="article file (.txt, .md, .html)")
+    s.add_argument("--format", choices=("gold-json", "json"), default="gold-json", help="output format")
+    s.set_defaults(func=cmd_extract)
+
+    s = sub.add_parser("serve", help="serve the GraphQL API and GraphiQL playground")
+    s.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    s.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    s.add_argument("--no-ide", action="store_true", help="do not serve the GraphiQL IDE (production)")
+    s.add_argument("--no-introspection", action="store_true", help="disable schema introspection (production)")
+    s.add_argument("-v", "--verbose", action="store_true", help="log every request")
+    _add_store_options(s)
+    s.set_defaults(func=cmd_serve)
+
+    s = sub.add_parser("stats", help="count entities, relations and sources")
+    s.add_argument("--json", action="store_true", help="print JSON")
+    _add_store_options(s)
+    s.set_defaults(func=cmd_stats)
+
+    s = sub.add_parser("export", help="export the KB as RDF")
+    s.add_argument("--format", choices=EXPORT_FORMATS, default="ttl", help="ttl, nt, jsonld, trig or nq")
+    s.add_argument("-o", "--output", type=Path, default=None, help="file to write (default: stdout)")
+    _add_store_options(s)
+    s.set_defaults(func=cmd_export)
+
+    s = sub.add_parser("validate", help="validate the RDF export against the SHACL shapes")
+    _add_store_options(s)
+    s.set_defaults(func=cmd_validate)
+
+    s = sub.add_parser("ontology", help="check (or --write) the files derived from ontology/registry.toml")
+    s.add_argument("--write", action="store_true", help="rewrite out-of-date files")
+    s.set_defaults(func=cmd_ontology)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from loaders.base import LoadError
+
+    args = build_parser().parse_args(argv)
+    try:
+        rc: int = args.func(args)
+        return rc
+    except LoadError as exc:
+        _eprint(f"error: {exc}")
+        return 2
+    except StoreError as exc:
+        _eprint(f"error: {exc}")
+        return 3
+    except ValueError as exc:
+        _eprint(f"error: {exc}")
+        return 2
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,514 @@
+"""MemoryStore: the embedded store, a networkx MultiDiGraph saved to one snapshot file.
+
+Each node and edge keeps a ``{source_id: contribution}`` map, so a source can be replaced
+or removed exactly. The snapshot is written atomically (temp file, fsync, rename): a
+failed load leaves the previous snapshot as it was.
+"""
+
+from __future__ import annotations
+
+import base64
+import builtins
+import bisect
+import itertools
+import json
+import os
+import pickle
+import tempfile
+from collections import defaultdict, deque
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from kb.identity import normalise_name
+from kb.model import Direction, Edge, Evidence, Facts, Node, Props, Relation, Stats, UpsertResult
+from kb.ontology import ontology
+from kb.reference import REFERENCE_SOURCE_ID
+from kb.store.base import Page, SearchHit, Store, StoreError
+from kb.store.query import Filter, HasRelation, matches
+from kb.store.validate import validate
+
+SNAPSHOT_FORMAT = "policing-kb-memory/1"
+_STOP = frozenset({"the", "of", "and", "for", "a", "an", "in", "on", "at", "to", "police"})
+
+# Node contribution: (type, name, aliases, props, evidence)
+NodeContrib = tuple[str, str, tuple[str, ...], Props, tuple[Evidence, ...]]
+# Edge contribution: (props, evidence)
+EdgeContrib = tuple[Props, tuple[Evidence, ...]]
+EdgeKey = tuple[str, str, str]  # (source id, target id, relation key)
+
+
+def _tokens(text: str) -> list[str]:
+    return [t for t in normalise_name(text).split() if t]
+
+
+class MemoryStore(Store):
+    """In-process store; ``path`` is the snapshot file (None: never persisted)."""
+
+    def __init__(self, path: Path | str | None = None) -> None:
+        self.path = Path(path) if path is not None else None
+        self.g: nx.MultiDiGraph = nx.MultiDiGraph()
+        # source id -> (node ids, edge keys) it contributes to
+        self._by_source: dict[str, tuple[set[str], set[EdgeKey]]] = {}
+        self._dirty = False
+        self._sorted_cache: dict[tuple[str | None, str], list[tuple[Any, str]]] = {}
+        self._tok_index: dict[str, set[str]] | None = None
+        self._tok_sorted: list[str] | None = None
+        if self.path is not None and self.path.exists():
+            self._read_snapshot(self.path)
+
+    # -- persistence -------------------------------------------------------------
+    def _read_snapshot(self, path: Path) -> None:
+        try:
+            with path.open("rb") as fh:
+                header = fh.readline()
+                meta = json.loads(header)
+                if meta.get("format") != SNAPSHOT_FORMAT:
+                    raise StoreError(f"{path}: not a policing-kb snapshot (format {meta.get('format')!r})")
+                # The snapshot is this program's own file (written below), never user input.
+                g, by_source = pickle.load(fh)  # noqa: S301
+        except (OSError, ValueError, pickle.UnpicklingError, EOFError) as exc:
+            raise StoreError(f"{path}: cannot read snapshot: {exc}") from None
+        self.g = g
+        self._by_source = by_source
+
+    def flush(self) -> None:
+        if self.path is None or not self._dirty:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".snapshot-", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                meta = {"format": SNAPSHOT_FORMAT, "nodes": self.g.number_of_nodes(), "edges": self.g.number_of_edges()}
+                fh.write(json.dumps(meta).encode() + b"\n")
+                pickle.dump((self.g, self._by_source), fh, protocol=pickle.HIGHEST_PROTOCOL)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        self._dirty = False
+
+    def close(self) -> None:
+        self.flush()
+
+    def clear(self) -> None:
+        self.g = nx.MultiDiGraph()
+        self._by_source = {}
+        self._invalidate()
+        self._dirty = True
+
+    def _invalidate(self) -> None:
+        self._sorted_cache.clear()
+        self._tok_index = None
+        self._tok_sorted = None
+
+    # -- writes ------------------------------------------------------------------
+    def _known_type(self, entity_id: str) -> str | None:
+        data = self.g.nodes.get(entity_id)
+        return self._merged_type(data["c"]) if data else None
+
+    def upsert(self, facts: Facts) -> UpsertResult:
+        entities = validate(facts, self._known_type)
+        sid = facts.source_id
+        new_nodes: dict[str, NodeContrib] = {
+            e.id: (e.type, e.name, tuple(e.aliases), dict(e.props), tuple(e.evidence)) for e in entities.values()
+        }
+        new_edges: dict[EdgeKey, tuple[str, EdgeContrib]] = {}
+        for r in facts.relations:
+            k: EdgeKey = (r.source, r.target, r.key)
+            if k in new_edges:
+                props, ev = new_edges[k][1]
+                merged = {**r.props, **props}
+                new_edges[k] = (r.type, (merged, ev + tuple(x for x in r.evidence if x not in ev)))
+            else:
+                new_edges[k] = (r.type, (dict(r.props), tuple(r.evidence)))
+        return self._apply(sid, new_nodes, new_edges)
+
+    def delete_source(self, source_id: str) -> UpsertResult:
+        return self._apply(source_id, {}, {})
+
+    def _apply(
+        self, sid: str, new_nodes: dict[str, NodeContrib], new_edges: dict[EdgeKey, tuple[str, EdgeContrib]]
+    ) -> UpsertResult:
+        old_nodes, old_edges = self._by_source.get(sid, (set(), set()))
+        g = self.g
+        unchanged = set(new_nodes) == old_nodes and set(new_edges) == old_edges
+        if unchanged:
+            unchanged = all(g.nodes[n]["c"].get(sid) == c for n, c in new_nodes.items()) and all(
+                g.edges[k]["c"].get(sid) == c for k, (_, c) in new_edges.items()
+            )
+        if unchanged:
+            return UpsertResult(sid, 0, 0, 0, 0, 0, True)
+        added = updated = rel_added = rel_removed = removed = 0
+        # 1. withdraw what the source no longer says
+        for k in old_edges - set(new_edges):
+            if g.has_edge(*k):
+                contribs = g.edges[k]["c"]
+                contribs.pop(sid, None)
+                if not contribs:
+                    g.remove_edge(*k)
+                    rel_removed += 1
+        for n in old_nodes - set(new_nodes):
+            if n in g:
+                contribs = g.nodes[n]["c"]
+                contribs.pop(sid, None)
+                if not contribs:
+                    rel_removed += g.degree(n)
+                    g.remove_node(n)  # drops edges that hang on a node nobody vouches for
+                    removed += 1
+        # 2. add or replace what it says now
+        for n, c in new_nodes.items():
+            if n in g:
+                g.nodes[n]["c"][sid] = c
+                updated += 1
+            else:
+                g.add_node(n, c={sid: c})
+                added += 1
+        for k, (rtype, ec) in new_edges.items():
+            if g.has_edge(*k):
+                g.edges[k]["c"][sid] = ec
+            else:
+                g.add_edge(k[0], k[1], key=k[2], t=rtype, c={sid: ec})
+                rel_added += 1
+        if new_nodes or new_edges:
+            self._by_source[sid] = (set(new_nodes), set(new_edges))
+        else:
+            self._by_source.pop(sid, None)
+        self._invalidate()
+        self._dirty = True
+        return UpsertResult(sid, added, updated, rel_added, rel_removed, removed, False)
+
+    # -- merging contributions -----------------------------------------------------
+    @staticmethod
+    def _merged_type(contribs: dict[str, NodeContrib]) -> str:
+        onto = ontology()
+        best: str | None = None
+        for c in contribs.values():
+            if best is None or (c[0] != best and onto.is_a(c[0], best)):
+                best = c[0]
+        assert best is not None
+        return best
+
+    def _node(self, node_id: str, contribs: dict[str, NodeContrib]) -> Node:
+        ordered = list(contribs.items())
+        # Reference data names the thing; otherwise the first source to mention it does.
+        ref = contribs.get(REFERENCE_SOURCE_ID)
+        name = ref[1] if ref else ordered[0][1][1]
+        aliases: dict[str, None] = {}
+        props: Props = {}
+        evidence: list[Evidence] = []
+        for _, (_, cname, caliases, cprops, cev) in ordered:
+            if cname != name:
+                aliases[cname] = None
+            for a in caliases:
+                if a != name:
+                    aliases[a] = None
+            for k, v in cprops.items():
+                props.setdefault(k, v)
+            evidence.extend(cev)
+        if ref:
+            props.update(ref[3])
+        return Node(node_id, self._merged_type(contribs), name, tuple(aliases), props, tuple(evidence))
+
+    @staticmethod
+    def _edge(u: str, v: str, key: str, data: dict[str, Any]) -> Edge:
+        props: Props = {}
+        evidence: list[Evidence] = []
+        for cprops, cev in data["c"].values():
+            for k2, val in cprops.items():
+                props.setdefault(k2, val)
+            evidence.extend(cev)
+        return Edge(data["t"], u, v, key, props, tuple(evidence))
+
+    # -- reads ---------------------------------------------------------------------
+    def get(self, entity_id: str) -> Node | None:
+        data = self.g.nodes.get(entity_id)
+        return self._node(entity_id, data["c"]) if data else None
+
+    def get_many(self, ids: Sequence[str]) -> dict[str, Node]:
+        out: dict[str, Node] = {}
+        nodes = self.g.nodes
+        for i in ids:
+            data = nodes.get(i)
+            if data is not None and i not in out:
+                out[i] = self._node(i, data["c"])
+        return out
+
+    def edges(
+        self,
+        ids: Sequence[str],
+        rel_types: Sequence[str] | None = None,
+        direction: Direction = "both",
+    ) -> list[Edge]:
+        wanted = set(rel_types) if rel_types else None
+        out: list[Edge] = []
+        seen: set[tuple[str, str, str]] = set()
+        succ, pred = self.g._succ, self.g._pred
+        for i in dict.fromkeys(ids):
+            if i not in succ:
+                continue
+            if direction in ("out", "both"):
+                for v, keyed in succ[i].items():
+                    for key, data in keyed.items():
+                        if (wanted is None or data["t"] in wanted) and (i, v, key) not in seen:
+                            seen.add((i, v, key))
+                            out.append(self._edge(i, v, key, data))
+            if direction in ("in", "both"):
+                for u, keyed in pred[i].items():
+                    for key, data in keyed.items():
+                        if (wanted is None or data["t"] in wanted) and (u, i, key) not in seen:
+                            seen.add((u, i, key))
+                            out.append(self._edge(u, i, key, data))
+        return out
+
+    def mentions(self, source_id: str) -> list[str]:
+        nodes, _ = self._by_source.get(source_id, (set(), set()))
+        return sorted(n for n in nodes if n != source_id)
+
+    def paths(
+        self,
+        from_id: str,
+        to_id: str,
+        max_hops: int = 4,
+        rel_types: Sequence[str] | None = None,
+        limit: int = 10,
+    ) -> list[list[Edge]]:
+        if from_id not in self.g or to_id not in self.g or max_hops < 1:
+            return []
+        if from_id == to_id:
+            return [[]]
+        wanted = set(rel_types) if rel_types else None
+        succ, pred = self.g._succ, self.g._pred
+
+        def neighbours(n: str) -> Iterator[str]:
+            for adj in (succ[n], pred[n]):
+                for m, keyed in adj.items():
+                    if wanted is None or any(d["t"] in wanted for d in keyed.values()):
+                        yield m
+
+        # BFS recording every shortest-path parent, then enumerate paths back from the target.
+        parents: dict[str, list[str]] = {from_id: []}
+        depth = {from_id: 0}
+        frontier = deque([from_id])
+        found = False
+        while frontier:
+            n = frontier.popleft()
+            d = depth[n]
+            if d >= max_hops or (found and d >= depth[to_id]):
+                continue
+            for m in neighbours(n):
+                if m not in depth:
+                    depth[m] = d + 1
+                    parents[m] = [n]
+                    frontier.append(m)
+                elif depth[m] == d + 1 and n not in parents[m]:
+                    parents[m].append(n)
+                if m == to_id:
+                    found = True
+        if to_id not in depth:
+            return []
+        node_paths: list[list[str]] = []
+
+        def walk(n: str, acc: list[str]) -> None:
+            if len(node_paths) >= limit:
+                return
+            if n == from_id:
+                node_paths.append([from_id, *reversed(acc)])
+                return
+            for p in parents[n]:
+                walk(p, [*acc, n])
+
+        walk(to_id, [])
+        out: list[list[Edge]] = []
+        for np_ in node_paths:
+            hops: list[Edge] = []
+            for a, b in itertools.pairwise(np_):
+                hop = self._hop(a, b, wanted)
+                if hop is None:
+                    break
+                hops.append(hop)
+            else:
+                out.append(hops)
+        return out
+
+    def _hop(self, a: str, b: str, wanted: set[str] | None) -> Edge | None:
+        for u, v in ((a, b), (b, a)):
+            keyed = self.g._succ[u].get(v)
+            if keyed:
+                for key, data in sorted(keyed.items()):
+                    if wanted is None or data["t"] in wanted:
+                        return self._edge(u, v, key, data)
+        return None
+
+    # -- search ------------------------------------------------------------------------
+    def _ensure_index(self) -> tuple[dict[str, set[str]], list[str]]:
+        if self._tok_index is None or self._tok_sorted is None:
+            index: dict[str, set[str]] = defaultdict(set)
+            for n, data in self.g.nodes(data=True):
+                for c in data["c"].values():
+                    if c[0] in ("Source", "Quote", "Statistic"):
+                        continue
+                    for label in (c[1], *c[2]):
+                        for t in _tokens(label):
+                            index[t].add(n)
+            self._tok_index = dict(index)
+            self._tok_sorted = sorted(index)
+        return self._tok_index, self._tok_sorted
+
+    def search(self, text: str, types: Sequence[str] | None = None, limit: int = 20) -> list[SearchHit]:
+        q = _tokens(text)
+        if not q:
+            return []
+        index, toks = self._ensure_index()
+        significant = [t for t in q if t not in _STOP] or q
+        candidates: set[str] | None = None
+        for i, t in enumerate(significant):
+            ids = set(index.get(t, ()))
+            if i == len(significant) - 1:
+                # the last word may be unfinished: accept any token starting with it
+                lo = bisect.bisect_left(toks, t)
+                for tok in toks[lo : lo + 200]:
+                    if not tok.startswith(t):
+                        break
+                    ids |= index[tok]
+            candidates = ids if candidates is None else candidates & ids
+            if not candidates:
+                return []
+        onto = ontology()
+        qnorm = " ".join(q)
+        hits: list[SearchHit] = []
+        for n in candidates or ():
+            node = self.get(n)
+            if node is None:
+                continue
+            if types and not any(onto.is_a(node.type, t) for t in types):
+                continue
+            labels = [normalise_name(x) for x in (node.name, *node.aliases)]
+            score = 1.0
+            if qnorm in labels:
+                score = 3.0 if normalise_name(node.name) == qnorm else 2.5
+            elif any(lab.startswith(qnorm) for lab in labels):
+                score = 2.0
+            else:
+                best = max(len(set(q) & set(lab.split())) / max(len(lab.split()), 1) for lab in labels)
+                score = 1.0 + best
+            hits.append(SearchHit(node, score))
+        hits.sort(key=lambda h: (-h.score, len(h.node.name), h.node.id))
+        return hits[:limit]
+
+    # -- listing -----------------------------------------------------------------------
+    def _sorted_ids(self, entity_type: str | None, order_by: str) -> list[tuple[Any, str]]:
+        key = (entity_type, order_by)
+        cached = self._sorted_cache.get(key)
+        if cached is not None:
+            return cached
+        onto = ontology()
+        rows: list[tuple[Any, str]] = []
+        for n, data in self.g.nodes(data=True):
+            t = self._merged_type(data["c"])
+            if entity_type is not None and not onto.is_a(t, entity_type):
+                continue
+            if order_by == "id":
+                rows.append(((0, n), n))
+            else:
+                node = self._node(n, data["c"])
+                v = node.name.casefold() if order_by == "name" else node.props.get(order_by)
+                # missing values sort last; numbers and strings never compare with each other
+                sort_v = (2, "") if v is None else (0, v) if isinstance(v, int | float) else (1, str(v))
+                rows.append((sort_v, n))
+        rows.sort()
+        self._sorted_cache[key] = rows
+        return rows
+
+    def list(
+        self,
+        entity_type: str | None = None,
+        where: Filter | None = None,
+        order_by: str = "id",
+        descending: bool = False,
+        after: str | None = None,
+        limit: int = 50,
+    ) -> Page:
+        rows = self._sorted_ids(entity_type, order_by)
+        if descending:
+            rows = rows[::-1]
+        start = 0
+        if after:
+            pos = _decode_cursor(after)
+            # keyset: first row strictly after the cursor position in this ordering
+            keys = [(r[0], r[1]) for r in rows] if not descending else None
+            if keys is not None:
+                start = bisect.bisect_right(keys, pos)
+            else:
+                start = next((i for i, r in enumerate(rows) if (r[0], r[1]) < pos), len(rows))
+        out: list[Node] = []
+        total = 0
+        last: tuple[Any, str] | None = None
+        has_next = False
+        neighbours = self._neighbour_nodes
+        for i, (sv, n) in enumerate(rows):
+            if where is not None:
+                node = self.get(n)
+                if node is None or not matches(node, where, neighbours):
+                    continue
+            total += 1
+            if i < start:
+                continue
+            if len(out) < limit:
+                node_ = self.get(n)
+                if node_ is not None:
+                    out.append(node_)
+                    last = (sv, n)
+            else:
+                has_next = True
+        return Page(tuple(out), total, _encode_cursor(last) if last else None, has_next)
+
+    def _neighbour_nodes(self, node: Node, rel: HasRelation) -> builtins.list[Node]:
+        ids = []
+        for e in self.edges([node.id], [rel.rel_type], rel.direction):
+            ids.append(e.target if e.source == node.id else e.source)
+        return list(self.get_many(ids).values())
+
+    # -- counts and streaming --------------------------------------------------------
+    def stats(self) -> Stats:
+        ents: dict[str, int] = defaultdict(int)
+        for _, data in self.g.nodes(data=True):
+            ents[self._merged_type(data["c"])] += 1
+        rels: dict[str, int] = defaultdict(int)
+        for _, _, data in self.g.edges(data=True):
+            rels[data["t"]] += 1
+        sources = ents.pop("Source", 0)
+        return Stats(dict(sorted(ents.items())), dict(sorted(rels.items())), sources)
+
+    def iter_nodes(self, entity_type: str | None = None) -> Iterator[Node]:
+        onto = ontology()
+        for n, data in self.g.nodes(data=True):
+            node = self._node(n, data["c"])
+            if entity_type is None or onto.is_a(node.type, entity_type):
+                yield node
+
+    def iter_edges(self) -> Iterator[Edge]:
+        for u, v, k, data in self.g.edges(keys=True, data=True):
+            yield self._edge(u, v, k, data)
+
+    # -- used by tests and benchmarks -------------------------------------------------
+    def relation_facts(self) -> builtins.list[Relation]:
+        return [Relation(e.type, e.source, e.target, dict(e.props), list(e.evidence)) for e in self.iter_edges()]
+
+
+def _encode_cursor(pos: tuple[Any, str]) -> str:
+    raw = json.dumps([list(pos[0]), pos[1]], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[Any, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        sv, n = json.loads(raw)
+        return (tuple(sv), str(n))
+    except (ValueError, TypeError) as exc:
+        raise StoreError(f"invalid cursor {cursor[:40]!r}") from exc
