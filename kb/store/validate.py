@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import cache
 
 from kb.identity import split_id
 from kb.model import Entity, Facts, PropValue
@@ -15,7 +16,25 @@ class InvalidFacts(ValueError):
     """The facts break the ontology (unknown type, bad id, relation outside its domain)."""
 
 
+@cache
+def _allowed_props(entity_type: str) -> frozenset[str]:
+    return frozenset(ontology().classes[entity_type].properties)
+
+
+@cache
+def _allowed_relation_props(rel_type: str) -> frozenset[str]:
+    return frozenset(ontology().relations[rel_type].props)
+
+
+@cache
+def _allows(rel_type: str, subject_type: str, object_type: str) -> bool:
+    return ontology().allows(rel_type, subject_type, object_type)
+
+
 def _check_value(owner: str, name: str, value: PropValue) -> None:
+    kind = type(value)
+    if kind is str or kind is int or kind is bool:
+        return
     if isinstance(value, float) and not math.isfinite(value):
         raise InvalidFacts(f"{owner}: property {name!r} is not a finite number")
     if isinstance(value, list) and not all(isinstance(v, str) for v in value):
@@ -67,7 +86,7 @@ def validate(facts: Facts, known_type: Callable[[str], str | None]) -> dict[str,
             raise InvalidFacts(f"entity {e.id!r}: id prefix does not match type {e.type}")
         if not e.name.strip():
             raise InvalidFacts(f"entity {e.id!r}: empty name")
-        allowed = set(onto.classes[e.type].properties)
+        allowed = _allowed_props(e.type)
         for k, v in e.props.items():
             if k not in allowed:
                 raise InvalidFacts(f"entity {e.id!r}: property {k!r} is not defined for {e.type}")
@@ -84,9 +103,9 @@ def validate(facts: Facts, known_type: Callable[[str], str | None]) -> dict[str,
             if t is None:
                 raise InvalidFacts(f"relation {r.type} refers to unknown entity {end!r}")
             types.append(t)
-        if not onto.allows(r.type, types[0], types[1]):
+        if not _allows(r.type, types[0], types[1]):
             raise InvalidFacts(f"relation {r.type} does not allow {types[0]} -> {types[1]} ({r.source} -> {r.target})")
-        allowed_props = set(onto.relations[r.type].props)
+        allowed_props = _allowed_relation_props(r.type)
         for k, v in r.props.items():
             if k not in allowed_props:
                 raise InvalidFacts(f"relation {r.type}: property {k!r} is not defined")
