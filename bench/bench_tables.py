@@ -1,0 +1,108 @@
+"""Table loader throughput: a long CSV (10^6 rows) and a wide XLSX (10^5 rows).
+
+Tables are generated into a temporary folder: forces from the reference data, financial
+years, a few measures, with footnote and suppression markers sprinkled in so the slow
+paths of the cell parser are exercised too. Rows/s and cells/s count every cell of the
+table (subject, period and measure cells as well as figures), from file to Facts.
+"""
+
+from __future__ import annotations
+
+import random
+import tempfile
+import time
+from pathlib import Path
+
+from kb.reference import reference
+from loaders.tables import TableLoader
+
+MEASURES = ("Complaint cases recorded", "Allegations recorded", "Officers dismissed", "Police officers (FTE)")
+YEARS = tuple(f"{y}/{(y + 1) % 100:02d}" for y in range(2000, 2024))
+# Spellings tables use for forces: full names and short names.
+_MARKERS = ("*", "[c]", "..", "<5", "12 (r)", "1,234")
+
+
+def _spellings() -> list[tuple[str, str]]:
+    """Each force's full name and the short name tables often use instead."""
+    return [(f.name, (f.short_names or (f.name,))[0]) for f in reference().forces]
+
+
+def write_long_csv(path: Path, rows: int, seed: int = 0) -> int:
+    """A long table: force, period, measure, value; one row per combination (unique keys)."""
+    rng = random.Random(seed)
+    forces = [f.name for f in reference().forces]
+    # Unique (force, year, measure, series) keys: a "Series" dimension numbers the repeats.
+    combos = len(forces) * len(YEARS) * len(MEASURES)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        fh.write("Long table benchmark (synthetic figures)\n\nForce,Financial year,Measure,Series,Value\n")
+        buf: list[str] = []
+        for i in range(rows):
+            k, series = divmod(i, combos)[1], i // combos
+            f, rest = divmod(k, len(YEARS) * len(MEASURES))
+            y, m = divmod(rest, len(MEASURES))
+            value = _MARKERS[i % 6] if i % 50 == 0 else str(rng.randrange(0, 5000))
+            if "," in value:
+                value = f'"{value}"'
+            buf.append(f"{forces[f]},{YEARS[y]},{MEASURES[m]},S{series},{value}\n")
+            if len(buf) >= 10000:
+                fh.write("".join(buf))
+                buf.clear()
+        fh.write("".join(buf))
+    return rows * 5
+
+
+def write_wide_xlsx(path: Path, rows: int, seed: int = 0) -> int:
+    """A wide table: a force column and one column per financial year, many sheets' worth of rows."""
+    from openpyxl import Workbook
+
+    rng = random.Random(seed)
+    forces = _spellings()
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Table 1")
+    ws.append(["Wide table benchmark (synthetic figures)"])
+    ws.append([])
+    ws.append(["Force", "Measure", *YEARS[:10]])
+    for i in range(rows):
+        # Each (force, measure) pair appears once: measure names carry the row number.
+        cells: list[object] = [rng.randrange(0, 5000) for _ in range(10)]
+        if i % 40 == 0:
+            cells[i % 10] = "[c]"
+        cycle, k = divmod(i, len(forces))
+        ws.append([forces[k][cycle % 2], f"Measure {cycle}", *cells])
+    wb.save(path)
+    return rows * 12
+
+
+def _run(label: str, path: Path, rows: int, cells: int) -> None:
+    loader = TableLoader()
+    c0, t0 = time.process_time(), time.perf_counter()
+    facts = loader.load(path)
+    dt, cpu = time.perf_counter() - t0, time.process_time() - c0
+    n_stats = sum(1 for fa in facts for e in fa.entities if e.type == "Statistic")
+    size = path.stat().st_size / 1e6
+    print(
+        f"  {label:<10} {rows:>9,} rows {cells:>10,} cells {size:7.1f} MB  {dt:7.2f} s  "
+        f"{rows / dt:>10,.0f} rows/s  {cells / dt:>10,.0f} cells/s  ({n_stats:,} statistics)"
+    )
+    # On a shared machine wall time includes waiting for a core; CPU time does not.
+    print(f"  {'':<10} CPU {cpu:.2f} s: {rows / cpu:,.0f} rows/s, {cells / cpu:,.0f} cells/s of CPU time")
+
+
+def main(quick: bool = False) -> None:
+    long_rows = 50_000 if quick else 1_000_000
+    wide_rows = 5_000 if quick else 100_000
+    print(f"tables: load file -> Facts ({'quick' if quick else 'full'}; target >= 200,000 cells/s for CSV)")
+    with tempfile.TemporaryDirectory(prefix="bench-tables-") as tmp:
+        d = Path(tmp)
+        csv_path = d / "long.csv"
+        cells = write_long_csv(csv_path, long_rows)
+        _run("long CSV", csv_path, long_rows, cells)
+        xlsx_path = d / "wide.xlsx"
+        cells = write_wide_xlsx(xlsx_path, wide_rows)
+        _run("wide XLSX", xlsx_path, wide_rows, cells)
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(quick="--quick" in sys.argv)
