@@ -1,0 +1,172 @@
+"""Print extracted facts in the gold annotation format (../shared/corpus/GOLD_FORMAT.md), or as
+a faithful JSON dump with evidence."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kb.model import Entity, Evidence, Facts, Relation
+from kb.ontology import ontology
+
+NAMED = ("PoliceForce", "Officer", "Person", "Programme", "OversightBody", "Organisation", "Place")
+EVENTS = ("Incident", "Allegation", "Investigation", "Outcome")
+# SAID and ABOUT are printed as quotes and statistics, not relations.
+_NOT_RELATIONS = {"SAID", "ABOUT"}
+
+
+def _concept_label(scheme: str, key: object) -> str | None:
+    if not isinstance(key, str):
+        return None
+    c = ontology().concept(scheme, key)
+    return c.label if c else key
+
+
+def facts_to_gold(facts: Facts, article: str) -> dict[str, Any]:
+    """The gold-format document for ``facts`` (one article)."""
+    by_id = {e.id: e for e in facts.entities}
+    out_rel: dict[str, list[Relation]] = {}
+    in_rel: dict[str, list[Relation]] = {}
+    for r in facts.relations:
+        out_rel.setdefault(r.source, []).append(r)
+        in_rel.setdefault(r.target, []).append(r)
+
+    def name(eid: str) -> str:
+        e = by_id.get(eid)
+        return e.name if e else eid
+
+    def first(eid: str, rel: str) -> str | None:
+        for r in out_rel.get(eid, []):
+            if r.type == rel:
+                return name(r.target)
+        return None
+
+    entities: list[dict[str, Any]] = []
+    for e in facts.entities:
+        if e.type not in NAMED and e.type not in EVENTS:
+            continue
+        if e.props.get("anonymised") and e.name.lower().startswith(("unnamed", "an unnamed", "a ")):
+            continue
+        d: dict[str, Any] = {"type": e.type, "name": e.name}
+        if e.aliases:
+            d["aliases"] = list(e.aliases)
+        if e.type == "Officer":
+            d["rank"] = e.props.get("rank")
+            d["force"] = first(e.id, "SERVES_IN")
+            if e.props.get("role"):
+                d["role"] = e.props["role"]
+            if e.props.get("anonymised"):
+                d["anonymised"] = True
+        elif e.type == "Person":
+            d["role"] = e.props.get("role")
+        elif e.type == "Allegation":
+            d["category"] = _concept_label("allegation-category", e.props.get("category"))
+            d["against"] = first(e.id, "AGAINST")
+        elif e.type == "Outcome":
+            d["category"] = _concept_label("outcome-category", e.props.get("category"))
+        elif e.type == "Incident":
+            d["place"] = first(e.id, "OCCURRED_IN")
+            d["force"] = first(e.id, "HANDLED_BY")
+            d["date"] = e.props.get("date")
+        entities.append(d)
+
+    relations: list[dict[str, Any]] = []
+    for r in facts.relations:
+        if r.type in _NOT_RELATIONS or r.source not in by_id or r.target not in by_id:
+            continue
+        rd: dict[str, Any] = {"subject": name(r.source), "predicate": r.type, "object": name(r.target)}
+        if r.props.get("title"):
+            rd["title"] = r.props["title"]
+        relations.append(rd)
+
+    statistics: list[dict[str, Any]] = []
+    quotes: list[dict[str, Any]] = []
+    for e in facts.entities:
+        if e.type == "Statistic":
+            subject = first(e.id, "ABOUT")
+            statistics.append(
+                {
+                    "subject": subject,
+                    "measure": e.props.get("measure"),
+                    "value": e.props.get("value"),
+                    "period": e.props.get("period"),
+                    "quote": e.evidence[0].quote if e.evidence else None,
+                }
+            )
+        elif e.type == "Quote":
+            for r in in_rel.get(e.id, []):
+                if r.type != "SAID":
+                    continue
+                speaker = by_id.get(r.source)
+                org = None
+                if speaker is not None:
+                    if speaker.type in {"Person", "Officer"}:
+                        org = next(
+                            (
+                                name(x.target)
+                                for x in out_rel.get(speaker.id, [])
+                                if x.type in {"SERVES_IN", "HOLDS_POST", "MEMBER_OF"}
+                            ),
+                            None,
+                        )
+                    else:
+                        org = speaker.name
+                text = str(e.props.get("text", e.name))
+                quotes.append(
+                    {
+                        "speaker": name(r.source),
+                        "organisation": org,
+                        "starts_with": " ".join(text.split()[:8]),
+                        "text": text,
+                    }
+                )
+    return {
+        "article": article,
+        "title": facts.source.props.get("title"),
+        "published": facts.source.props.get("published"),
+        "entities": entities,
+        "relations": relations,
+        "statistics": statistics,
+        "quotes": quotes,
+    }
+
+
+def _evidence(ev: Evidence) -> dict[str, Any]:
+    return {
+        "source": ev.source_id,
+        "quote": ev.quote,
+        "start": ev.start,
+        "end": ev.end,
+        "method": ev.method,
+        "confidence": ev.confidence,
+        "locator": ev.locator,
+    }
+
+
+def _entity(e: Entity) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "type": e.type,
+        "name": e.name,
+        "aliases": list(e.aliases),
+        "props": dict(e.props),
+        "evidence": [_evidence(x) for x in e.evidence],
+    }
+
+
+def facts_to_json(facts: Facts) -> dict[str, Any]:
+    """Everything in ``facts`` as JSON-ready data, evidence included."""
+    return {
+        "source": _entity(facts.source),
+        "entities": [_entity(e) for e in facts.entities],
+        "relations": [
+            {
+                "type": r.type,
+                "source": r.source,
+                "target": r.target,
+                "props": dict(r.props),
+                "evidence": [_evidence(x) for x in r.evidence],
+            }
+            for r in facts.relations
+        ],
+        "warnings": list(facts.warnings),
+    }
