@@ -1,8 +1,8 @@
 """``make bench``: run every benchmark and print its figures.
 
-    python -m bench            # full sizes (takes a while)
-    python -m bench --quick    # small sizes, a smoke run
-    python -m bench --only memory rdf
+python -m bench            # full sizes (takes a while)
+python -m bench --quick    # small sizes, a smoke run
+python -m bench --only memory rdf
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ from kb.ontology import ontology
 from kb.reference import REFERENCE_SOURCE_ID
 from kb.store.base import Page, SearchHit, Store, StoreError
 from kb.store.query import Filter, HasRelation, matches
-from kb.store.validate import validate
+from kb.store.validate import InvalidFacts, validate
 
 SNAPSHOT_FORMAT = "policing-kb-memory/3"
 _STOP = frozenset({"the", "of", "and", "for", "a", "an", "in", "on", "at", "to", "police"})
@@ -163,6 +163,7 @@ class MemoryStore(Store):
         self, facts: Facts, known_type: Callable[[str], str | None]
     ) -> tuple[str, dict[str, NodeContrib], dict[EdgeKey, tuple[str, EdgeContrib]]]:
         entities = validate(facts, known_type)
+        self._check_ends(facts, entities)
         new_nodes: dict[str, NodeContrib] = {
             e.id: (e.type, e.name, tuple(e.aliases), dict(e.props), tuple(map(_ev_tuple, e.evidence)))
             for e in entities.values()
@@ -179,6 +180,20 @@ class MemoryStore(Store):
                 new_edges[k] = (r.type, (dict(r.props), evs))
         return facts.source_id, new_nodes, new_edges
 
+    def _check_ends(self, facts: Facts, entities: dict[str, Any]) -> None:
+        """Refuse a relation whose end this very upsert leaves with no evidence (the source
+        drops an entity only it vouched for but keeps a relation to it)."""
+        old_nodes = self._by_source.get(facts.source_id, (set(), set()))[0]
+        for r in facts.relations:
+            for end in (r.source, r.target):
+                if end in old_nodes and end not in entities:
+                    data = self.g._node.get(end)
+                    if data is not None and set(data["c"]) <= {facts.source_id}:
+                        raise InvalidFacts(
+                            f"relation {r.type} refers to {end!r}, which no source vouches for once "
+                            f"{facts.source_id} is replaced"
+                        )
+
     def upsert(self, facts: Facts) -> UpsertResult:
         return self.upsert_many([facts])[0]
 
@@ -194,7 +209,9 @@ class MemoryStore(Store):
             for facts in batch:
                 sid, nodes, edges = self._prepare(facts, known)
                 for n, c in nodes.items():
-                    pending.setdefault(n, c[0])
+                    # the most specific type so far (Officer over Person), as the merged node has
+                    prev = known(n)
+                    pending[n] = c[0] if prev is None or (c[0] != prev and ontology().is_a(c[0], prev)) else prev
                 prepared.append((sid, nodes, edges))
             return [self._apply(sid, nodes, edges) for sid, nodes, edges in prepared]
 

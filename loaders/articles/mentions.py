@@ -454,7 +454,7 @@ class MentionFinder:
             at_start = False
         if not toks:
             return
-        # a possessive ends the name: "Met's", "Everard's"
+        # a possessive ends the name: "Met's", "Harlow's"
         poss = False
         for k, t in enumerate(toks):
             if (
@@ -494,7 +494,7 @@ class MentionFinder:
     def _classify_one(self, i: int, s: Sentence, a: int, seq: str, *, poss: bool, at_start: bool) -> None:
         toks = seq.split()
         while len(toks) > 2 and toks[-1] in _POST_NOMINALS:
-            toks = toks[:-1]  # "Jane Harlow MP", "John Smith QPM"
+            toks = toks[:-1]  # "Jane Harlow MP", "Alan Smith QPM"
         seq = " ".join(toks)
         if not toks:
             return
