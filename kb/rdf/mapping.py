@@ -1,0 +1,371 @@
+"""Map store records (nodes and edges) to RDF blocks.
+
+One node or edge becomes a few blocks: the entity with its properties, its evidence nodes,
+and for relations the plain triple plus a reified :term:`pkb:Assertion` carrying the
+relation's properties and evidence. In quad mode every source's contribution goes into that
+source's named graph; in merged mode the same triples are emitted once, without graphs.
+
+Shape of the RDF (all IRIs under ``{base}/id/``; fragments hang off the subject's IRI so a
+dereferenced entity document contains them):
+
+- ``<e> a pkb:Class; schema:name ...; pkb:mentionedIn <source>; pkb:evidence <e#ev-h>``
+- ``<e#ev-h> prov:wasDerivedFrom <source>; pkb:quote ...; pkb:method ...; pkb:confidence ...``
+- ``<s> pkb:rel <o>`` and ``<s#rel-h> a pkb:Assertion; rdf:subject <s>; rdf:predicate pkb:rel;
+  rdf:object <o>; pkb:role ...; pkb:evidence <s#ev-h>``; memberships are also org:Membership
+  (org:member, org:organization, org:memberDuring a time:Interval); HOLDS_POST adds an org:Post.
+- statistics are qb:Observation in the statistics qb:DataSet with a time:Interval period.
+- ``{base}/graph/{key}`` is a pkb:SourceGraph (prov:Entity) derived from the source by a load
+  activity associated with the policekb software agent.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from hashlib import blake2b
+
+from kb.model import Edge, Evidence, Node, PropValue
+from kb.rdf.blocks import Block, Pair
+from kb.rdf.terms import (
+    DCT,
+    MEMBERSHIPS,
+    ORG,
+    OWL,
+    PROV,
+    QB,
+    RDF,
+    RDF_TYPE,
+    SCHEMA,
+    SKOS,
+    TIME,
+    WD,
+    XSD,
+    XSD_BOOLEAN,
+    XSD_DATE,
+    XSD_DATETIME,
+    XSD_DECIMAL,
+    XSD_GYEAR,
+    XSD_GYEARMONTH,
+    XSD_INTEGER,
+    XSD_STRING,
+    Iris,
+    concept_scheme_for,
+)
+from kb.reference import REFERENCE_SOURCE_ID
+
+_RDF_SUBJECT = RDF + "subject"
+_RDF_PREDICATE = RDF + "predicate"
+_RDF_OBJECT = RDF + "object"
+_WIKIDATA = re.compile(r"Q[1-9][0-9]*")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_YEAR_MONTH = re.compile(r"\d{4}-\d{2}")
+_YEAR = re.compile(r"\d{4}")
+SOURCE_TYPE = "Source"
+STATISTIC_TYPE = "Statistic"
+
+
+def decimal_lex(v: float | int) -> str:
+    """xsd:decimal lexical form; ints stay ints ("12"), floats keep a point ("12.0")."""
+    if isinstance(v, bool):
+        return "1" if v else "0"
+    if isinstance(v, int):
+        return str(v)
+    r = repr(v)
+    if "e" in r or "E" in r:
+        r = format(Decimal(r), "f")
+        if "." not in r:
+            r += ".0"
+    return r
+
+
+def lexical(v: PropValue, dt: str) -> str:
+    """The lexical form of a property value for datatype ``dt`` ("" = xsd:string)."""
+    if dt == XSD_DECIMAL and isinstance(v, int | float):
+        return decimal_lex(v)
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if dt == XSD_BOOLEAN and isinstance(v, str):
+        return v.strip().lower()
+    return str(v)
+
+
+def instant(value: str) -> tuple[str, str] | None:
+    """(OWL-Time property, datatype) for an ISO date, year-month or year; None otherwise."""
+    if _DATE.fullmatch(value):
+        return TIME + "inXSDDate", XSD_DATE
+    if _YEAR_MONTH.fullmatch(value):
+        return TIME + "inXSDgYearMonth", XSD_GYEARMONTH
+    if _YEAR.fullmatch(value):
+        return TIME + "inXSDgYear", XSD_GYEAR
+    return None
+
+
+def _primary_first(source_ids: Iterable[str]) -> list[str]:
+    """Sources in a store-independent order: the reference data first, then by id. The first
+    one's graph holds the entity's (or relation's) description in quad mode."""
+    return sorted(set(source_ids), key=lambda sid: (sid != REFERENCE_SOURCE_ID, sid))
+
+
+class Mapper:
+    """Turns nodes and edges into blocks for one export (one base IRI, quads or merged)."""
+
+    def __init__(self, iris: Iris, quads: bool) -> None:
+        self.iris = iris
+        self.quads = quads
+        onto = iris.onto
+        ns = iris.ns
+
+        def dt_of(curie: str) -> str:
+            full = onto.expand(curie)
+            return "" if full == XSD_STRING else full
+
+        # prop name -> (predicate IRI, datatype kind)
+        self.props = {n: (onto.expand(p.iri), dt_of(p.datatype)) for n, p in onto.properties.items()}
+        self.rel_props = {n: (onto.expand(p.iri), dt_of(p.datatype)) for n, p in onto.relation_props.items()}
+        self.rels = {n: onto.expand(r.iri) for n, r in onto.relations.items()}
+        self.classes = {n: ns + n for n in onto.classes}
+        self.schemes: dict[tuple[str, str], str] = {}
+        for c in onto.classes.values():
+            for p in c.properties:
+                s = concept_scheme_for(onto, c.name, p)
+                if s:
+                    self.schemes[(c.name, p)] = s
+        self.name_p = self.props["name"][0]
+        self.alias_p = self.props["aliases"][0]
+        self.mentioned = self.rels["MENTIONED_IN"]
+        self.evidence_p = ns + "evidence"
+        self.quote_p = ns + "quote"
+        self.start_p = ns + "start"
+        self.end_p = ns + "end"
+        self.method_p = ns + "method"
+        self.conf_p = ns + "confidence"
+        self.locator_p = ns + "locator"
+        self.refperiod_p = ns + "refPeriod"
+        self.assertion_c = ns + "Assertion"
+        self.sourcegraph_c = ns + "SourceGraph"
+        self.derived = PROV + "wasDerivedFrom"
+        self._graphs: dict[str, str] = {}
+        self._conf: dict[float, str] = {}
+
+    # -- helpers -----------------------------------------------------------------------
+    def graph(self, source_id: str) -> str:
+        g = self._graphs.get(source_id)
+        if g is None:
+            g = self.iris.graph(source_id)
+            if len(self._graphs) < 100_000:
+                self._graphs[source_id] = g
+        return g
+
+    def _evidence(self, owner: str, tag: str, ev: Evidence) -> tuple[str, list[Pair]]:
+        # hot path: one call per piece of evidence of the whole KB
+        quote, start, end, locator, conf = ev.quote, ev.start, ev.end, ev.locator, ev.confidence
+        key = f"{tag}\x1f{ev.source_id}\x1f{quote}\x1f{start}\x1f{end}\x1f{ev.method}\x1f{conf}\x1f{locator}"
+        # a content hash: the same evidence has the same IRI in every export, from either store
+        h = blake2b(key.encode("utf-8", "surrogatepass"), digest_size=6).hexdigest()
+        conf_lex = self._conf.get(conf)
+        if conf_lex is None:
+            conf_lex = decimal_lex(float(conf))
+            self._conf[conf] = conf_lex
+        pairs: list[Pair] = [
+            (self.derived, self.iris.entity(ev.source_id), None),
+            (self.method_p, ev.method, ""),
+            (self.conf_p, conf_lex, XSD_DECIMAL),
+        ]
+        if quote is not None:
+            pairs.append((self.quote_p, quote, ""))
+        if start is not None:
+            pairs.append((self.start_p, str(start), XSD_INTEGER))
+        if end is not None:
+            pairs.append((self.end_p, str(end), XSD_INTEGER))
+        if locator is not None:
+            pairs.append((self.locator_p, locator, ""))
+        return f"{owner}#ev-{h}", pairs
+
+    def _interval(self, g: str, iri: str, start: str | None, end: str | None, out: list[Block]) -> bool:
+        """Blocks of an OWL-Time interval; False (nothing emitted) when neither end is a date."""
+        ends = [(TIME + "hasBeginning", "-begin", start), (TIME + "hasEnd", "-end", end)]
+        pairs: list[Pair] = [(RDF_TYPE, TIME + "Interval", None)]
+        extra: list[Block] = []
+        for pred, suffix, value in ends:
+            kind = instant(value) if value else None
+            if kind is None or value is None:
+                continue
+            inst = iri + suffix
+            pairs.append((pred, inst, None))
+            extra.append((g, inst, [(RDF_TYPE, TIME + "Instant", None), (kind[0], value, kind[1])]))
+        if not extra:
+            return False
+        out.append((g, iri, pairs))
+        out.extend(extra)
+        return True
+
+    def _attach_evidence(
+        self,
+        subject: str,
+        owner: str,
+        tag: str,
+        evidence: Sequence[Evidence],
+        primary: str,
+        main: list[Pair],
+        type_pairs: list[Pair],
+        mention: bool,
+        out: list[Block],
+    ) -> None:
+        """Evidence nodes (and mentions) per source, each in that source's graph in quad mode."""
+        first = evidence[0].source_id if evidence else ""
+        if all(ev.source_id == first for ev in evidence):  # the common case: one source
+            groups: Iterable[tuple[str, Sequence[Evidence]]] = ((first, evidence),) if evidence else ()
+        else:
+            by_source: dict[str, list[Evidence]] = {}
+            for ev in evidence:
+                by_source.setdefault(ev.source_id, []).append(ev)
+            groups = by_source.items()
+        seen: set[str] = set()
+        ev_p = self.evidence_p
+        for sid, evs in groups:
+            g = self.graph(sid) if self.quads else ""
+            if g == primary:
+                target = main
+            else:
+                target = list(type_pairs)
+                out.append((g, subject, target))
+            if mention:
+                target.append((self.mentioned, self.iris.entity(sid), None))
+            for ev in evs:
+                ev_iri, ev_pairs = self._evidence(owner, tag, ev)
+                if ev_iri in seen:
+                    continue
+                seen.add(ev_iri)
+                target.append((ev_p, ev_iri, None))
+                out.append((g, ev_iri, ev_pairs))
+
+    # -- nodes -------------------------------------------------------------------------
+    def node(self, n: Node) -> list[Block]:
+        iris = self.iris
+        s = iris.entity(n.id)
+        cls = n.type
+        sources = _primary_first(n.sources) if self.quads else n.sources
+        is_source = cls == SOURCE_TYPE
+        primary = "" if (is_source or not self.quads or not sources) else self.graph(sources[0])
+        type_pairs: list[Pair] = [(RDF_TYPE, self.classes.get(cls, iris.term(cls)), None)]
+        if cls == STATISTIC_TYPE:
+            type_pairs.append((RDF_TYPE, QB + "Observation", None))
+        pairs: list[Pair] = [*type_pairs, (self.name_p, n.name, "")]
+        for a in n.aliases:
+            pairs.append((self.alias_p, a, ""))
+        out: list[Block] = [(primary, s, pairs)]
+        props = n.props
+        specs = self.props
+        schemes = self.schemes
+        for k, v in props.items():
+            spec = specs.get(k)
+            if spec is None:  # not in the registry: stores reject these, keep the value anyway
+                spec = (iris.term(k), "")
+            pred, dt = spec
+            if dt == "" and type(v) is str and (cls, k) not in schemes:
+                pairs.append((pred, v, ""))  # the common case: a plain string
+                if k == "wikidataId" and _WIKIDATA.fullmatch(v):
+                    pairs.append((OWL + "sameAs", WD + v, None))
+                continue
+            scheme = schemes.get((cls, k))
+            values = v if isinstance(v, list) else (v,)
+            for item in values:
+                if scheme is not None:
+                    pairs.append((pred, iris.concept(scheme, str(item)), None))
+                else:
+                    pairs.append((pred, lexical(item, dt), dt))
+        if cls == STATISTIC_TYPE:
+            pairs.append((QB + "dataSet", iris.dataset, None))
+            start, end = props.get("periodStart"), props.get("periodEnd")
+            if (start or end) and self._interval(
+                primary, s + "#period", str(start) if start else None, str(end) if end else None, out
+            ):
+                pairs.append((self.refperiod_p, s + "#period", None))
+        if is_source:
+            self._source_graph(n, s, out)
+        self._attach_evidence(s, s, "e", n.evidence, primary, pairs, type_pairs, not is_source, out)
+        return out
+
+    def _source_graph(self, n: Node, s: str, out: list[Block]) -> None:
+        g = self.iris.graph(n.id)
+        act = g + "#load"
+        gp: list[Pair] = [
+            (RDF_TYPE, self.sourcegraph_c, None),
+            (RDF_TYPE, PROV + "Entity", None),
+            (self.derived, s, None),
+            (DCT + "source", s, None),
+            (PROV + "wasGeneratedBy", act, None),
+        ]
+        p = n.props
+        gp.append((DCT + "title", str(p.get("title") or n.name), ""))
+        if p.get("url"):
+            gp.append((SCHEMA + "url", str(p["url"]), XSD + "anyURI"))
+        if p.get("publisher"):
+            gp.append((DCT + "publisher", str(p["publisher"]), ""))
+        if p.get("published"):
+            gp.append((DCT + "issued", str(p["published"]), XSD_DATE))
+        ap: list[Pair] = [
+            (RDF_TYPE, PROV + "Activity", None),
+            (PROV + "used", s, None),
+            (PROV + "wasAssociatedWith", self.iris.tool, None),
+        ]
+        if p.get("loadedAt"):
+            ap.append((PROV + "endedAtTime", str(p["loadedAt"]), XSD_DATETIME))
+        out.append(("", g, gp))
+        out.append(("", act, ap))
+
+    # -- edges -------------------------------------------------------------------------
+    def edge(self, e: Edge) -> list[Block]:
+        iris = self.iris
+        s = iris.entity(e.source)
+        o = iris.entity(e.target)
+        p = self.rels.get(e.type) or iris.term(e.type)
+        quads = self.quads
+        sources = _primary_first({ev.source_id for ev in e.evidence}) if quads else []
+        primary = self.graph(sources[0]) if sources else ""
+        h = blake2b(f"{e.key}\x1f{e.target}".encode("utf-8", "surrogatepass"), digest_size=6).hexdigest()
+        stmt = f"{s}#rel-{h}"
+        main: list[Pair] = [(p, o, None)]
+        st: list[Pair] = [
+            (RDF_TYPE, self.assertion_c, None),
+            (_RDF_SUBJECT, s, None),
+            (_RDF_PREDICATE, p, None),
+            (_RDF_OBJECT, o, None),
+        ]
+        out: list[Block] = [(primary, s, main), (primary, stmt, st)]
+        props = e.props
+        if props:
+            for k, v in props.items():
+                if k == "title":
+                    continue  # the post's role, below
+                spec = self.rel_props.get(k) or (iris.term(k), "")
+                st.append((spec[0], lexical(v, spec[1]), spec[1]))
+        if e.type in MEMBERSHIPS:
+            st.insert(1, (RDF_TYPE, ORG + "Membership", None))
+            st.append((ORG + "member", s, None))
+            st.append((ORG + "organization", o, None))
+            start, end = props.get("from"), props.get("to")
+            if (start or end) and self._interval(
+                primary, stmt + "-during", str(start) if start else None, str(end) if end else None, out
+            ):
+                st.append((ORG + "memberDuring", stmt + "-during", None))
+        if e.type == "HOLDS_POST":
+            post = f"{s}#post-{h}"
+            main.append((ORG + "holds", post, None))
+            pp: list[Pair] = [(RDF_TYPE, ORG + "Post", None), (ORG + "postIn", o, None), (ORG + "heldBy", s, None)]
+            title = props.get("title")
+            if title:
+                role = f"{s}#role-{h}"
+                pp.append((ORG + "role", role, None))
+                st.append((ORG + "role", role, None))
+                out.append((primary, role, [(RDF_TYPE, ORG + "Role", None), (SKOS + "prefLabel", str(title), "")]))
+            out.append((primary, post, pp))
+        self._attach_evidence(stmt, s, f"r{h}", e.evidence, primary, st, [], False, out)
+        if quads:
+            # every other source asserting the relation states the plain triple in its own graph
+            for sid in sources[1:]:
+                g = self.graph(sid)
+                if g != primary:
+                    out.append((g, s, [(p, o, None)]))
+        return out

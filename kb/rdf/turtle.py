@@ -1,0 +1,145 @@
+"""Streaming Turtle / TriG writer: one statement per block, grouped by subject and predicate.
+
+Entity IRIs are written relative to ``@base <{base}/id/>`` (``<force/thames-valley>``),
+vocabulary IRIs as prefixed names. TriG wraps blocks of a named graph in ``<graph> { ... }``,
+keeping a graph open while consecutive blocks stay in it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import BinaryIO
+
+from kb.rdf.blocks import Block
+from kb.rdf.ntriples import _TABLE as _NT_TABLE
+from kb.rdf.ntriples import ENCODE_ERRORS
+from kb.rdf.terms import RDF_TYPE
+
+# A prefixed name's local part we can write without escapes.
+_PN_LOCAL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?")
+_CACHE_MAX = 50_000
+# Turtle literals escape what N-Triples does, and "<" too: written as \u003C, a literal can
+# never contain the "<{base}" the writer rewrites to relative IRIs.
+_TABLE = {**_NT_TABLE, ord("<"): "\\u003C"}
+_NEEDS = re.compile(r'[\x00-\x1f\x7f"\\<]').search
+
+
+class TurtleWriter:
+    """Writes blocks as Turtle (named graphs dropped) or TriG (``trig=True``)."""
+
+    def __init__(
+        self,
+        out: BinaryIO,
+        prefixes: Mapping[str, str],
+        base: str | None = None,
+        trig: bool = False,
+        header: str = "",
+        directives: bool = True,
+    ) -> None:
+        self.out = out
+        self.trig = trig
+        self.base = base
+        self.count = 0
+        # longest namespaces first, so the most specific prefix wins
+        self._ns = sorted(((ns, p) for p, ns in prefixes.items()), key=lambda t: -len(t[0]))
+        self._terms: dict[str, str] = {RDF_TYPE: "a"}
+        self._suffix: dict[str, str] = {}
+        self._graph = ""
+        self._parts: list[str] = []
+        head = [header] if header else []
+        if directives:
+            if base:
+                head.append(f"@base <{base}> .\n")
+            head.extend(f"@prefix {p}: <{ns}> .\n" for p, ns in prefixes.items())
+            head.append("\n")
+        self._head = "".join(head)  # written as is: the chunk rewrite below must not touch @base
+
+    def iri(self, iri: str) -> str:
+        """The shortest safe spelling of an IRI: prefixed name, relative to @base, or <full>."""
+        t = self._terms.get(iri)
+        if t is not None:
+            return t
+        base = self.base
+        if base and iri.startswith(base):
+            return f"<{iri}>"  # made relative when the chunk is flushed
+        t = f"<{iri}>"
+        for ns, prefix in self._ns:
+            if iri.startswith(ns):
+                local = iri[len(ns) :]
+                if _PN_LOCAL.fullmatch(local):
+                    t = f"{prefix}:{local}"
+                break
+        if len(self._terms) < _CACHE_MAX:
+            self._terms[iri] = t
+        return t
+
+    def literal(self, value: str, kind: str) -> str:
+        body = value.translate(_TABLE) if _NEEDS(value) is not None else value
+        if kind == "":
+            return f'"{body}"'
+        suffix = self._suffix.get(kind)
+        if suffix is None:
+            suffix = kind if kind[0] == "@" else "^^" + self.iri(kind)
+            self._suffix[kind] = suffix
+        return f'"{body}"{suffix}'
+
+    def write(self, blocks: Iterable[Block]) -> None:
+        # Hot path. IRIs under the base are written in full here and made relative by one
+        # str.replace per chunk (see flush); literals escape "<", so the replace cannot touch them.
+        parts = self._parts
+        append = parts.append
+        terms = self._terms
+        iri = self.iri
+        lit = self.literal
+        needs = _NEEDS
+        base = self.base or "\x00"
+        trig = self.trig
+        n = 0
+        for g, s, pairs in blocks:
+            if not pairs:
+                continue
+            if trig and g != self._graph:
+                if self._graph:
+                    append("}\n\n")
+                if g:
+                    append(f"{iri(g)} {{\n")
+                self._graph = g
+            append(f"<{s}>" if s.startswith(base) else iri(s))
+            prev = None
+            for p, o, k in pairs:
+                if k is None:
+                    ot = terms.get(o)
+                    if ot is None:
+                        ot = f"<{o}>" if o.startswith(base) else iri(o)
+                elif k == "" and needs(o) is None:
+                    ot = f'"{o}"'
+                else:
+                    ot = lit(o, k)
+                if p == prev:
+                    append(f", {ot}")
+                else:
+                    pt = terms.get(p) or iri(p)
+                    append(f" ;\n    {pt} {ot}" if prev is not None else f"\n    {pt} {ot}")
+                    prev = p
+            append(" .\n\n")
+            n += len(pairs)
+        self.count += n
+        if len(parts) >= 16384:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._parts or self._head:
+            text = "".join(self._parts)
+            if self.base:
+                text = text.replace("<" + self.base, "<")
+            self.out.write((self._head + text).encode("utf-8", ENCODE_ERRORS))
+            self._head = ""
+            self._parts.clear()
+
+    def close(self) -> int:
+        if self.trig and self._graph:
+            self._parts.append("}\n")
+            self._graph = ""
+        self.flush()
+        return self.count
