@@ -1,0 +1,556 @@
+"""Neo4jStore: the KB in Neo4j (or any server speaking Bolt and Neo4j 5 Cypher).
+
+Every query is a constant text with parameters; the only names spliced into Cypher are
+labels and relationship types taken from the ontology registry (see neo4j_model). Writes
+run in managed write transactions (retried by the driver on transient errors); a batch of
+sources is applied in one transaction (see neo4j_write). Reads answer exactly what the
+memory store answers on the same data: the conformance suite checks it.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
+
+from neo4j import Driver, GraphDatabase, ManagedTransaction
+from neo4j.exceptions import AuthError, ClientError, DriverError, Neo4jError, ServiceUnavailable
+
+from kb.config import Neo4jSettings
+from kb.identity import normalise_name
+from kb.model import Direction, Edge, Evidence, Facts, Node, Stats, UpsertResult
+from kb.ontology import ontology
+from kb.store.base import Page, SearchHit, Store, StoreError
+from kb.store.neo4j_model import (
+    CORE_KEYS,
+    ENTITY_LABEL,
+    MENTIONED_IN,
+    decode_evidence,
+    label_expr,
+    props_from_node,
+    relation_contribs,
+    stored_rel_types,
+)
+from kb.store.neo4j_write import run_batch
+from kb.store.query import And, Filter, HasRelation, Not, Or, matches
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+_STOP = frozenset({"the", "of", "and", "for", "a", "an", "in", "on", "at", "to", "police"})
+FULLTEXT_INDEX = "entity_search"
+# Rows per UNWIND statement: measured with bench/bench_neo4j.py (larger gains nothing).
+DEFAULT_CHUNK = 2000
+
+
+def _tokens(text: str) -> list[str]:
+    return [t for t in normalise_name(text).split() if t]
+
+
+def _encode_cursor(pos: tuple[Any, str]) -> str:
+    raw = json.dumps([list(pos[0]), pos[1]], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[Any, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        sv, n = json.loads(raw)
+        return (tuple(sv), str(n))
+    except (ValueError, TypeError) as exc:
+        raise StoreError(f"invalid cursor {cursor[:40]!r}") from exc
+
+
+def _sort_value(v: Any) -> tuple[int, Any]:
+    # missing values sort last; numbers and strings never compare with each other
+    if v is None:
+        return (2, "")
+    if isinstance(v, int | float) and not isinstance(v, bool):
+        return (0, v)
+    return (1, str(v))
+
+
+class Neo4jStore(Store):
+    """A store on a Neo4j (Bolt) server; settings from NEO4J_URI / NEO4J_USER / NEO4J_PASSWORD."""
+
+    def __init__(self, settings: Neo4jSettings | None = None, chunk: int = DEFAULT_CHUNK) -> None:
+        self.settings = settings or Neo4jSettings.from_env()
+        self.chunk = chunk
+        self._last_seq = 0
+        self._fulltext = False
+        try:
+            self._driver: Driver = GraphDatabase.driver(
+                self.settings.uri, auth=(self.settings.user, self.settings.password)
+            )
+            self._driver.verify_connectivity()
+        except AuthError:
+            raise StoreError(
+                f"Neo4j at {self.settings.uri}: authentication failed for user {self.settings.user!r}"
+            ) from None
+        except (ServiceUnavailable, DriverError, Neo4jError, OSError, ValueError) as exc:
+            raise StoreError(f"Neo4j at {self.settings.uri} is not reachable: {type(exc).__name__}") from None
+        self.ensure_schema()
+
+    def __repr__(self) -> str:
+        return (
+            f"Neo4jStore(uri={self.settings.uri!r}, user={self.settings.user!r}, database={self.settings.database!r})"
+        )
+
+    __str__ = __repr__
+
+    # -- plumbing ----------------------------------------------------------------------------
+    def _read(self, fn: Callable[[ManagedTransaction], T]) -> T:
+        try:
+            with self._driver.session(database=self.settings.database) as s:
+                return s.execute_read(fn)
+        except (DriverError, Neo4jError) as exc:
+            raise StoreError(f"Neo4j read failed: {exc}") from exc
+
+    def _write(self, fn: Callable[[ManagedTransaction], T]) -> T:
+        try:
+            with self._driver.session(database=self.settings.database) as s:
+                return s.execute_write(fn)
+        except (DriverError, Neo4jError) as exc:
+            raise StoreError(f"Neo4j write failed: {exc}") from exc
+
+    def _query(self, query: str, **params: Any) -> list[dict[str, Any]]:
+        def work(tx: ManagedTransaction) -> list[dict[str, Any]]:
+            return [r.data() for r in tx.run(query, params)]
+
+        return self._read(work)
+
+    def ensure_schema(self) -> None:
+        """Uniqueness constraints on id and indexes on names and aliases; idempotent."""
+        # One per label that has no parent class: a subclass node (an Officer) carries its
+        # ancestors' labels, so Person's constraint covers it. (A constraint on the subclass
+        # label too breaks relabelling Person -> Officer on ArcadeDB.)
+        roots = [c.name for c in ontology().classes.values() if c.parent is None]
+        stmts = [
+            f"CREATE CONSTRAINT {lb.lower()}_id IF NOT EXISTS FOR (n{label_expr([lb])}) REQUIRE n.id IS UNIQUE"
+            for lb in (ENTITY_LABEL, *roots)
+        ]
+        stmts += [
+            "CREATE INDEX entity_name IF NOT EXISTS FOR (n:Entity) ON (n.name)",
+            "CREATE INDEX entity_aliases IF NOT EXISTS FOR (n:Entity) ON (n.aliases)",
+            "CREATE INDEX entity_type IF NOT EXISTS FOR (n:Entity) ON (n.type)",
+        ]
+        try:
+            with self._driver.session(database=self.settings.database) as s:
+                for q in stmts:
+                    s.run(q).consume()
+        except (DriverError, Neo4jError) as exc:
+            raise StoreError(f"cannot create the Neo4j schema: {exc}") from exc
+        # A full-text index where the server has one (Neo4j); the search falls back to a
+        # token-list scan where it does not (ArcadeDB's Bolt endpoint).
+        try:
+            with self._driver.session(database=self.settings.database) as s:
+                s.run(
+                    f"CREATE FULLTEXT INDEX {FULLTEXT_INDEX} IF NOT EXISTS FOR (n:Entity) ON EACH [n._search] "
+                    "OPTIONS {indexConfig: {`fulltext.analyzer`: 'whitespace'}}"
+                ).consume()
+            self._fulltext = True
+        except (ClientError, Neo4jError) as exc:
+            log.info("no full-text index on this server (%s); search scans token lists", exc.code)
+            self._fulltext = False
+
+    def close(self) -> None:
+        self._driver.close()
+
+    def flush(self) -> None:
+        """Nothing to do: every write is committed when it returns."""
+
+    # -- writes ------------------------------------------------------------------------------
+    def _next_seq(self, n: int) -> int:
+        seq = max(time.time_ns() // 1000, self._last_seq + 1)
+        self._last_seq = seq + n
+        return seq
+
+    def _batch(self, items: list[tuple[str, Facts | None]]) -> list[UpsertResult]:
+        if not items:
+            return []
+        seq0 = self._next_seq(len(items))
+        return self._write(lambda tx: run_batch(tx, items, seq0, self.chunk))
+
+    def upsert(self, facts: Facts) -> UpsertResult:
+        return self._batch([(facts.source_id, facts)])[0]
+
+    def upsert_many(self, batch: Sequence[Facts]) -> list[UpsertResult]:
+        """All the sources in one transaction: all or nothing."""
+        return self._batch([(f.source_id, f) for f in batch])
+
+    def delete_source(self, source_id: str) -> UpsertResult:
+        return self._batch([(source_id, None)])[0]
+
+    def clear(self) -> None:
+        def work(tx: ManagedTransaction) -> int:
+            rec = tx.run("MATCH (n) WITH n LIMIT 5000 DETACH DELETE n RETURN count(*) AS c").single()
+            return int(rec["c"]) if rec else 0
+
+        while self._write(work):
+            pass
+
+    # -- node and edge decoding -----------------------------------------------------------
+    _NODE_Q = (
+        "UNWIND $ids AS id MATCH (n:Entity {id: id}) "
+        "OPTIONAL MATCH (n)-[m:MENTIONED_IN]->(s:Entity) "
+        "WITH n, collect([m.seq, s.id, m.ev]) AS cs "
+        "RETURN properties(n) AS p, cs"
+    )
+
+    @staticmethod
+    def _node(p: dict[str, Any], cs: list[list[Any]]) -> Node:
+        nid = str(p["id"])
+        parts: list[tuple[int, str, str | None]] = [(int(seq), sid, ev) for seq, sid, ev in cs if sid is not None]
+        if p.get("_own") is not None:
+            parts.append((int(p["_ownSeq"]), nid, p.get("_ownEv")))
+        parts.sort(key=lambda x: x[0])
+        evidence: list[Evidence] = []
+        for _, sid, ev in parts:
+            evidence.extend(decode_evidence(ev, sid))
+        return Node(
+            nid, str(p["type"]), str(p["name"]), tuple(p.get("aliases") or ()), props_from_node(p), tuple(evidence)
+        )
+
+    @staticmethod
+    def _light_node(p: dict[str, Any]) -> Node:
+        """A node without its evidence (for filtering and sorting)."""
+        return Node(str(p["id"]), str(p["type"]), str(p["name"]), tuple(p.get("aliases") or ()), props_from_node(p), ())
+
+    @staticmethod
+    def _edge(u: str, v: str, t: str, p: dict[str, Any]) -> Edge:
+        contribs = relation_contribs(p.get("sources") or [], p.get("sourceProps") or [], p.get("evidence") or [])
+        props: dict[str, Any] = {}
+        evidence: list[Evidence] = []
+        for _, (cprops, cev) in contribs:
+            for k, val in cprops.items():
+                props.setdefault(k, val)
+            evidence.extend(cev)
+        return Edge(t, u, v, str(p["key"]), props, tuple(evidence))
+
+    # -- reads -------------------------------------------------------------------------------
+    def get(self, entity_id: str) -> Node | None:
+        return self.get_many([entity_id]).get(entity_id)
+
+    def get_many(self, ids: Sequence[str]) -> dict[str, Node]:
+        wanted = list(dict.fromkeys(i for i in ids if isinstance(i, str)))
+        found: dict[str, Node] = {}
+        for i in range(0, len(wanted), self.chunk):
+            for r in self._query(self._NODE_Q, ids=wanted[i : i + self.chunk]):
+                node = self._node(r["p"], r["cs"])
+                found[node.id] = node
+        return {i: found[i] for i in wanted if i in found}
+
+    def _types(self, rel_types: Sequence[str] | None) -> list[str]:
+        allowed = stored_rel_types()
+        if rel_types is None:
+            return list(allowed)
+        return [t for t in dict.fromkeys(rel_types) if t in allowed]
+
+    def edges(
+        self,
+        ids: Sequence[str],
+        rel_types: Sequence[str] | None = None,
+        direction: Direction = "both",
+    ) -> list[Edge]:
+        types = self._types(rel_types)
+        wanted = list(dict.fromkeys(ids))
+        if not types or not wanted:
+            return []
+        pattern = "|".join(f"`{t}`" for t in types)
+        queries = []
+        if direction in ("out", "both"):
+            queries.append(f"UNWIND $ids AS id MATCH (a:Entity {{id: id}})-[e:{pattern}]->(b:Entity) ")
+        if direction in ("in", "both"):
+            queries.append(f"UNWIND $ids AS id MATCH (b:Entity {{id: id}}) MATCH (a:Entity)-[e:{pattern}]->(b) ")
+        out: dict[tuple[str, str, str], Edge] = {}
+        for q in queries:
+            for i in range(0, len(wanted), self.chunk):
+                rows = self._query(
+                    q + "RETURN a.id AS u, b.id AS v, type(e) AS t, properties(e) AS p", ids=wanted[i : i + self.chunk]
+                )
+                for r in rows:
+                    e = self._edge(r["u"], r["v"], r["t"], r["p"])
+                    out.setdefault((e.source, e.target, e.key), e)
+        return sorted(out.values(), key=lambda e: (e.source, e.key, e.target))
+
+    def mentions(self, source_id: str) -> list[str]:
+        rows = self._query(
+            "MATCH (s:Entity {id: $sid}) MATCH (n:Entity)-[:MENTIONED_IN]->(s) RETURN n.id AS id ORDER BY id",
+            sid=source_id,
+        )
+        return sorted(r["id"] for r in rows if r["id"] != source_id)
+
+    def paths(
+        self,
+        from_id: str,
+        to_id: str,
+        max_hops: int = 4,
+        rel_types: Sequence[str] | None = None,
+        limit: int = 10,
+    ) -> list[list[Edge]]:
+        hops = int(max_hops)
+        found = self.get_many([from_id, to_id])
+        if from_id not in found or to_id not in found or hops < 1:
+            return []
+        if from_id == to_id:
+            return [[]]
+        types = self._types(rel_types)
+        if not types:
+            return []
+        pattern = "|".join(f"`{t}`" for t in types)
+        # The hop count is an int (never user text); Cypher takes no parameter there.
+        rows = self._query(
+            "MATCH (a:Entity {id: $a}) MATCH (b:Entity {id: $b}) "
+            f"MATCH p = allShortestPaths((a)-[:{pattern}*1..{hops}]-(b)) "
+            "RETURN [x IN nodes(p) | x.id] AS ids LIMIT $cap",
+            a=from_id,
+            b=to_id,
+            cap=max(int(limit), 1) * 50,
+        )
+        node_paths = list(dict.fromkeys(tuple(r["ids"]) for r in rows))[: max(int(limit), 0)]
+        if not node_paths:
+            return []
+        pairs = {(x, y) for np_ in node_paths for x, y in itertools.pairwise(np_)}
+        between: dict[tuple[str, str], list[Edge]] = defaultdict(list)
+        for e in self.edges(sorted({x for p in pairs for x in p}), types, "out"):
+            between[(e.source, e.target)].append(e)
+        out: list[list[Edge]] = []
+        for np_ in sorted(node_paths):
+            path: list[Edge] = []
+            for x, y in itertools.pairwise(np_):
+                hop = None
+                for u, v in ((x, y), (y, x)):
+                    cands = sorted(between.get((u, v), []), key=lambda e: e.key)
+                    if cands:
+                        hop = cands[0]
+                        break
+                if hop is None:
+                    break
+                path.append(hop)
+            else:
+                out.append(path)
+        return out
+
+    # -- search ------------------------------------------------------------------------------
+    def search(self, text: str, types: Sequence[str] | None = None, limit: int = 20) -> list[SearchHit]:
+        q = _tokens(text)
+        if not q:
+            return []
+        significant = [t for t in q if t not in _STOP] or q
+        *full, last = significant
+        # The memory store expands an unfinished last word to at most 200 known words.
+        vocab = self._query(
+            "MATCH (n:Entity) UNWIND n._tokens AS t WITH DISTINCT t WHERE t STARTS WITH $p RETURN t ORDER BY t",
+            p=last,
+        )
+        prefixed = sorted(r["t"] for r in vocab)[:200]
+        if last not in prefixed:
+            prefixed.append(last)
+        labels = [t for t in (types or ()) if t in ontology().classes]
+        if types and not labels:
+            return []
+        where = "all(t IN $full WHERE t IN n._tokens) AND any(t IN n._tokens WHERE t IN $last)"
+        if labels:
+            where += " AND any(l IN labels(n) WHERE l IN $labels)"
+        if self._fulltext:
+            lucene = " ".join([*(f"+{t}" for t in full), "+(" + " ".join(prefixed) + ")"])
+            rows = self._query(
+                f"CALL db.index.fulltext.queryNodes('{FULLTEXT_INDEX}', $lucene) YIELD node AS n WHERE {where} "
+                "RETURN n.id AS id, n.type AS type, n.name AS name, n.aliases AS aliases",
+                lucene=lucene,
+                full=full,
+                last=prefixed,
+                labels=labels,
+            )
+        else:
+            rows = self._query(
+                f"MATCH (n:Entity) WHERE {where} RETURN n.id AS id, n.type AS type, n.name AS name, "
+                "n.aliases AS aliases",
+                full=full,
+                last=prefixed,
+                labels=labels,
+            )
+        qnorm = " ".join(q)
+        scored: list[tuple[float, int, str]] = []
+        for r in rows:
+            name = str(r["name"])
+            labs = [normalise_name(x) for x in (name, *(r["aliases"] or ()))]
+            if qnorm in labs:
+                score = 3.0 if normalise_name(name) == qnorm else 2.5
+            elif any(lab.startswith(qnorm) for lab in labs):
+                score = 2.0
+            else:
+                best = max(len(set(q) & set(lab.split())) / max(len(lab.split()), 1) for lab in labs)
+                score = 1.0 + best
+            scored.append((score, len(name), str(r["id"])))
+        scored.sort(key=lambda h: (-h[0], h[1], h[2]))
+        top = scored[: max(int(limit), 0)]
+        nodes = self.get_many([i for _, _, i in top])
+        return [SearchHit(nodes[i], s) for s, _, i in top if i in nodes]
+
+    # -- listing -----------------------------------------------------------------------------
+    def list(
+        self,
+        entity_type: str | None = None,
+        where: Filter | None = None,
+        order_by: str = "id",
+        descending: bool = False,
+        after: str | None = None,
+        limit: int = 50,
+    ) -> Page:
+        if entity_type is not None and entity_type not in ontology().classes:
+            return Page((), 0, None, False)
+        label = label_expr([entity_type or ENTITY_LABEL])
+        pos = _decode_cursor(after) if after else None
+        if where is None and order_by == "id":
+            return self._list_by_id(label, descending, pos, limit)
+        keyed: list[tuple[Any, str, Node | None]] = []
+        plain = order_by == "name" or not (order_by in CORE_KEYS or order_by.startswith("_"))
+        if where is None and plain:
+            # only the sort value is needed: fetch just that
+            field = "n.name" if order_by == "name" else "properties(n)[$key]"
+            for r in self._query(f"MATCH (n{label}) RETURN n.id AS id, {field} AS v", key=order_by):
+                v = r["v"].casefold() if order_by == "name" else r["v"]
+                keyed.append((_sort_value(v), str(r["id"]), None))
+        else:
+            for r in self._query(f"MATCH (n{label}) RETURN properties(n) AS p"):
+                light = self._light_node(r["p"])
+                if order_by == "id":
+                    sv: tuple[int, Any] = (0, light.id)
+                else:
+                    v = light.name.casefold() if order_by == "name" else light.props.get(order_by)
+                    sv = _sort_value(v)
+                keyed.append((sv, light.id, light))
+        keyed.sort(key=lambda x: (x[0], x[1]))
+        if descending:
+            keyed.reverse()
+        neighbours = _Neighbours(self)
+        if where is not None:
+            neighbours.prefetch([n for _, _, n in keyed if n is not None], where)
+        out_ids: list[str] = []
+        total = 0
+        last: tuple[Any, str] | None = None
+        has_next = False
+        for sv, nid, node in keyed:
+            if where is not None and (node is None or not matches(node, where, neighbours)):
+                continue
+            total += 1
+            if pos is not None and not ((sv, nid) < pos if descending else (sv, nid) > pos):
+                continue
+            if len(out_ids) < limit:
+                out_ids.append(nid)
+                last = (sv, nid)
+            else:
+                has_next = True
+        nodes = self.get_many(out_ids)
+        return Page(
+            tuple(nodes[i] for i in out_ids if i in nodes), total, _encode_cursor(last) if last else None, has_next
+        )
+
+    def _list_by_id(self, label: str, descending: bool, pos: tuple[Any, str] | None, limit: int) -> Page:
+        total_rows = self._query(f"MATCH (n{label}) RETURN count(n) AS c")
+        total = int(total_rows[0]["c"]) if total_rows else 0
+        cond, order = ("n.id < $after", "DESC") if descending else ("n.id > $after", "ASC")
+        if pos is None:
+            rows = self._query(f"MATCH (n{label}) RETURN n.id AS id ORDER BY id {order} LIMIT $lim", lim=limit + 1)
+        else:
+            rows = self._query(
+                f"MATCH (n{label}) WHERE {cond} RETURN n.id AS id ORDER BY id {order} LIMIT $lim",
+                after=pos[1],
+                lim=limit + 1,
+            )
+        ids = [str(r["id"]) for r in rows]
+        has_next = len(ids) > limit
+        ids = ids[:limit]
+        nodes = self.get_many(ids)
+        last = ids[-1] if ids else None
+        cursor = _encode_cursor(((0, last), last)) if last is not None else None
+        return Page(tuple(nodes[i] for i in ids if i in nodes), total, cursor, has_next)
+
+    # -- counts and streaming ----------------------------------------------------------------
+    def stats(self) -> Stats:
+        ents: dict[str, int] = {}
+        for r in self._query("MATCH (n:Entity) RETURN n.type AS t, count(*) AS c"):
+            ents[str(r["t"])] = ents.get(str(r["t"]), 0) + int(r["c"])
+        rels: dict[str, int] = {}
+        for r in self._query("MATCH ()-[e]->() RETURN type(e) AS t, count(*) AS c"):
+            if r["t"] != MENTIONED_IN:
+                rels[str(r["t"])] = rels.get(str(r["t"]), 0) + int(r["c"])
+        sources = ents.pop("Source", 0)
+        return Stats(dict(sorted(ents.items())), dict(sorted(rels.items())), sources)
+
+    def _id_pages(self, label: str, size: int) -> Iterator[Sequence[str]]:
+        last = ""
+        while True:
+            rows = self._query(
+                f"MATCH (n{label}) WHERE n.id > $last RETURN n.id AS id ORDER BY id LIMIT $lim", last=last, lim=size
+            )
+            ids = [str(r["id"]) for r in rows]
+            if not ids:
+                return
+            yield ids
+            last = ids[-1]
+
+    def iter_nodes(self, entity_type: str | None = None) -> Iterator[Node]:
+        if entity_type is not None and entity_type not in ontology().classes:
+            return
+        for ids in self._id_pages(label_expr([entity_type or ENTITY_LABEL]), 1000):
+            yield from self.get_many(ids).values()
+
+    def iter_edges(self) -> Iterator[Edge]:
+        pattern = "|".join(f"`{t}`" for t in stored_rel_types())
+        for ids in self._id_pages(":Entity", 1000):
+            rows = self._query(
+                f"UNWIND $ids AS id MATCH (a:Entity {{id: id}})-[e:{pattern}]->(b:Entity) "
+                "RETURN a.id AS u, b.id AS v, type(e) AS t, properties(e) AS p",
+                ids=ids,
+            )
+            for r in rows:
+                yield self._edge(r["u"], r["v"], r["t"], r["p"])
+
+
+class _Neighbours:
+    """Resolves HasRelation conditions for list(): batched lookups, cached."""
+
+    def __init__(self, store: Neo4jStore) -> None:
+        self.store = store
+        self.cache: dict[tuple[str, str, str], list[Node]] = {}
+
+    def prefetch(self, nodes: Sequence[Node], flt: Filter) -> None:
+        rels: list[HasRelation] = []
+
+        def walk(f: Filter) -> None:
+            if isinstance(f, And | Or):
+                for x in f.items:
+                    walk(x)
+            elif isinstance(f, Not):
+                walk(f.item)
+            elif isinstance(f, HasRelation):
+                rels.append(f)
+
+        walk(flt)
+        ids = [n.id for n in nodes]
+        for rel in rels:
+            others: dict[str, dict[str, None]] = {i: {} for i in ids}
+            for e in self.store.edges(ids, [rel.rel_type], rel.direction):
+                if e.source in others and rel.direction in ("out", "both"):
+                    others[e.source][e.target] = None
+                if e.target in others and rel.direction in ("in", "both"):
+                    others[e.target][e.source] = None
+            got = self.store.get_many(sorted({o for v in others.values() for o in v}))
+            for i, os_ in others.items():
+                self.cache[(i, rel.rel_type, rel.direction)] = [got[o] for o in os_ if o in got]
+
+    def __call__(self, node: Node, rel: HasRelation) -> list[Node]:
+        key = (node.id, rel.rel_type, rel.direction)
+        if key not in self.cache:
+            self.prefetch([node], rel)
+        return self.cache[key]
+
+
+__all__ = ["Neo4jStore"]

@@ -1,0 +1,256 @@
+"""How the Neo4j store lays the KB out in the graph, and the merge rules it shares with
+the memory store.
+
+Graph layout (readable in Neo4j Browser):
+
+* every entity is a node labelled ``Entity`` plus its class and the class's ancestors
+  (an officer is ``:Entity:Person:Officer``), with ``id``, ``type``, ``name``, ``aliases``
+  and its merged properties as plain node properties;
+* what one source says about an entity sits on that entity's ``MENTIONED_IN`` edge to the
+  source's node: ``quote``, ``method``, ``confidence`` for people, and the exact
+  contribution as JSON (``c``: type, name, aliases, properties; ``ev``: the evidence);
+  a source node's own description is kept on the node (``_own``, ``_ownEv``);
+* a relation is one relationship of its type with ``key`` (type plus post title or role),
+  its merged properties, ``sources`` (the sources asserting it, in order), ``sourceProps``
+  (each source's properties as JSON) and ``evidence`` (one JSON object per piece of
+  evidence, naming its source) plus ``quotes`` for reading;
+* a source node lists the relations it asserts in ``_rels`` so that replacing or deleting
+  the source finds them without scanning.
+
+Contributions are ordered by ``seq`` (when the source first said something about the
+entity), so merging gives exactly what the memory store gives.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from kb.identity import normalise_name
+from kb.model import Evidence, Props
+from kb.ontology import ontology
+from kb.reference import REFERENCE_SOURCE_ID
+
+# (type, name, aliases, props, evidence) - the memory store's contribution tuple.
+NodeContrib = tuple[str, str, tuple[str, ...], Props, tuple[Evidence, ...]]
+# (props, evidence)
+EdgeContrib = tuple[Props, tuple[Evidence, ...]]
+EdgeKey = tuple[str, str, str]  # (source id, target id, relation key)
+
+ENTITY_LABEL = "Entity"
+MENTIONED_IN = "MENTIONED_IN"
+# Node property names the store itself uses; entity properties with these names go in _extra.
+CORE_KEYS = frozenset({"id", "type", "name", "aliases"})
+_NOT_INDEXED = frozenset({"Source", "Quote", "Statistic"})  # the memory store's search skips these
+
+
+# -- allow-lists -------------------------------------------------------------------------
+def check_label(label: str) -> str:
+    """``label`` if it is a class of the registry (or the shared Entity label); else an error."""
+    if label != ENTITY_LABEL and label not in ontology().classes:
+        raise ValueError(f"not a class of the ontology registry: {label!r}")
+    return label
+
+
+def check_rel_type(rel_type: str) -> str:
+    """``rel_type`` if it is a relation of the registry; else an error."""
+    if rel_type not in ontology().relations:
+        raise ValueError(f"not a relation of the ontology registry: {rel_type!r}")
+    return rel_type
+
+
+def labels_for(cls: str) -> tuple[str, ...]:
+    """All labels of a node of class ``cls``: Entity, the class and its ancestors (sorted)."""
+    onto = ontology()
+    out = {ENTITY_LABEL}
+    current: str | None = check_label(cls)
+    while current is not None:
+        out.add(current)
+        current = onto.classes[current].parent
+    return tuple(sorted(out))
+
+
+def label_expr(labels: Iterable[str]) -> str:
+    """``:`A`:`B``` for labels that passed :func:`check_label` (the only text spliced into Cypher)."""
+    return "".join(f":`{check_label(lb)}`" for lb in labels)
+
+
+def stored_rel_types() -> tuple[str, ...]:
+    """Relation types the store keeps as relationships between entities (all but MENTIONED_IN)."""
+    return tuple(r for r in ontology().relations if r != MENTIONED_IN)
+
+
+def rel_type_of_key(key: str) -> str:
+    return check_rel_type(key.split("|", 1)[0])
+
+
+# -- evidence and contributions as JSON ------------------------------------------------------
+def ev_to_dict(ev: Evidence, with_source: bool = False) -> dict[str, Any]:
+    d: dict[str, Any] = {"source": ev.source_id} if with_source else {}
+    for k in ("quote", "start", "end"):
+        v = getattr(ev, k)
+        if v is not None:
+            d[k] = v
+    d["method"] = ev.method
+    d["confidence"] = ev.confidence
+    if ev.locator is not None:
+        d["locator"] = ev.locator
+    return d
+
+
+def ev_from_dict(d: dict[str, Any], source_id: str) -> Evidence:
+    return Evidence(
+        source_id,
+        quote=d.get("quote"),
+        start=d.get("start"),
+        end=d.get("end"),
+        method=d.get("method", "rule"),
+        confidence=d.get("confidence", 1.0),
+        locator=d.get("locator"),
+    )
+
+
+def dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def encode_node_contrib(c: NodeContrib) -> tuple[str, str]:
+    """(c, ev) JSON texts of a node contribution."""
+    return dumps([c[0], c[1], list(c[2]), c[3]]), dumps([ev_to_dict(e) for e in c[4]])
+
+
+def decode_node_contrib(c: str, ev: str | None, source_id: str) -> tuple[str, str, tuple[str, ...], Props]:
+    t, name, aliases, props = json.loads(c)
+    return str(t), str(name), tuple(aliases), dict(props)
+
+
+def decode_evidence(ev: str | None, source_id: str) -> tuple[Evidence, ...]:
+    if not ev:
+        return ()
+    return tuple(ev_from_dict(d, source_id) for d in json.loads(ev))
+
+
+def mention_props(seq: int, c: NodeContrib) -> dict[str, Any]:
+    """Properties of a MENTIONED_IN edge: readable summary plus the exact contribution."""
+    cj, evj = encode_node_contrib(c)
+    p: dict[str, Any] = {"seq": seq, "c": cj, "ev": evj, "mentions": len(c[4])}
+    quotes = [e.quote for e in c[4] if e.quote]
+    if quotes:
+        p["quote"] = quotes[0]
+    if c[4]:
+        p["method"] = c[4][0].method
+        p["confidence"] = max(e.confidence for e in c[4])
+    return p
+
+
+def relation_props(key: str, contribs: Sequence[tuple[str, EdgeContrib]]) -> dict[str, Any]:
+    """Properties of a relation's relationship, from its contributions in order."""
+    p: dict[str, Any] = dict(merged_edge_props([c for _, c in contribs]))
+    p["key"] = key
+    p["sources"] = [sid for sid, _ in contribs]
+    p["sourceProps"] = [dumps(c[0]) for _, c in contribs]
+    p["evidence"] = [dumps(ev_to_dict(e, with_source=True)) for _, c in contribs for e in c[1]]
+    p["quotes"] = [e.quote for _, c in contribs for e in c[1] if e.quote]
+    return p
+
+
+def relation_contribs(
+    sources: Sequence[str], source_props: Sequence[str], evidence: Sequence[str]
+) -> list[tuple[str, EdgeContrib]]:
+    """Decode a relationship's contributions (inverse of :func:`relation_props`)."""
+    evs: dict[str, list[Evidence]] = {sid: [] for sid in sources}
+    for text in evidence:
+        d = json.loads(text)
+        sid = d.pop("source")
+        evs.setdefault(sid, []).append(ev_from_dict(d, sid))
+    return [
+        (sid, (dict(json.loads(pj)), tuple(evs.get(sid, ())))) for sid, pj in zip(sources, source_props, strict=True)
+    ]
+
+
+# -- merge rules (identical to MemoryStore) ---------------------------------------------
+def merged_type(contribs: Iterable[Sequence[Any]]) -> str:
+    """The most specific type any source gives (Officer over Person)."""
+    onto = ontology()
+    best: str | None = None
+    for c in contribs:
+        if best is None or (c[0] != best and onto.is_a(c[0], best)):
+            best = c[0]
+    if best is None:
+        raise ValueError("no contributions")
+    return best
+
+
+def merged_view(
+    contribs: Sequence[tuple[str, tuple[str, str, tuple[str, ...], Props]]],
+) -> tuple[str, str, tuple[str, ...], Props]:
+    """(type, name, aliases, props) of a node from its ``(source id, contribution)`` list in order.
+
+    Reference data names the thing, otherwise the first source does; properties are merged
+    first-writer-wins, except that reference data overrides.
+    """
+    if len(contribs) == 1:  # as the memory store: one source's view is taken as it is
+        only = contribs[0][1]
+        return only[0], only[1], tuple(only[2]), dict(only[3])
+    ref = next((c for sid, c in contribs if sid == REFERENCE_SOURCE_ID), None)
+    name = ref[1] if ref else contribs[0][1][1]
+    aliases: dict[str, None] = {}
+    props: Props = {}
+    for _, (_, cname, caliases, cprops) in contribs:
+        if cname != name:
+            aliases[cname] = None
+        for a in caliases:
+            if a != name:
+                aliases[a] = None
+        for k, v in cprops.items():
+            props.setdefault(k, v)
+    if ref:
+        props.update(ref[3])
+    return merged_type(c for _, c in contribs), name, tuple(aliases), props
+
+
+def merged_edge_props(contribs: Iterable[EdgeContrib]) -> Props:
+    props: Props = {}
+    for cprops, _ in contribs:
+        for k, v in cprops.items():
+            props.setdefault(k, v)
+    return props
+
+
+def search_tokens(contribs: Iterable[tuple[str, str, tuple[str, ...], Props]]) -> list[str]:
+    """Search tokens of a node: every word of every name and alias (as the memory store indexes)."""
+    out: dict[str, None] = {}
+    for t, name, aliases, _ in contribs:
+        if t in _NOT_INDEXED:
+            continue
+        for label in (name, *aliases):
+            for tok in normalise_name(label).split():
+                out[tok] = None
+    return list(out)
+
+
+def node_props(node_id: str, view: tuple[str, str, tuple[str, ...], Props], tokens: list[str]) -> dict[str, Any]:
+    """Plain node properties: id, type, name, aliases, the merged properties, search tokens."""
+    t, name, aliases, props = view
+    p: dict[str, Any] = {"id": node_id, "type": t, "name": name, "aliases": list(aliases)}
+    extra = {}
+    for k, v in props.items():
+        if k in CORE_KEYS or k.startswith("_"):
+            extra[k] = v
+        else:
+            p[k] = v
+    if extra:
+        p["_extra"] = dumps(extra)
+    p["_tokens"] = tokens
+    p["_search"] = " ".join(tokens)
+    return p
+
+
+def props_from_node(p: dict[str, Any]) -> Props:
+    """The entity properties held in a node's property map."""
+    out: Props = {k: v for k, v in p.items() if k not in CORE_KEYS and not k.startswith("_")}
+    extra = p.get("_extra")
+    if extra:
+        out.update(json.loads(extra))
+    return out

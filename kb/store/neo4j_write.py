@@ -1,0 +1,574 @@
+"""The write path of the Neo4j store: load what a batch of sources touches, apply each
+source exactly as the memory store does, then write the difference in batched
+``UNWIND $rows ...`` statements, all inside one managed write transaction.
+
+Applying in Python on a working set (rather than statement by statement) keeps the two
+stores' semantics identical and turns a batch of sources into a few dozen statements.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from neo4j import ManagedTransaction
+
+from kb.model import Facts, Props, UpsertResult
+from kb.store.neo4j_model import (
+    MENTIONED_IN,
+    EdgeContrib,
+    EdgeKey,
+    NodeContrib,
+    check_rel_type,
+    decode_evidence,
+    decode_node_contrib,
+    dumps,
+    encode_node_contrib,
+    label_expr,
+    labels_for,
+    mention_props,
+    merged_type,
+    merged_view,
+    node_props,
+    rel_type_of_key,
+    relation_contribs,
+    relation_props,
+    search_tokens,
+)
+from kb.store.validate import InvalidFacts, validate
+
+# Contribution as held in the working set: evidence is None when not loaded (other sources).
+_Contrib = tuple[str, str, tuple[str, ...], Props, "tuple[Any, ...] | None"]
+
+
+@dataclass
+class _WNode:
+    id: str
+    in_db: bool
+    db_labels: tuple[str, ...] = ()
+    contribs: dict[str, _Contrib] = field(default_factory=dict)
+    seqs: dict[str, int] = field(default_factory=dict)
+    db_mentions: set[str] = field(default_factory=set)  # sources with a MENTIONED_IN edge in the db
+    db_rels: list[str] | None = None
+    alive: bool = True
+    dirty: bool = False
+    fresh: bool = False  # will be created without any of its db relationships
+    changed: set[str] = field(default_factory=set)  # sources whose contribution changed
+
+
+@dataclass
+class _WEdge:
+    key: EdgeKey
+    type: str
+    in_db: bool
+    contribs: dict[str, EdgeContrib] = field(default_factory=dict)
+    alive: bool = True
+    dirty: bool = False
+    fresh: bool = False  # must be (re)created
+
+
+# A MENTIONED_IN edge's properties written inline (one write instead of create-then-set).
+_MENTION_MAP = (
+    "{seq: r.m.seq, c: r.m.c, ev: r.m.ev, mentions: r.m.mentions, quote: r.m.quote, method: r.m.method, "
+    "confidence: r.m.confidence}"
+)
+
+
+def _rows(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _key_text(k: EdgeKey) -> str:
+    return dumps(list(k))
+
+
+def _key_from_text(t: str) -> EdgeKey:
+    u, v, key = json.loads(t)
+    return (str(u), str(v), str(key))
+
+
+class WorkingSet:
+    """The part of the graph a batch of sources touches, loaded inside the transaction."""
+
+    def __init__(self, tx: ManagedTransaction, batch_sids: set[str], chunk: int) -> None:
+        self.tx = tx
+        self.sids = batch_sids
+        self.chunk = chunk
+        self.nodes: dict[str, _WNode] = {}
+        self.edges: dict[EdgeKey, _WEdge] = {}
+        self.adj: dict[str, set[EdgeKey]] = defaultdict(set)
+        self.by_source: dict[str, tuple[set[str], set[EdgeKey]]] = {}
+        self.rels_changed: set[str] = set()
+
+    # -- loading -------------------------------------------------------------------------
+    def _run(self, query: str, **params: Any) -> list[dict[str, Any]]:
+        return [r.data() for r in self.tx.run(query, params)]
+
+    def load(self, ids: Iterable[str]) -> None:
+        # 1. what each source of the batch said before: its mentions and its relations
+        sids = sorted(self.sids)
+        old_nodes: dict[str, set[str]] = {sid: set() for sid in sids}
+        for part in _rows(sids, self.chunk):
+            for r in self._run(
+                "UNWIND $ids AS sid MATCH (s:Entity {id: sid}) MATCH (n:Entity)-[:MENTIONED_IN]->(s) "
+                "RETURN sid, n.id AS id",
+                ids=list(part),
+            ):
+                old_nodes[r["sid"]].add(r["id"])
+        wanted = set(ids) | set(sids)
+        for s in old_nodes.values():
+            wanted |= s
+        self._load_nodes(sorted(wanted))
+        edge_keys: set[EdgeKey] = set()
+        for sid in sids:
+            node = self.nodes.get(sid)
+            nodes = set(old_nodes[sid])
+            rels: set[EdgeKey] = set()
+            if node is not None:
+                if sid in node.contribs:
+                    nodes.add(sid)
+                rels = {_key_from_text(t) for t in node.db_rels or ()}
+            if nodes or rels:
+                self.by_source[sid] = (nodes, rels)
+            edge_keys |= rels
+        self.load_edges(edge_keys)
+        # 2. nodes this batch might remove: load every relationship on them (the memory store
+        # drops a node's relations with it, and counts them)
+        candidates = [
+            n.id
+            for sid in sids
+            for nid in self.by_source.get(sid, (set(), set()))[0]
+            if (n := self.nodes[nid]).contribs and set(n.contribs) <= self.sids
+        ]
+        self._load_incident(sorted(set(candidates)))
+
+    def _load_nodes(self, ids: Sequence[str]) -> None:
+        for part in _rows(ids, self.chunk):
+            for r in self._run(
+                "UNWIND $ids AS id MATCH (n:Entity {id: id}) "
+                "OPTIONAL MATCH (n)-[m:MENTIONED_IN]->(s:Entity) "
+                "WITH n, collect([s.id, m.seq, m.c, CASE WHEN s.id IN $sids THEN m.ev ELSE null END]) AS cs "
+                "RETURN n.id AS id, labels(n) AS labels, n._own AS own, n._ownEv AS ownEv, "
+                "n._ownSeq AS ownSeq, n._rels AS rels, cs",
+                ids=list(part),
+                sids=sorted(self.sids),
+            ):
+                nid = r["id"]
+                node = _WNode(nid, True, tuple(sorted(r["labels"])), db_rels=r["rels"])
+                entries: list[tuple[int, str, str, str | None]] = []
+                for sid, seq, c, ev in r["cs"]:
+                    if sid is not None and c is not None:
+                        entries.append((int(seq), sid, c, ev))
+                        node.db_mentions.add(sid)
+                if r["own"] is not None:
+                    entries.append((int(r["ownSeq"]), nid, r["own"], r["ownEv"]))
+                for seq, sid, c, ev in sorted(entries, key=lambda e: e[0]):
+                    t, name, aliases, props = decode_node_contrib(c, ev, sid)
+                    known_ev = decode_evidence(ev, sid) if (sid in self.sids or sid == nid) else None
+                    node.contribs[sid] = (t, name, aliases, props, known_ev)
+                    node.seqs[sid] = seq
+                self.nodes[nid] = node
+
+    def load_edges(self, keys: Iterable[EdgeKey]) -> None:
+        todo = sorted(k for k in keys if k not in self.edges)
+        for part in _rows(todo, self.chunk):
+            rows = [{"u": k[0], "v": k[1], "k": k[2]} for k in part]
+            for r in self._run(
+                "UNWIND $rows AS r MATCH (a:Entity {id: r.u})-[e]->(b:Entity {id: r.v}) WHERE e.key = r.k "
+                "RETURN r.u AS u, r.v AS v, r.k AS k, type(e) AS t, e.sources AS s, e.sourceProps AS sp, "
+                "e.evidence AS ev",
+                rows=rows,
+            ):
+                self._add_db_edge(r)
+
+    def _add_db_edge(self, r: dict[str, Any]) -> None:
+        key: EdgeKey = (r["u"], r["v"], r["k"])
+        if key in self.edges:
+            return
+        e = _WEdge(key, r["t"], True)
+        for sid, c in relation_contribs(r["s"] or [], r["sp"] or [], r["ev"] or []):
+            e.contribs[sid] = c
+        self.edges[key] = e
+        self.adj[key[0]].add(key)
+        self.adj[key[1]].add(key)
+
+    def _load_incident(self, ids: Sequence[str]) -> None:
+        for part in _rows(ids, self.chunk):
+            # the known end first: ArcadeDB's planner scans every node when it comes second
+            for pattern, u, v in (
+                ("(a:Entity {id: id}) MATCH (a)-[e]->(b:Entity)", "a", "b"),
+                ("(a:Entity {id: id}) MATCH (b:Entity)-[e]->(a)", "b", "a"),
+            ):
+                for r in self._run(
+                    f"UNWIND $ids AS id MATCH {pattern} WHERE type(e) <> 'MENTIONED_IN' "
+                    f"RETURN {u}.id AS u, {v}.id AS v, e.key AS k, type(e) AS t, e.sources AS s, "
+                    "e.sourceProps AS sp, e.evidence AS ev",
+                    ids=list(part),
+                ):
+                    self._add_db_edge(r)
+
+    # -- applying one source (the memory store's _apply, on the working set) ---------------
+    def known_type(self, entity_id: str) -> str | None:
+        n = self.nodes.get(entity_id)
+        if n is None or not n.alive or not n.contribs:
+            return None
+        return merged_type(n.contribs.values())
+
+    def _live_edge(self, k: EdgeKey) -> _WEdge | None:
+        e = self.edges.get(k)
+        return e if e is not None and e.alive else None
+
+    def _live_node(self, n: str) -> _WNode | None:
+        node = self.nodes.get(n)
+        return node if node is not None and node.alive else None
+
+    def apply_facts(self, facts: Facts, seq: int) -> UpsertResult:
+        entities = validate(facts, self.known_type)
+        old_nodes = self.by_source.get(facts.source_id, (set(), set()))[0]
+        for r in facts.relations:
+            for end in (r.source, r.target):
+                node = self._live_node(end)
+                if (
+                    end in old_nodes
+                    and end not in entities
+                    and node is not None
+                    and set(node.contribs) <= {facts.source_id}
+                ):
+                    raise InvalidFacts(
+                        f"relation {r.type} refers to {end!r}, which no source vouches for once "
+                        f"{facts.source_id} is replaced"
+                    )
+        new_nodes: dict[str, NodeContrib] = {
+            e.id: (e.type, e.name, tuple(e.aliases), dict(e.props), tuple(e.evidence)) for e in entities.values()
+        }
+        new_edges: dict[EdgeKey, tuple[str, EdgeContrib]] = {}
+        for r in facts.relations:
+            k: EdgeKey = (r.source, r.target, r.key)
+            if k in new_edges:
+                props, ev = new_edges[k][1]
+                merged = {**r.props, **props}
+                new_edges[k] = (r.type, (merged, ev + tuple(x for x in r.evidence if x not in ev)))
+            else:
+                new_edges[k] = (r.type, (dict(r.props), tuple(r.evidence)))
+        return self.apply(facts.source_id, new_nodes, new_edges, seq)
+
+    def apply(
+        self, sid: str, new_nodes: dict[str, NodeContrib], new_edges: dict[EdgeKey, tuple[str, EdgeContrib]], seq: int
+    ) -> UpsertResult:
+        old_nodes, old_edges = self.by_source.get(sid, (set(), set()))
+        unchanged = set(new_nodes) == old_nodes and set(new_edges) == old_edges
+        if unchanged:
+            unchanged = all(
+                (n := self._live_node(nid)) is not None and n.contribs.get(sid) == c for nid, c in new_nodes.items()
+            ) and all(
+                (e := self._live_edge(k)) is not None and e.contribs.get(sid) == c for k, (_, c) in new_edges.items()
+            )
+        if unchanged:
+            return UpsertResult(sid, 0, 0, 0, 0, 0, True)
+        added = updated = rel_added = rel_removed = removed = 0
+        for k in old_edges - set(new_edges):
+            e = self._live_edge(k)
+            if e is not None:
+                e.contribs.pop(sid, None)
+                e.dirty = True
+                if not e.contribs:
+                    self._drop_edge(e)
+                    rel_removed += 1
+        for nid in old_nodes - set(new_nodes):
+            node = self._live_node(nid)
+            if node is None:
+                continue
+            node.contribs.pop(sid, None)
+            node.seqs.pop(sid, None)
+            node.changed.add(sid)
+            node.dirty = True
+            if not node.contribs:
+                for k in list(self.adj.get(nid, ())):
+                    e = self._live_edge(k)
+                    if e is not None:
+                        rel_removed += 2 if k[0] == k[1] else 1
+                        self._drop_edge(e)
+                node.alive = False
+                removed += 1
+        for nid, c in new_nodes.items():
+            node = self._live_node(nid)
+            if node is not None:
+                updated += 1
+            else:
+                old = self.nodes.get(nid)
+                node = _WNode(nid, old.in_db if old else False, old.db_labels if old else ())
+                if old is not None:
+                    node.db_rels = old.db_rels
+                    node.db_mentions = old.db_mentions
+                    node.changed = old.changed
+                node.fresh = True  # created anew: any db node of that id is replaced
+                self.nodes[nid] = node
+                added += 1
+            if sid not in node.contribs:
+                node.seqs[sid] = seq
+            node.contribs[sid] = c
+            node.changed.add(sid)
+            node.dirty = True
+        for k, (rtype, ec) in new_edges.items():
+            e = self._live_edge(k)
+            if e is None:
+                old_e = self.edges.get(k)
+                e = _WEdge(k, rtype, old_e.in_db if old_e else False, fresh=True)
+                self.edges[k] = e
+                self.adj[k[0]].add(k)
+                self.adj[k[1]].add(k)
+                rel_added += 1
+            e.contribs[sid] = ec
+            e.dirty = True
+        if new_nodes or new_edges:
+            self.by_source[sid] = (set(new_nodes), set(new_edges))
+        else:
+            self.by_source.pop(sid, None)
+        self.rels_changed.add(sid)
+        return UpsertResult(sid, added, updated, rel_added, rel_removed, removed, False)
+
+    def _drop_edge(self, e: _WEdge) -> None:
+        e.alive = False
+        e.dirty = True
+        self.adj[e.key[0]].discard(e.key)
+        self.adj[e.key[1]].discard(e.key)
+
+    # -- writing the difference ----------------------------------------------------------
+    def write(self) -> None:
+        tx, chunk = self.tx, self.chunk
+        # Nodes whose db record goes: removed ones, and ones removed then created again.
+        drop_nodes = [n.id for n in self.nodes.values() if n.in_db and (not n.alive or n.fresh)]
+        dropped = set(drop_nodes)
+        # Relationships that go (those on dropped nodes go with them).
+        drop_edges = [
+            e.key
+            for e in self.edges.values()
+            if e.in_db and e.dirty and (not e.alive or e.fresh) and e.key[0] not in dropped and e.key[1] not in dropped
+        ]
+        for part in _rows(drop_edges, chunk):
+            tx.run(
+                "UNWIND $rows AS r MATCH (a:Entity {id: r.u})-[e]->(b:Entity {id: r.v}) WHERE e.key = r.k DELETE e",
+                rows=[{"u": k[0], "v": k[1], "k": k[2]} for k in part],
+            ).consume()
+        # MENTIONED_IN edges whose source no longer says anything about a surviving node.
+        drop_mentions = [
+            {"n": n.id, "s": sid}
+            for n in self.nodes.values()
+            if n.alive and n.in_db and not n.fresh
+            for sid in n.changed
+            if sid != n.id and sid in n.db_mentions and sid not in n.contribs
+        ]
+        for part in _rows(drop_mentions, chunk):
+            tx.run(
+                "UNWIND $rows AS r MATCH (n:Entity {id: r.n})-[m:MENTIONED_IN]->(s:Entity {id: r.s}) DELETE m",
+                rows=list(part),
+            ).consume()
+        # Nodes whose class changed (Person -> Officer): some servers cannot relabel a node
+        # under a uniqueness constraint, so the node is recreated with its relationships.
+        views: dict[str, tuple[str, str, tuple[str, ...], Props]] = {}
+        labels: dict[str, tuple[str, ...]] = {}
+        for n in self.nodes.values():
+            if n.alive and (n.dirty or n.id in self.rels_changed):
+                views[n.id] = merged_view([(sid, c[:4]) for sid, c in n.contribs.items()])
+                labels[n.id] = labels_for(views[n.id][0])
+        relabel = [
+            nid for nid, lb in labels.items() if (n := self.nodes[nid]).in_db and not n.fresh and n.db_labels != lb
+        ]
+        saved: list[dict[str, Any]] = []
+        if relabel:
+            saved = self._save_relationships(relabel)
+            drop_nodes.extend(relabel)
+        for part in _rows(drop_nodes, chunk):
+            tx.run("UNWIND $ids AS id MATCH (n:Entity {id: id}) DETACH DELETE n", ids=list(part)).consume()
+        recreated = set(relabel)
+        # Node writes, grouped by label set (labels come from the registry only).
+        creates: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        updates: list[dict[str, Any]] = []
+        for nid, view in views.items():
+            n = self.nodes[nid]
+            p = node_props(nid, view, search_tokens(c[:4] for c in n.contribs.values()))
+            own = n.contribs.get(nid)
+            if own is not None:
+                cj, evj = encode_node_contrib(own)  # type: ignore[arg-type]
+                p["_own"], p["_ownEv"], p["_ownSeq"] = cj, evj, n.seqs[nid]
+            rels = self._rels_of(n)
+            if rels is not None:
+                p["_rels"] = rels
+            if n.in_db and not n.fresh and nid not in recreated:
+                updates.append({"id": nid, "p": p})
+            else:
+                creates[labels[nid]].append({"id": nid, "p": p})
+        # Sources first: new entities are created with their MENTIONED_IN edge in one go.
+        inlined: set[tuple[str, str]] = set()
+        for lbs in sorted(creates, key=lambda lb: "Source" not in lb):
+            plain: list[dict[str, Any]] = []
+            by_source: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            for crow in creates[lbs]:
+                n = self.nodes[crow["id"]]
+                only = next(iter(n.contribs)) if len(n.contribs) == 1 else None
+                if "Source" not in lbs and only is not None and only != n.id and not n.in_db:
+                    crow["m"] = mention_props(n.seqs[only], n.contribs[only])  # type: ignore[arg-type]
+                    by_source[only].append(crow)
+                    inlined.add((n.id, only))
+                else:
+                    plain.append(crow)
+            q = f"UNWIND $rows AS r CREATE (n{label_expr(lbs)}) SET n = r.p"
+            for part in _rows(plain, chunk):
+                tx.run(q, rows=list(part)).consume()
+            q = (
+                f"MATCH (s:Entity {{id: $sid}}) UNWIND $rows AS r CREATE (n{label_expr(lbs)}) SET n = r.p "
+                f"CREATE (n)-[:MENTIONED_IN {_MENTION_MAP}]->(s)"
+            )
+            for sid, rows in by_source.items():
+                for part in _rows(rows, chunk):
+                    tx.run(q, sid=sid, rows=list(part)).consume()
+        for part in _rows(updates, chunk):
+            tx.run("UNWIND $rows AS r MATCH (n:Entity {id: r.id}) SET n = r.p", rows=list(part)).consume()
+        if saved:
+            self._restore_relationships(saved)
+        # MENTIONED_IN edges of the batch's sources.
+        new_m: list[dict[str, Any]] = []
+        upd_m: list[dict[str, Any]] = []
+        for n in self.nodes.values():
+            if not n.alive:
+                continue
+            for sid in n.changed:
+                c = n.contribs.get(sid)
+                if sid == n.id or c is None or (n.id, sid) in inlined:
+                    continue
+                row: dict[str, Any] = {"n": n.id, "s": sid, "p": mention_props(n.seqs[sid], c)}  # type: ignore[arg-type]
+                if n.in_db and not n.fresh and sid in n.db_mentions:
+                    upd_m.append(row)
+                else:
+                    new_m.append(row)
+        # grouped by source: the source node is looked up once per statement, not per row
+        by_src: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in new_m:
+            by_src[row["s"]].append(row)
+        for sid, rows in by_src.items():
+            for part in _rows(rows, chunk):
+                tx.run(
+                    "MATCH (s:Entity {id: $sid}) UNWIND $rows AS r MATCH (n:Entity {id: r.n}) "
+                    f"CREATE (n)-[m:MENTIONED_IN {_MENTION_MAP.replace('r.m.', 'r.p.')}]->(s)",
+                    sid=sid,
+                    rows=list(part),
+                ).consume()
+        for part in _rows(upd_m, chunk):
+            tx.run(
+                "UNWIND $rows AS r MATCH (n:Entity {id: r.n})-[m:MENTIONED_IN]->(s:Entity {id: r.s}) SET m = r.p",
+                rows=list(part),
+            ).consume()
+        # Relations, grouped by type.
+        new_r: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        upd_r: list[dict[str, Any]] = []
+        for e in self.edges.values():
+            if not e.alive or not e.dirty:
+                continue
+            row = {"u": e.key[0], "v": e.key[1], "k": e.key[2], "p": relation_props(e.key[2], list(e.contribs.items()))}
+            u_fresh = self.nodes.get(e.key[0])
+            v_fresh = self.nodes.get(e.key[1])
+            on_fresh = any(x is not None and x.fresh and x.in_db for x in (u_fresh, v_fresh))
+            if e.in_db and not e.fresh and not on_fresh:
+                upd_r.append(row)
+            else:
+                new_r[check_rel_type(e.type)].append(row)
+        for rtype, rows in new_r.items():
+            q = (
+                "UNWIND $rows AS r MATCH (a:Entity {id: r.u}) MATCH (b:Entity {id: r.v}) "
+                f"CREATE (a)-[e:`{rtype}`]->(b) SET e = r.p"
+            )
+            for part in _rows(rows, chunk):
+                tx.run(q, rows=list(part)).consume()
+        for part in _rows(upd_r, chunk):
+            tx.run(
+                "UNWIND $rows AS r MATCH (a:Entity {id: r.u})-[e]->(b:Entity {id: r.v}) WHERE e.key = r.k SET e = r.p",
+                rows=list(part),
+            ).consume()
+
+    def _rels_of(self, n: _WNode) -> list[str] | None:
+        """The ``_rels`` list a (source) node must hold after the batch."""
+        if n.id in self.rels_changed:
+            _, rels = self.by_source.get(n.id, (set(), set()))
+            return sorted(_key_text(k) for k in rels) if rels else None
+        return n.db_rels
+
+    def _save_relationships(self, ids: Sequence[str]) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for part in _rows(ids, self.chunk):
+            for pattern, u, v in (
+                ("(a:Entity {id: id}) MATCH (a)-[e]->(b:Entity)", "a", "b"),
+                ("(a:Entity {id: id}) MATCH (b:Entity)-[e]->(a)", "b", "a"),
+            ):
+                out.extend(
+                    self._run(
+                        f"UNWIND $ids AS id MATCH {pattern} "
+                        f"RETURN {u}.id AS u, {v}.id AS v, type(e) AS t, properties(e) AS p",
+                        ids=list(part),
+                    )
+                )
+        # a relationship between two relabelled nodes shows up twice
+        seen: set[str] = set()
+        unique = []
+        for r in out:
+            sig = dumps([r["u"], r["v"], r["t"], r["p"].get("key"), r["p"].get("seq")])
+            if sig not in seen:
+                seen.add(sig)
+                unique.append(r)
+        return unique
+
+    def _restore_relationships(self, saved: list[dict[str, Any]]) -> None:
+        by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for r in saved:
+            by_type[check_rel_type(r["t"])].append(r)
+        for rtype, rows in by_type.items():
+            q = (
+                "UNWIND $rows AS r MATCH (a:Entity {id: r.u}) MATCH (b:Entity {id: r.v}) "
+                f"CREATE (a)-[e:`{rtype}`]->(b) SET e = r.p"
+            )
+            for part in _rows(rows, self.chunk):
+                self.tx.run(q, rows=list(part)).consume()
+
+
+def run_batch(
+    tx: ManagedTransaction, items: Sequence[tuple[str, Facts | None]], seq0: int, chunk: int
+) -> list[UpsertResult]:
+    """Apply ``items`` (source id, facts or None to delete) in order, in this transaction."""
+    sids = {sid for sid, _ in items}
+    ids: set[str] = set()
+    for _, facts in items:
+        if facts is None:
+            continue
+        ids.add(facts.source.id)
+        ids.update(e.id for e in facts.entities)
+        for r in facts.relations:
+            ids.add(r.source)
+            ids.add(r.target)
+    ws = WorkingSet(tx, sids, chunk)
+    ws.load(ids)
+    # a relation can only exist already when both its ends do
+    in_db = {nid for nid, n in ws.nodes.items() if n.in_db}
+    new_keys = [
+        (r.source, r.target, r.key)
+        for _, facts in items
+        if facts is not None
+        for r in facts.relations
+        if r.source in in_db and r.target in in_db
+    ]
+    ws.load_edges(new_keys)
+    results: list[UpsertResult] = []
+    for i, (sid, facts) in enumerate(items):
+        if facts is None:
+            results.append(ws.apply(sid, {}, {}, seq0 + i))
+        else:
+            results.append(ws.apply_facts(facts, seq0 + i))
+    # relation keys must name registry types before anything is written
+    for e in ws.edges.values():
+        rel_type_of_key(e.key[2])
+    if MENTIONED_IN in {e.type for e in ws.edges.values()}:
+        raise ValueError("MENTIONED_IN is not a storable relation")
+    ws.write()
+    return results
