@@ -17,10 +17,10 @@ import os
 import pickle
 import tempfile
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import networkx as nx
 
@@ -32,7 +32,7 @@ from kb.store.base import Page, SearchHit, Store, StoreError
 from kb.store.query import Filter, HasRelation, matches
 from kb.store.validate import InvalidFacts, validate
 
-SNAPSHOT_FORMAT = "policing-kb-memory/3"
+SNAPSHOT_FORMAT = "policing-kb-memory/5"
 _STOP = frozenset({"the", "of", "and", "for", "a", "an", "in", "on", "at", "to", "police"})
 
 # Evidence is kept as plain tuples inside the graph: they pickle ten times faster than
@@ -43,6 +43,16 @@ NodeContrib = tuple[str, str, tuple[str, ...], Props, tuple[EvTuple, ...]]
 # Edge contribution: (props, evidence)
 EdgeContrib = tuple[Props, tuple[EvTuple, ...]]
 EdgeKey = tuple[str, str, str]  # (source id, target id, relation key)
+# What one source contributes to: its nodes and edges. Tuples, not sets: a few hundred bytes
+# instead of kilobytes per source, and only turned into sets when the source is replaced.
+SourceIndex = tuple[tuple[str, ...], tuple[EdgeKey, ...]]
+# Stored contributions share one empty props dict; stored props are never mutated.
+_NO_PROPS: Props = {}
+
+
+def _rtype(key: str) -> str:
+    """The relation type of an edge key ("HOLDS_POST|chief constable" -> "HOLDS_POST")."""
+    return key.partition("|")[0]
 
 
 @contextmanager
@@ -65,51 +75,87 @@ def _no_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _rebuild(
-    node: dict[str, dict[str, Any]],
-    succ: dict[str, dict[str, dict[str, Any]]],
-    by_source: dict[str, tuple[set[str], set[EdgeKey]]],
-) -> tuple[nx.MultiDiGraph, dict[str, tuple[set[str], set[EdgeKey]]]]:
-    """Rebuild the graph from a snapshot, sharing every repeated string again.
+_CHUNK = 20_000  # records per pickle frame in a snapshot
 
-    Snapshots are written without pickle's memo (fast), so each id, source id, type and
-    method string arrives as its own copy; canonicalising them here halves the memory of a
-    process that opens a large snapshot.
+
+def _write_frames(fh: BinaryIO, g: nx.MultiDiGraph, by_source: dict[str, SourceIndex]) -> None:
+    """Write the graph as a stream of small pickle frames: nodes, edges, then source index.
+
+    Fast mode skips pickle's memo (4x faster to write); frames keep the reader's transient
+    memory to one chunk, and the reader shares repeated strings again (see _read_frames).
     """
+    pickler = pickle.Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True
+
+    def frames(kind: str, items: Iterable[Any]) -> None:
+        chunk: builtins.list[Any] = []
+        for item in items:
+            chunk.append(item)
+            if len(chunk) >= _CHUNK:
+                pickler.dump((kind, chunk))
+                chunk = []
+        if chunk:
+            pickler.dump((kind, chunk))
+
+    frames("n", g._node.items())
+    frames("e", ((u, v, k, d) for u, nbrs in g._succ.items() for v, keyed in nbrs.items() for k, d in keyed.items()))
+    frames("s", by_source.items())
+    pickler.dump(("end", None))
+
+
+def _read_frames(fh: BinaryIO) -> tuple[nx.MultiDiGraph, dict[str, SourceIndex]]:
+    """Read what _write_frames wrote, sharing every repeated string (ids, source ids, types,
+    methods) so a reopened snapshot takes no more memory than the store that wrote it."""
     canon: dict[str, str] = {}
     c = canon.setdefault
 
     def ev(t: EvTuple) -> EvTuple:
-        return (c(t[0], t[0]), t[1], t[2], t[3], c(t[4], t[4]), t[5], t[6])
+        # one sentence is the quote of every entity mentioned in it: share it too
+        q = t[1]
+        return (c(t[0], t[0]), q if q is None else c(q, q), t[2], t[3], c(t[4], t[4]), t[5], t[6])
 
-    # The old dicts are emptied as we go, so the two copies never coexist in full.
-    new_node: dict[str, dict[str, Any]] = {}
-    for n in builtins.list(node):
-        attr = node.pop(n)
-        contribs = {
-            c(sid, sid): (c(k[0], k[0]), k[1], k[2], k[3], tuple(ev(t) for t in k[4])) for sid, k in attr["c"].items()
-        }
-        new_node[c(n, n)] = {"c": contribs}
-    new_succ: dict[str, dict[str, Any]] = {n: {} for n in new_node}
-    pred: dict[str, dict[str, Any]] = {n: {} for n in new_node}
-    for u in builtins.list(succ):
-        nbrs = succ.pop(u)
-        cu = canon[u]
-        out = new_succ[cu]
-        for v, keyed in nbrs.items():
-            cv = canon[v]
-            for data in keyed.values():
-                data["t"] = c(data["t"], data["t"])
-                data["c"] = {c(sid, sid): (props, tuple(ev(t) for t in evs)) for sid, (props, evs) in data["c"].items()}
-            out[cv] = keyed
-            pred[cv][cu] = keyed  # one key-dict shared by both directions, as networkx does
-    new_by_source = {}
-    for sid in builtins.list(by_source):
-        nodes, edges = by_source.pop(sid)
-        new_by_source[c(sid, sid)] = ({canon[n] for n in nodes}, {(canon[u], canon[v], k) for u, v, k in edges})
+    def pr(p: Props) -> Props:
+        if not p:
+            return _NO_PROPS
+        return {c(k, k): (c(v, v) if type(v) is str and len(v) <= 64 else v) for k, v in p.items()}
+
+    node: dict[str, dict[str, NodeContrib]] = {}
+    succ: dict[str, dict[str, dict[str, Any]]] = {}
+    pred: dict[str, dict[str, dict[str, Any]]] = {}
+    by_source: dict[str, SourceIndex] = {}
+    while True:
+        # The snapshot is this program's own file (written above), never user input.
+        kind, chunk = pickle.load(fh)  # noqa: S301
+        if kind == "end":
+            break
+        if kind == "n":
+            for n, attr in chunk:
+                cn = c(n, n)
+                node[cn] = {
+                    c(sid, sid): (c(k[0], k[0]), c(k[1], k[1]), k[2], pr(k[3]), tuple(ev(t) for t in k[4]))
+                    for sid, k in attr.items()
+                }
+                succ[cn] = {}
+                pred[cn] = {}
+        elif kind == "e":
+            for u, v, key, data in chunk:
+                cu, cv, key = canon[u], canon[v], c(key, key)
+                keyed = succ[cu].get(cv)
+                if keyed is None:
+                    keyed = succ[cu][cv] = {}
+                    pred[cv][cu] = keyed  # one key-dict shared by both directions, as networkx does
+                keyed[key] = {c(sid, sid): (pr(props), tuple(ev(t) for t in evs)) for sid, (props, evs) in data.items()}
+        elif kind == "s":
+            for sid, (nodes, edges) in chunk:
+                by_source[c(sid, sid)] = (
+                    tuple(canon[n] for n in nodes),
+                    tuple((canon[u], canon[v], canon[k]) for u, v, k in edges),
+                )
+        else:
+            raise ValueError(f"unknown snapshot frame {kind!r}")
     g = nx.MultiDiGraph()
-    g._node, g._succ, g._adj, g._pred = new_node, new_succ, new_succ, pred
-    return g, new_by_source
+    g._node, g._succ, g._adj, g._pred = node, succ, succ, pred
+    return g, by_source
 
 
 def _ev_tuple(e: Evidence) -> EvTuple:
@@ -131,7 +177,7 @@ class MemoryStore(Store):
         self.path = Path(path) if path is not None else None
         self.g: nx.MultiDiGraph = nx.MultiDiGraph()
         # source id -> (node ids, edge keys) it contributes to
-        self._by_source: dict[str, tuple[set[str], set[EdgeKey]]] = {}
+        self._by_source: dict[str, SourceIndex] = {}
         self._dirty = False
         self._sorted_cache: dict[tuple[str | None, str], list[tuple[Any, str]]] = {}
         self._tok_index: dict[str, set[str]] | None = None
@@ -144,12 +190,16 @@ class MemoryStore(Store):
         try:
             with path.open("rb") as fh, _no_gc():
                 meta = json.loads(fh.readline())
-                if meta.get("format") != SNAPSHOT_FORMAT:
-                    raise StoreError(f"{path}: not a policing-kb snapshot (format {meta.get('format')!r})")
-                # The snapshot is this program's own file (written below), never user input.
-                node, succ, by_source = pickle.load(fh)  # noqa: S301
-                g, by_source = _rebuild(node, succ, by_source)
-        except (OSError, ValueError, KeyError, pickle.UnpicklingError, EOFError) as exc:
+                fmt = meta.get("format")
+                if isinstance(fmt, str) and fmt.startswith("policing-kb-memory/") and fmt != SNAPSHOT_FORMAT:
+                    raise StoreError(
+                        f"{path}: snapshot written by another version ({fmt}, this one reads {SNAPSHOT_FORMAT}); "
+                        "delete it and load your sources again"
+                    )
+                if fmt != SNAPSHOT_FORMAT:
+                    raise StoreError(f"{path}: not a policing-kb snapshot")
+                g, by_source = _read_frames(fh)
+        except (OSError, ValueError, KeyError, TypeError, pickle.UnpicklingError, EOFError) as exc:
             raise StoreError(f"{path}: cannot read snapshot: {exc}") from None
         self.g = g
         self._by_source = by_source
@@ -163,12 +213,7 @@ class MemoryStore(Store):
             with os.fdopen(fd, "wb") as fh, _no_gc():
                 meta = {"format": SNAPSHOT_FORMAT, "nodes": self.g.number_of_nodes(), "edges": self.g.number_of_edges()}
                 fh.write(json.dumps(meta).encode() + b"\n")
-                # Only the node table and one direction of edges are written (the reverse index
-                # is rebuilt on load). Fast mode skips pickle's memo: 4x faster, and safe because
-                # these structures hold no cycles (shared strings are simply written twice).
-                pickler = pickle.Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL)
-                pickler.fast = True
-                pickler.dump((self.g._node, self.g._succ, self._by_source))
+                _write_frames(fh, self.g, self._by_source)
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, self.path)
@@ -198,7 +243,7 @@ class MemoryStore(Store):
     # is most of the load time.
     def _known_type(self, entity_id: str) -> str | None:
         data = self.g._node.get(entity_id)
-        return self._merged_type(data["c"]) if data else None
+        return self._merged_type(data) if data else None
 
     def _edge_data(self, k: EdgeKey) -> dict[str, Any] | None:
         keyed = self.g._succ.get(k[0], {}).get(k[1])
@@ -210,7 +255,7 @@ class MemoryStore(Store):
         entities = validate(facts, known_type)
         self._check_ends(facts, entities)
         new_nodes: dict[str, NodeContrib] = {
-            e.id: (e.type, e.name, tuple(e.aliases), dict(e.props), tuple(map(_ev_tuple, e.evidence)))
+            e.id: (e.type, e.name, tuple(e.aliases), dict(e.props) or _NO_PROPS, tuple(map(_ev_tuple, e.evidence)))
             for e in entities.values()
         }
         new_edges: dict[EdgeKey, tuple[str, EdgeContrib]] = {}
@@ -222,18 +267,18 @@ class MemoryStore(Store):
                 merged = {**r.props, **props}
                 new_edges[k] = (r.type, (merged, ev + tuple(x for x in evs if x not in ev)))
             else:
-                new_edges[k] = (r.type, (dict(r.props), evs))
+                new_edges[k] = (r.type, (dict(r.props) or _NO_PROPS, evs))
         return facts.source_id, new_nodes, new_edges
 
     def _check_ends(self, facts: Facts, entities: dict[str, Any]) -> None:
         """Refuse a relation whose end this very upsert leaves with no evidence (the source
         drops an entity only it vouched for but keeps a relation to it)."""
-        old_nodes = self._by_source.get(facts.source_id, (set(), set()))[0]
+        old_nodes = set(self._by_source.get(facts.source_id, ((), ()))[0])
         for r in facts.relations:
             for end in (r.source, r.target):
                 if end in old_nodes and end not in entities:
                     data = self.g._node.get(end)
-                    if data is not None and set(data["c"]) <= {facts.source_id}:
+                    if data is not None and set(data) <= {facts.source_id}:
                         raise InvalidFacts(
                             f"relation {r.type} refers to {end!r}, which no source vouches for once "
                             f"{facts.source_id} is replaced"
@@ -266,13 +311,14 @@ class MemoryStore(Store):
     def _apply(
         self, sid: str, new_nodes: dict[str, NodeContrib], new_edges: dict[EdgeKey, tuple[str, EdgeContrib]]
     ) -> UpsertResult:
-        old_nodes, old_edges = self._by_source.get(sid, (set(), set()))
+        old_index = self._by_source.get(sid, ((), ()))
+        old_nodes, old_edges = set(old_index[0]), set(old_index[1])
         g = self.g
         node_attr, succ, pred = g._node, g._succ, g._pred
         unchanged = set(new_nodes) == old_nodes and set(new_edges) == old_edges
         if unchanged:
-            unchanged = all(node_attr[n]["c"].get(sid) == c for n, c in new_nodes.items()) and all(
-                (d := self._edge_data(k)) is not None and d["c"].get(sid) == c for k, (_, c) in new_edges.items()
+            unchanged = all(node_attr[n].get(sid) == c for n, c in new_nodes.items()) and all(
+                (d := self._edge_data(k)) is not None and d.get(sid) == c for k, (_, c) in new_edges.items()
             )
         if unchanged:
             return UpsertResult(sid, 0, 0, 0, 0, 0, True)
@@ -281,8 +327,8 @@ class MemoryStore(Store):
         for k in old_edges - set(new_edges):
             data = self._edge_data(k)
             if data is not None:
-                data["c"].pop(sid, None)
-                if not data["c"]:
+                data.pop(sid, None)
+                if not data:
                     keyed = succ[k[0]][k[1]]
                     del keyed[k[2]]
                     if not keyed:
@@ -291,7 +337,7 @@ class MemoryStore(Store):
                     rel_removed += 1
         for n in old_nodes - set(new_nodes):
             if n in node_attr:
-                contribs = node_attr[n]["c"]
+                contribs = node_attr[n]
                 contribs.pop(sid, None)
                 if not contribs:
                     rel_removed += g.degree(n)
@@ -301,14 +347,14 @@ class MemoryStore(Store):
         for n, c in new_nodes.items():
             attr = node_attr.get(n)
             if attr is not None:
-                attr["c"][sid] = c
+                attr[sid] = c
                 updated += 1
             else:
-                node_attr[n] = {"c": {sid: c}}
+                node_attr[n] = {sid: c}
                 succ[n] = {}
                 pred[n] = {}
                 added += 1
-        for k, (rtype, ec) in new_edges.items():
+        for k, (_, ec) in new_edges.items():
             u, v, key = k
             keyed = succ[u].get(v)
             if keyed is None:
@@ -316,12 +362,12 @@ class MemoryStore(Store):
                 pred[v][u] = keyed
             data = keyed.get(key)
             if data is not None:
-                data["c"][sid] = ec
+                data[sid] = ec
             else:
-                keyed[key] = {"t": rtype, "c": {sid: ec}}
+                keyed[key] = {sid: ec}
                 rel_added += 1
         if new_nodes or new_edges:
-            self._by_source[sid] = (set(new_nodes), set(new_edges))
+            self._by_source[sid] = (tuple(new_nodes), tuple(new_edges))
         else:
             self._by_source.pop(sid, None)
         self._invalidate()
@@ -366,16 +412,16 @@ class MemoryStore(Store):
     def _edge(u: str, v: str, key: str, data: dict[str, Any]) -> Edge:
         props: Props = {}
         evidence: list[Evidence] = []
-        for cprops, cev in data["c"].values():
+        for cprops, cev in data.values():
             for k2, val in cprops.items():
                 props.setdefault(k2, val)
             evidence.extend(_evidence(t) for t in cev)
-        return Edge(data["t"], u, v, key, props, tuple(evidence))
+        return Edge(_rtype(key), u, v, key, props, tuple(evidence))
 
     # -- reads ---------------------------------------------------------------------
     def get(self, entity_id: str) -> Node | None:
         data = self.g._node.get(entity_id)
-        return self._node(entity_id, data["c"]) if data else None
+        return self._node(entity_id, data) if data else None
 
     def get_many(self, ids: Sequence[str]) -> dict[str, Node]:
         out: dict[str, Node] = {}
@@ -383,7 +429,7 @@ class MemoryStore(Store):
         for i in ids:
             data = nodes.get(i)
             if data is not None and i not in out:
-                out[i] = self._node(i, data["c"])
+                out[i] = self._node(i, data)
         return out
 
     def edges(
@@ -402,13 +448,13 @@ class MemoryStore(Store):
             if direction in ("out", "both"):
                 for v, keyed in succ[i].items():
                     for key, data in keyed.items():
-                        if (wanted is None or data["t"] in wanted) and (i, v, key) not in seen:
+                        if (wanted is None or _rtype(key) in wanted) and (i, v, key) not in seen:
                             seen.add((i, v, key))
                             out.append(self._edge(i, v, key, data))
             if direction in ("in", "both"):
                 for u, keyed in pred[i].items():
                     for key, data in keyed.items():
-                        if (wanted is None or data["t"] in wanted) and (u, i, key) not in seen:
+                        if (wanted is None or _rtype(key) in wanted) and (u, i, key) not in seen:
                             seen.add((u, i, key))
                             out.append(self._edge(u, i, key, data))
         return out
@@ -435,7 +481,7 @@ class MemoryStore(Store):
         def neighbours(n: str) -> Iterator[str]:
             for adj in (succ[n], pred[n]):
                 for m, keyed in adj.items():
-                    if wanted is None or any(d["t"] in wanted for d in keyed.values()):
+                    if wanted is None or any(_rtype(k) in wanted for k in keyed):
                         yield m
 
         # BFS recording every shortest-path parent, then enumerate paths back from the target.
@@ -488,7 +534,7 @@ class MemoryStore(Store):
             keyed = self.g._succ[u].get(v)
             if keyed:
                 for key, data in sorted(keyed.items()):
-                    if wanted is None or data["t"] in wanted:
+                    if wanted is None or _rtype(key) in wanted:
                         return self._edge(u, v, key, data)
         return None
 
@@ -497,7 +543,7 @@ class MemoryStore(Store):
         if self._tok_index is None or self._tok_sorted is None:
             index: dict[str, set[str]] = defaultdict(set)
             for n, data in self.g.nodes(data=True):
-                for c in data["c"].values():
+                for c in data.values():
                     if c[0] in ("Source", "Quote", "Statistic"):
                         continue
                     for label in (c[1], *c[2]):
@@ -557,13 +603,13 @@ class MemoryStore(Store):
         onto = ontology()
         rows: list[tuple[Any, str]] = []
         for n, data in self.g.nodes(data=True):
-            t = self._merged_type(data["c"])
+            t = self._merged_type(data)
             if entity_type is not None and not onto.is_a(t, entity_type):
                 continue
             if order_by == "id":
                 rows.append(((0, n), n))
             else:
-                node = self._node(n, data["c"])
+                node = self._node(n, data)
                 v = node.name.casefold() if order_by == "name" else node.props.get(order_by)
                 # missing values sort last; numbers and strings never compare with each other
                 sort_v = (2, "") if v is None else (0, v) if isinstance(v, int | float) else (1, str(v))
@@ -625,17 +671,17 @@ class MemoryStore(Store):
     def stats(self) -> Stats:
         ents: dict[str, int] = defaultdict(int)
         for _, data in self.g.nodes(data=True):
-            ents[self._merged_type(data["c"])] += 1
+            ents[self._merged_type(data)] += 1
         rels: dict[str, int] = defaultdict(int)
-        for _, _, data in self.g.edges(data=True):
-            rels[data["t"]] += 1
+        for _, _, k in self.g.edges(keys=True):
+            rels[_rtype(k)] += 1
         sources = ents.pop("Source", 0)
         return Stats(dict(sorted(ents.items())), dict(sorted(rels.items())), sources)
 
     def iter_nodes(self, entity_type: str | None = None) -> Iterator[Node]:
         onto = ontology()
         for n, data in self.g.nodes(data=True):
-            node = self._node(n, data["c"])
+            node = self._node(n, data)
             if entity_type is None or onto.is_a(node.type, entity_type):
                 yield node
 
