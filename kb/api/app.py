@@ -1,0 +1,142 @@
+"""The ASGI application: GraphQL (and GraphiQL) at /graphql, /health, entity IRI pages."""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+from strawberry.asgi import GraphQL
+
+from kb.api.context import Context
+from kb.api.pages import iri_endpoint
+from kb.api.schema import build_schema
+from kb.ontology import ontology
+from kb.store.base import Store
+
+log = logging.getLogger(__name__)
+
+# A GraphQL request larger than this is refused before it is read in full.
+MAX_BODY_BYTES = 64 * 1024
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class KBGraphQL(GraphQL[Context, None]):
+    """Strawberry's ASGI view with a fresh :class:`Context` (and DataLoaders) per request."""
+
+    def __init__(self, store: Store, base: str, *, ide: bool, introspection: bool) -> None:
+        super().__init__(
+            build_schema(introspection), graphql_ide="graphiql" if ide else None, allow_queries_via_get=True
+        )
+        self.store = store
+        self.base = base
+
+    async def get_context(self, request: Any, response: Any) -> Context:
+        return Context(self.store, self.base, request)
+
+
+class BodyLimit:
+    """Refuses request bodies over ``limit`` bytes with a GraphQL-shaped 413 error."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await self._refuse(scope, receive, send)
+            return
+        seen = 0
+
+        async def counting_receive() -> Message:
+            nonlocal seen
+            msg = await receive()
+            if msg["type"] == "http.request":
+                seen += len(msg.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLarge
+            return msg
+
+        try:
+            await self.app(scope, counting_receive, send)
+        except _TooLarge:
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        resp = JSONResponse(
+            {"errors": [{"message": f"Request body too large (limit {self.limit} bytes)."}]}, status_code=413
+        )
+        await resp(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: Starlette) -> AsyncIterator[None]:
+    # The store is loaded by now and lives as long as the server: move it out of the cyclic
+    # garbage collector's view, so that collections triggered by request garbage do not
+    # traverse millions of long-lived objects (pauses of hundreds of ms at 10^6 entities).
+    gc.collect()
+    gc.freeze()
+    yield
+
+
+def _extra_routes(store: Store, base: str) -> list[BaseRoute]:
+    """SPARQL routes from the RDF package, when it provides them."""
+    try:
+        from kb.rdf.sparql import sparql_routes  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return []
+    routes: list[BaseRoute] = list(sparql_routes(store, base))
+    return routes
+
+
+def create_app(store: Store, *, ide: bool = True, introspection: bool = True, base: str | None = None) -> Starlette:
+    """The web application over ``store`` (read-only).
+
+    ``ide`` serves GraphiQL on GET /graphql; ``introspection`` allows schema introspection
+    (turn both off in production). ``base`` is the IRI base (default: the registry's).
+    """
+    base = (base or ontology().base).rstrip("/")
+    gql = BodyLimit(KBGraphQL(store, base, ide=ide, introspection=introspection))
+
+    async def health(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def index(request: Request) -> Response:
+        if ide:
+            return RedirectResponse("/graphql")
+        return JSONResponse({"graphql": "/graphql", "health": "/health", "entities": "/id/{type}/{key}"})
+
+    async def entity_page(request: Request) -> Response:
+        return await iri_endpoint(request, store, base)
+
+    routes: list[BaseRoute] = [
+        Route("/", index, methods=["GET"]),
+        Route("/health", health, methods=["GET"]),
+        Route("/graphql", gql, methods=["GET", "POST"]),
+        Route("/id/{slug}/{key:path}", entity_page, methods=["GET", "HEAD"]),
+        *_extra_routes(store, base),
+    ]
+    app = Starlette(routes=routes, lifespan=_lifespan)
+    app.state.store = store
+    app.state.base = base
+    return app

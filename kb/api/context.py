@@ -1,0 +1,70 @@
+"""Per-request context: the store and DataLoaders that batch every read (no N+1)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+
+from kb.model import Direction, Edge, Node
+from kb.store.base import Store
+
+# (entity id, relation type, direction relative to the entity)
+EdgeKey = tuple[str, str, Direction]
+
+
+def other_end(edge: Edge, entity_id: str, direction: Direction) -> str:
+    """The id at the far end of ``edge`` seen from ``entity_id``."""
+    if direction == "out":
+        return edge.target
+    if direction == "in":
+        return edge.source
+    return edge.target if edge.source == entity_id else edge.source
+
+
+@dataclass
+class Context:
+    """What resolvers see as ``info.context``; one per request, so caches never go stale."""
+
+    store: Store
+    base: str
+    request: Any = None
+    # Relationships and entities read ahead by kb.api.prefetch (no await needed to use them).
+    prefetched: dict[EdgeKey, list[Edge]] = field(default_factory=dict)
+    node_cache: dict[str, Node] = field(default_factory=dict)
+    nodes: DataLoader[str, Node | None] = field(init=False)
+    edges: DataLoader[EdgeKey, list[Edge]] = field(init=False)
+    mentions: DataLoader[str, list[str]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.nodes = DataLoader(load_fn=self._load_nodes)
+        self.edges = DataLoader(load_fn=self._load_edges)
+        self.mentions = DataLoader(load_fn=self._load_mentions)
+
+    async def _load_nodes(self, ids: Sequence[str]) -> list[Node | None]:
+        found = self.store.get_many(list(ids))
+        self.node_cache.update(found)
+        return [found.get(i) for i in ids]
+
+    async def _load_edges(self, keys: Sequence[EdgeKey]) -> list[list[Edge]]:
+        # One store call per direction, whatever the number of entities and relation types.
+        by_dir: dict[Direction, tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
+        for eid, rtype, direction in keys:
+            ids, types = by_dir[direction]
+            ids.add(eid)
+            types.add(rtype)
+        found: dict[EdgeKey, list[Edge]] = defaultdict(list)
+        for direction, (ids, types) in by_dir.items():
+            for e in self.store.edges(sorted(ids), sorted(types), direction):
+                if direction in ("out", "both") and e.source in ids:
+                    found[(e.source, e.type, direction)].append(e)
+                if direction in ("in", "both") and e.target in ids and (direction == "in" or e.target != e.source):
+                    found[(e.target, e.type, direction)].append(e)
+        return [found.get(k, []) for k in keys]
+
+    async def _load_mentions(self, source_ids: Sequence[str]) -> list[list[str]]:
+        # The store has no batched form of mentions(); sources are few per request.
+        return [self.store.mentions(s) for s in source_ids]

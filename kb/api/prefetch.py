@@ -1,0 +1,151 @@
+"""Look-ahead batching: a root or list field reads the whole tree of relationships below it.
+
+DataLoaders batch sibling fields, but every nested level then costs an await per field. When a
+root lookup or a list has its entities in hand, it walks the fields selected below them and
+reads each level of relationships for all the entities of that level at once: one
+``store.edges`` call per direction and one ``get_many`` for the far ends, per level. The
+relationship fields then resolve synchronously from the request's cache. Page arguments
+(``first`` / ``after``) are applied on the way down, so only the entities that will be shown
+are expanded. Anything not read ahead (fields reached another way) falls back to the
+DataLoaders, which batch it too.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from strawberry.types.nodes import SelectedField
+
+from kb.api.context import Context, EdgeKey, other_end
+from kb.model import Direction, Edge, Node
+from kb.ontology import ontology
+
+# Levels read ahead below one root field (the depth limit bounds queries anyway).
+MAX_LEVELS = 8
+
+
+def _applies(type_condition: str | None, node_type: str) -> bool:
+    if type_condition is None or type_condition not in ontology().classes:
+        return True  # no condition, or an interface such as Entity
+    return ontology().is_a(node_type, type_condition)
+
+
+def fields_for(selections: Iterable[Any], node_type: str) -> list[SelectedField]:
+    """The fields selected on an entity of ``node_type`` (fragments whose type applies)."""
+    out: list[SelectedField] = []
+    stack = list(selections)
+    while stack:
+        s = stack.pop()
+        if isinstance(s, SelectedField):
+            out.append(s)
+        elif _applies(getattr(s, "type_condition", None), node_type):
+            stack.extend(s.selections)
+    return out
+
+
+def sub_selections(selections: Iterable[Any], path: Sequence[str]) -> list[Any]:
+    """The selections found under ``path`` (e.g. ("edges", "node")), through fragments."""
+    level: list[Any] = list(selections)
+    for step in path:
+        nxt: list[Any] = []
+        stack = list(level)
+        while stack:
+            s = stack.pop()
+            if isinstance(s, SelectedField):
+                if s.name == step:
+                    nxt.extend(s.selections)
+            else:
+                stack.extend(s.selections)
+        level = nxt
+    return level
+
+
+def page(edges: Sequence[Edge], entity_id: str, direction: Direction, after: Any, first: Any) -> list[Edge]:
+    """A relationship list as its field shows it: sorted by the far end, after ``after``, ``first`` long."""
+    ordered = sorted(edges, key=lambda e: (other_end(e, entity_id, direction), e.key))
+    if after is not None:
+        pos = next((i for i, e in enumerate(ordered) if e.id == after), None)
+        ordered = ordered[pos + 1 :] if pos is not None else []
+    n = _int(first)
+    return ordered[:n] if n is not None and n >= 0 else ordered
+
+
+def _int(value: Any) -> int | None:
+    # Literal arguments come through strawberry's selection API as their source text ("20").
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    try:
+        return int(str(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def prefetch(ctx: Context, nodes: Sequence[Node], selections: Sequence[Any]) -> None:
+    """Read ahead every level of relationships selected below ``nodes``."""
+    from kb.api.types import ABOUT, REL_DEFAULT_FIRST, REL_FIELDS_BY_NAME
+
+    sels0 = list(selections)
+    frontier: list[tuple[Node, list[Any]]] = [(n, sels0) for n in nodes]
+    # Worked out once per selection list and class. Every list is kept alive in ``below`` (or is
+    # ``sels0``) for the whole call, so its id() cannot be reused by another list meanwhile.
+    memo: dict[tuple[int, str], list[tuple[Any, SelectedField]]] = {}
+    below: dict[int, tuple[SelectedField, list[Any]]] = {}
+    for _ in range(MAX_LEVELS):
+        wants: list[tuple[Node, Any, SelectedField]] = []
+        for node, sels in frontier:
+            if not sels:
+                continue
+            key = (id(sels), node.type)
+            rels = memo.get(key)
+            if rels is None:
+                by_name = REL_FIELDS_BY_NAME.get(node.type, {})
+                rels = [(by_name[f.name], f) for f in fields_for(sels, node.type) if f.name in by_name]
+                memo[key] = rels
+            wants.extend((node, rf, f) for rf, f in rels)
+        if not wants:
+            return
+        _read(ctx, [(n.id, rf.rel.name, rf.direction) for n, rf, _ in wants])
+        nxt: list[tuple[str, list[Any]]] = []
+        for node, rf, f in wants:
+            edges = ctx.prefetched.get((node.id, rf.rel.name, rf.direction), [])
+            stats = rf.rel.name == ABOUT and rf.direction == "in"
+            first = None if stats else f.arguments.get("first", REL_DEFAULT_FIRST)
+            shown = page(edges, node.id, rf.direction, f.arguments.get("after"), first)
+            if id(f) not in below:
+                below[id(f)] = (f, sub_selections(f.selections, ("node",)))
+            sub = below[id(f)][1]
+            nxt.extend((other_end(e, node.id, rf.direction), sub) for e in shown)
+        _cache_nodes(ctx, {i for i, _ in nxt})
+        frontier = [(ctx.node_cache[i], sels) for i, sels in nxt if i in ctx.node_cache]
+
+
+def _read(ctx: Context, keys: list[EdgeKey]) -> None:
+    """Relationships for ``keys`` not read yet: one store call per direction."""
+    todo = [k for k in dict.fromkeys(keys) if k not in ctx.prefetched]
+    if not todo:
+        return
+    by_dir: dict[Direction, tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
+    for eid, rtype, direction in todo:
+        ids, types = by_dir[direction]
+        ids.add(eid)
+        types.add(rtype)
+    found: dict[EdgeKey, list[Edge]] = {k: [] for k in todo}
+    for direction, (ids, types) in by_dir.items():
+        for e in ctx.store.edges(sorted(ids), sorted(types), direction):
+            end = e.source if direction == "out" else e.target
+            k: EdgeKey = (end, e.type, direction)
+            if k in found:
+                found[k].append(e)
+    ctx.prefetched.update(found)
+
+
+def _cache_nodes(ctx: Context, ids: set[str]) -> None:
+    missing = sorted(ids - ctx.node_cache.keys())
+    if missing:
+        got = ctx.store.get_many(missing)
+        ctx.node_cache.update(got)
+        ctx.nodes.prime_many(got)

@@ -1,0 +1,99 @@
+"""No N+1: nested relationship fields are read in batches, whatever the number of entities."""
+
+from __future__ import annotations
+
+import pytest
+
+from kb.api.app import create_app
+from kb.model import Facts
+from kb.reference import reference_facts
+from kb.store.memory import MemoryStore
+from tests.api.conftest import TestClient
+from tests.api.counting import CountingStore
+from tests.api.kbdata import crowd_facts
+
+# Three levels below the listed officers: force -> allegations -> outcomes, each with evidence and sources.
+NESTED = """
+query($n: Int!) {
+  officers(first: $n, where: {name: {startsWith: "Officer crowd"}}) {
+    totalCount
+    nodes {
+      name
+      ... on Officer {
+        forces { node { name } evidence { source { title } } }
+        allegations {
+          node { ... on Allegation { category outcomes { node { category sources { title } } evidence { locator } } } }
+        }
+      }
+    }
+  }
+}
+"""
+
+
+def _calls(facts: Facts, n: int) -> tuple[int, dict[str, int]]:
+    store = CountingStore(MemoryStore(None))
+    store.upsert_many([reference_facts(), facts])
+    with TestClient(create_app(store)) as client:
+        store.calls.clear()
+        r = client.post("/graphql", json={"query": NESTED, "variables": {"n": n}})
+    doc = r.json()
+    assert not doc.get("errors"), doc
+    officers = doc["data"]["officers"]["nodes"]
+    assert len(officers) == n
+    # the answer is complete: every officer has its force and its allegation's outcome
+    assert all(o["forces"][0]["node"]["name"] == "Kent Police" for o in officers)
+    assert all(o["allegations"][0]["node"]["outcomes"][0]["node"]["category"] == "no-case-to-answer" for o in officers)
+    return store.total, dict(store.calls)
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_store_calls_do_not_grow_with_entities() -> None:
+    _, small = _calls(crowd_facts(5, tag="crowd"), 5)
+    big_total, big = _calls(crowd_facts(50, tag="crowd"), 50)
+    assert big == small, f"store calls grew with the number of entities: {small} -> {big}"
+    # a small constant: one list, then a few batched edge and node reads per level
+    assert big_total <= 12, big
+
+
+# Entities reached through a graph answer are not read ahead: the DataLoaders batch them.
+GRAPH = """
+{
+  neighbourhood(id: "force/kent", relationTypes: [SERVES_IN], limit: 500) {
+    nodes { id ... on Officer { allegations { node { ... on Allegation { outcomes { node { category } } } } } } }
+  }
+}
+"""
+
+
+def _graph_calls(n: int) -> dict[str, int]:
+    store = CountingStore(MemoryStore(None))
+    store.upsert_many([reference_facts(), crowd_facts(n)])
+    with TestClient(create_app(store)) as client:
+        store.calls.clear()
+        doc = client.post("/graphql", json={"query": GRAPH}).json()
+    assert not doc.get("errors"), doc
+    officers = [x for x in doc["data"]["neighbourhood"]["nodes"] if "allegations" in x]
+    assert len(officers) == n
+    assert all(o["allegations"][0]["node"]["outcomes"][0]["node"]["category"] == "no-case-to-answer" for o in officers)
+    return dict(store.calls)
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_dataloaders_batch_what_is_not_read_ahead() -> None:
+    assert _graph_calls(5) == _graph_calls(50)
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_read_ahead_reads_only_the_page_shown() -> None:
+    store = CountingStore(MemoryStore(None))
+    store.upsert_many([reference_facts(), crowd_facts(50)])
+    q = """{ force(id: "kent") { officers(first: 3) { node { ... on Officer {
+             allegations { node { ... on Allegation { outcomes { node { category } } } } } } } } } }"""
+    with TestClient(create_app(store)) as client:
+        store.entities_read = 0
+        doc = client.post("/graphql", json={"query": q}).json()
+    assert not doc.get("errors"), doc
+    assert len(doc["data"]["force"]["officers"]) == 3
+    # the force, 3 officers, their 3 allegations and 3 outcomes: not the 50 officers of the force
+    assert store.entities_read == 1 + 3 + 3 + 3
