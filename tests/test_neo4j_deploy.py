@@ -100,7 +100,7 @@ def test_grass_text_colours_are_readable() -> None:
 
 
 def test_docs_cover_production_setup_and_browser() -> None:
-    doc = (ROOT / "docs" / "neo4j.md").read_text(encoding="utf-8")
+    doc = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "## Production setup" in doc and "docker compose up" in doc
     assert "## Explore in Neo4j Browser" in doc and "neo4j-browser.grass" in doc
     assert "http://localhost:7474" in doc

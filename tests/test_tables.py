@@ -624,7 +624,7 @@ def test_documented_mapping_examples_are_valid(tmp_path: Path) -> None:
     from kb.paths import project_root
     from loaders.tables.mapping import read_mapping
 
-    doc = (project_root() / "docs" / "tables.md").read_text(encoding="utf-8")
+    doc = (project_root() / "README.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```(yaml|toml)\n(.*?)```", doc, flags=re.S)
     assert {kind for kind, _ in blocks} == {"yaml", "toml"}
     for kind, text in blocks:

@@ -172,7 +172,7 @@ def test_dataset_follows_store_changes() -> None:
 def test_check_query_accepts_the_documented_examples() -> None:
     from pathlib import Path
 
-    doc = Path(__file__).resolve().parents[2] / "docs" / "rdf.md"
+    doc = Path(__file__).resolve().parents[2] / "README.md"
     text = doc.read_text(encoding="utf-8")
     queries = [block.split("```", 1)[0] for block in text.split("```sparql\n")[1:]]
     assert len(queries) >= 3
@@ -183,7 +183,7 @@ def test_check_query_accepts_the_documented_examples() -> None:
 def test_documented_examples_answer_on_the_sample_kb(sample_store: MemoryStore) -> None:
     from pathlib import Path
 
-    doc = Path(__file__).resolve().parents[2] / "docs" / "rdf.md"
+    doc = Path(__file__).resolve().parents[2] / "README.md"
     queries = [b.split("```", 1)[0] for b in doc.read_text(encoding="utf-8").split("```sparql\n")[1:]]
     # a generous timeout: this test checks the answers, not the speed (CI machines are busy)
     app = Starlette(routes=sparql_routes(sample_store, None, timeout=120))
