@@ -35,19 +35,24 @@ from kb.store.validate import InvalidFacts, validate
 SNAPSHOT_FORMAT = "policing-kb-memory/5"
 _STOP = frozenset({"the", "of", "and", "for", "a", "an", "in", "on", "at", "to", "police"})
 
-# Evidence is kept as plain tuples inside the graph: they pickle ten times faster than
-# dataclass instances, which dominates snapshot time at scale.
+# In the graph, evidence is kept as the (immutable) Evidence objects the loaders made, so reads
+# hand them out without copying; snapshots write them as plain tuples, which pickle ten times
+# faster than dataclass instances.
 EvTuple = tuple[str, str | None, int | None, int | None, str, float, str | None]
 # Node contribution: (type, name, aliases, props, evidence)
-NodeContrib = tuple[str, str, tuple[str, ...], Props, tuple[EvTuple, ...]]
+NodeContrib = tuple[str, str, tuple[str, ...], Props, tuple[Evidence, ...]]
 # Edge contribution: (props, evidence)
-EdgeContrib = tuple[Props, tuple[EvTuple, ...]]
+EdgeContrib = tuple[Props, tuple[Evidence, ...]]
 EdgeKey = tuple[str, str, str]  # (source id, target id, relation key)
 # What one source contributes to: its nodes and edges. Tuples, not sets: a few hundred bytes
 # instead of kilobytes per source, and only turned into sets when the source is replaced.
 SourceIndex = tuple[tuple[str, ...], tuple[EdgeKey, ...]]
 # Stored contributions share one empty props dict; stored props are never mutated.
 _NO_PROPS: Props = {}
+
+
+# A searchable entity's merged type, name and normalised labels (name first).
+_Labels = tuple[str, str, tuple[str, ...]]
 
 
 def _rtype(key: str) -> str:
@@ -97,8 +102,22 @@ def _write_frames(fh: BinaryIO, g: nx.MultiDiGraph, by_source: dict[str, SourceI
         if chunk:
             pickler.dump((kind, chunk))
 
-    frames("n", g._node.items())
-    frames("e", ((u, v, k, d) for u, nbrs in g._succ.items() for v, keyed in nbrs.items() for k, d in keyed.items()))
+    def tup(evs: tuple[Evidence, ...]) -> tuple[EvTuple, ...]:
+        return tuple(_ev_tuple(e) for e in evs)
+
+    frames(
+        "n",
+        ((n, {sid: (k[0], k[1], k[2], k[3], tup(k[4])) for sid, k in attr.items()}) for n, attr in g._node.items()),
+    )
+    frames(
+        "e",
+        (
+            (u, v, key, {sid: (props, tup(evs)) for sid, (props, evs) in d.items()})
+            for u, nbrs in g._succ.items()
+            for v, keyed in nbrs.items()
+            for key, d in keyed.items()
+        ),
+    )
     frames("s", by_source.items())
     pickler.dump(("end", None))
 
@@ -109,10 +128,10 @@ def _read_frames(fh: BinaryIO) -> tuple[nx.MultiDiGraph, dict[str, SourceIndex]]
     canon: dict[str, str] = {}
     c = canon.setdefault
 
-    def ev(t: EvTuple) -> EvTuple:
+    def ev(t: EvTuple) -> Evidence:
         # one sentence is the quote of every entity mentioned in it: share it too
         q = t[1]
-        return (c(t[0], t[0]), q if q is None else c(q, q), t[2], t[3], c(t[4], t[4]), t[5], t[6])
+        return Evidence(c(t[0], t[0]), q if q is None else c(q, q), t[2], t[3], c(t[4], t[4]), t[5], t[6])
 
     def pr(p: Props) -> Props:
         if not p:
@@ -162,10 +181,6 @@ def _ev_tuple(e: Evidence) -> EvTuple:
     return (e.source_id, e.quote, e.start, e.end, e.method, e.confidence, e.locator)
 
 
-def _evidence(t: EvTuple) -> Evidence:
-    return Evidence(*t)
-
-
 def _tokens(text: str) -> list[str]:
     return [t for t in normalise_name(text).split() if t]
 
@@ -182,6 +197,7 @@ class MemoryStore(Store):
         self._sorted_cache: dict[tuple[str | None, str], list[tuple[Any, str]]] = {}
         self._tok_index: dict[str, set[str]] | None = None
         self._tok_sorted: list[str] | None = None
+        self._labels: dict[str, _Labels] | None = None
         if self.path is not None and self.path.exists():
             self._read_snapshot(self.path)
 
@@ -235,6 +251,7 @@ class MemoryStore(Store):
         self._sorted_cache.clear()
         self._tok_index = None
         self._tok_sorted = None
+        self._labels = None
 
     # -- writes ------------------------------------------------------------------
     # The hot paths below use the MultiDiGraph's adjacency dicts directly (g._node, g._succ,
@@ -255,13 +272,13 @@ class MemoryStore(Store):
         entities = validate(facts, known_type)
         self._check_ends(facts, entities)
         new_nodes: dict[str, NodeContrib] = {
-            e.id: (e.type, e.name, tuple(e.aliases), dict(e.props) or _NO_PROPS, tuple(map(_ev_tuple, e.evidence)))
+            e.id: (e.type, e.name, tuple(e.aliases), dict(e.props) or _NO_PROPS, tuple(e.evidence))
             for e in entities.values()
         }
         new_edges: dict[EdgeKey, tuple[str, EdgeContrib]] = {}
         for r in facts.relations:
             k: EdgeKey = (r.source, r.target, r.key)
-            evs = tuple(map(_ev_tuple, r.evidence))
+            evs = tuple(r.evidence)
             if k in new_edges:
                 props, ev = new_edges[k][1]
                 merged = {**r.props, **props}
@@ -387,7 +404,7 @@ class MemoryStore(Store):
     def _node(self, node_id: str, contribs: dict[str, NodeContrib]) -> Node:
         if len(contribs) == 1:
             (ctype, cname, caliases, cprops, cev) = next(iter(contribs.values()))
-            return Node(node_id, ctype, cname, caliases, dict(cprops), tuple(_evidence(t) for t in cev))
+            return Node(node_id, ctype, cname, caliases, dict(cprops), cev)
         ordered = list(contribs.items())
         # Reference data names the thing; otherwise the first source to mention it does.
         ref = contribs.get(REFERENCE_SOURCE_ID)
@@ -403,7 +420,7 @@ class MemoryStore(Store):
                     aliases[a] = None
             for k, v in cprops.items():
                 props.setdefault(k, v)
-            evidence.extend(_evidence(t) for t in cev)
+            evidence.extend(cev)
         if ref:
             props.update(ref[3])
         return Node(node_id, self._merged_type(contribs), name, tuple(aliases), props, tuple(evidence))
@@ -415,7 +432,7 @@ class MemoryStore(Store):
         for cprops, cev in data.values():
             for k2, val in cprops.items():
                 props.setdefault(k2, val)
-            evidence.extend(_evidence(t) for t in cev)
+            evidence.extend(cev)
         return Edge(_rtype(key), u, v, key, props, tuple(evidence))
 
     # -- reads ---------------------------------------------------------------------
@@ -539,25 +556,41 @@ class MemoryStore(Store):
         return None
 
     # -- search ------------------------------------------------------------------------
-    def _ensure_index(self) -> tuple[dict[str, set[str]], list[str]]:
-        if self._tok_index is None or self._tok_sorted is None:
+    def _ensure_index(self) -> tuple[dict[str, set[str]], builtins.list[str], dict[str, _Labels]]:
+        """Token -> ids, the sorted tokens, and each id's (type, name, normalised labels).
+
+        Built once after a write; search scores candidates from the label table and only
+        builds the nodes it returns (building merged nodes for thousands of candidates that
+        share a common surname was most of a search's time).
+        """
+        if self._tok_index is None or self._tok_sorted is None or self._labels is None:
             index: dict[str, set[str]] = defaultdict(set)
+            labels: dict[str, _Labels] = {}
             for n, data in self.g.nodes(data=True):
-                for c in data.values():
-                    if c[0] in ("Source", "Quote", "Statistic"):
-                        continue
-                    for label in (c[1], *c[2]):
-                        for t in _tokens(label):
-                            index[t].add(n)
+                t = self._merged_type(data)
+                if t in ("Source", "Quote", "Statistic"):
+                    continue
+                ref = data.get(REFERENCE_SOURCE_ID)
+                name = ref[1] if ref else next(iter(data.values()))[1]
+                labs = tuple(
+                    dict.fromkeys(
+                        [normalise_name(name)] + [normalise_name(x) for c in data.values() for x in (c[1], *c[2])]
+                    )
+                )
+                labels[n] = (t, name, labs)
+                for lab in labs:
+                    for tok in lab.split():
+                        index[tok].add(n)
             self._tok_index = dict(index)
             self._tok_sorted = sorted(index)
-        return self._tok_index, self._tok_sorted
+            self._labels = labels
+        return self._tok_index, self._tok_sorted, self._labels
 
-    def search(self, text: str, types: Sequence[str] | None = None, limit: int = 20) -> list[SearchHit]:
+    def search(self, text: str, types: Sequence[str] | None = None, limit: int = 20) -> builtins.list[SearchHit]:
         q = _tokens(text)
-        if not q:
+        if not q or limit < 1:
             return []
-        index, toks = self._ensure_index()
+        index, toks, labels = self._ensure_index()
         significant = [t for t in q if t not in _STOP] or q
         candidates: set[str] | None = None
         for i, t in enumerate(significant):
@@ -574,25 +607,23 @@ class MemoryStore(Store):
                 return []
         onto = ontology()
         qnorm = " ".join(q)
-        hits: list[SearchHit] = []
+        qset = set(q)
+        scored: builtins.list[tuple[float, int, str]] = []
         for n in candidates or ():
-            node = self.get(n)
-            if node is None:
+            ntype, name, labs = labels[n]
+            if types and not any(onto.is_a(ntype, t) for t in types):
                 continue
-            if types and not any(onto.is_a(node.type, t) for t in types):
-                continue
-            labels = [normalise_name(x) for x in (node.name, *node.aliases)]
-            score = 1.0
-            if qnorm in labels:
-                score = 3.0 if normalise_name(node.name) == qnorm else 2.5
-            elif any(lab.startswith(qnorm) for lab in labels):
+            if qnorm in labs:
+                score = 3.0 if labs[0] == qnorm else 2.5
+            elif any(lab.startswith(qnorm) for lab in labs):
                 score = 2.0
             else:
-                best = max(len(set(q) & set(lab.split())) / max(len(lab.split()), 1) for lab in labels)
-                score = 1.0 + best
-            hits.append(SearchHit(node, score))
-        hits.sort(key=lambda h: (-h.score, len(h.node.name), h.node.id))
-        return hits[:limit]
+                score = 1.0 + max(len(qset & set(lab.split())) / max(len(lab.split()), 1) for lab in labs)
+            scored.append((-score, len(name), n))
+        scored.sort()
+        top = scored[:limit]
+        nodes = self.get_many([n for _, _, n in top])
+        return [SearchHit(nodes[n], -neg) for neg, _, n in top if n in nodes]
 
     # -- listing -----------------------------------------------------------------------
     def _sorted_ids(self, entity_type: str | None, order_by: str) -> list[tuple[Any, str]]:
