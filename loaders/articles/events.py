@@ -31,7 +31,7 @@ _ALLEGATION_CUE = re.compile(
     r"|found guilty|guilty of|pleaded guilty|convicted|jailed|misconduct|dismissed for|sacked for|admit\w*"
     r"|denied|denies"
     r"|faces?|facing|suspected|reported for"
-    r"|hearing|breach\w*|raising questions|outcry|cases? of|incidents? of)\b",
+    r"|hearing|breach\w*|raising questions|outcry|cases? of|incidents? of|review found|review finds)\b",
     re.I,
 )
 # "the police complaints system" names a process, not a complaint
@@ -54,6 +54,11 @@ _HAPPENED = re.compile(
     r"|faced|found|ruled|ordered|issued|placed|obtained|secured|won|dismissed|sacked|banned|barred|jailed"
     r"|convicted|charged|decided|agreed|concluded|remain\w*|still|undergone|underwent|initiated|launched|carried out"
     r"|conducted|completed|opened|began|started)\b",
+    re.I,
+)
+_CONTEXT_AFTER = re.compile(
+    r"\s+(?:calls?|call-?outs?|victims?|survivors?|services?|charit(?:y|ies)|units?|teams?|awareness|strategy"
+    r"|campaigns?|helplines?|refuges?)\b",
     re.I,
 )
 _BULLET = re.compile(r"^\s*(?:[•·▪◦*\-–]\s*)")
@@ -189,6 +194,8 @@ def find_allegations(sentences: list[Sentence], names: list[tuple[int, int]]) ->
         for h in hits:
             if h.phrase.lower() in _TOO_GENERAL:
                 continue
+            if _CONTEXT_AFTER.match(s.text[h.end - s.start :]):
+                continue  # "a domestic abuse call": the job attended, not an allegation
             # general talk about kinds of misconduct is not an allegation
             if re.search(r"\b(can|may|might|could)\s+(take|include|range|involve)\b", s.text, re.I):
                 continue
@@ -233,6 +240,8 @@ def find_outcomes(
                 continue
             if h.key == "referral" and re.search(r"\breferr\w*\s+to\b", s.text, re.I):
                 continue  # a referral to a named body is a REFERRED_TO relation, not an outcome
+            if re.match(r"\s+(?:a\s+total\s+of\s+)?\d[\d,]*\s", s.text[h.end - s.start :]):
+                continue  # "dismissed 9 officers last year": a count, not this case's outcome
             name = _phrase_window(s.text, h.start - s.start, h.end - s.start)
             out.append(Event("Outcome", name, h.start, h.end, i, h.key, h.phrase, h.label))
     return out
@@ -249,6 +258,10 @@ _HEARING = re.compile(
     re.I,
 )
 _REVIEWED = re.compile(r"\b(?:have|has|had)\s+reviewed\s+(?P<obj>[^,;:.\"“”()]{3,80})", re.I)
+_INSPECTED = re.compile(
+    r"\b(?:inspection\s+report|report|inspection)\s+(?:published\s+|released\s+)?by\s+(?:the\s+)?(?=[A-Z])"
+    r"|\binspected\s+by\s+(?:the\s+)?(?=[A-Z])"
+)
 _BEING_INVESTIGATED = re.compile(r"\b(?:being|been|was|were|is|are)\s+investigated\s+by\b", re.I)
 
 
@@ -263,7 +276,10 @@ def find_investigations(sentences: list[Sentence], names: list[tuple[int, int]])
     out: list[Event] = []
     for i, s in enumerate(sentences):
         low = s.text.lower()
-        if not any(w in low for w in ("investig", "review", "inquir", "probe", "audit", "hearing", "meeting", "panel")):
+        if not any(
+            w in low
+            for w in ("investig", "review", "inquir", "probe", "audit", "hearing", "meeting", "panel", "inspect")
+        ):
             continue
         if _HEDGE.search(s.text) and not _HAPPENED.search(s.text):
             continue
@@ -299,6 +315,19 @@ def find_investigations(sentences: list[Sentence], names: list[tuple[int, int]])
             out.append(
                 Event("Investigation", f"review of {obj}", s.start + m.start(), s.start + m.end(), i, confidence=0.55)
             )
+        m3 = _INSPECTED.search(s.text)
+        if m3:  # "a critical report by the inspectorate": an inspection, named for the body that made it
+            out.append(
+                Event(
+                    "Investigation",
+                    "inspection",
+                    s.start + m3.start(),
+                    s.start + m3.end(),
+                    i,
+                    extra={"by_after": str(s.start + m3.end()), "kind": "inspection"},
+                    confidence=0.55,
+                )
+            )
         m2 = _BEING_INVESTIGATED.search(s.text)
         if m2:
             out.append(
@@ -320,6 +349,11 @@ _ANON_VICTIM = re.compile(
     r"\s+of\s+"
     r"(?P<who>an?\s+(?:\d{1,2}-year-old\s+)?(?:man|woman|boy|girl|teenager|child|pensioner|student|youth|motorist"
     r"|cyclist|pedestrian|mother|father|prisoner|detainee))\b",
+    re.I,
+)
+_ANON_DIED = re.compile(
+    r"\b(?P<who>an?\s+(?:\d{1,2}-year-old\s+)?(?:man|woman|boy|girl|teenager|child|pensioner|student|motorist"
+    r"|cyclist|pedestrian|mother|father|prisoner|detainee))\s+(?:has\s+|had\s+)?died\b",
     re.I,
 )
 _INCIDENT_OF = re.compile(
@@ -349,6 +383,11 @@ def incident_kinds() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str],
 
 def anonymous_victim() -> re.Pattern[str]:
     return _ANON_VICTIM
+
+
+def anonymous_death() -> re.Pattern[str]:
+    """ "a man died following contact with police": a death whose victim is not yet named."""
+    return _ANON_DIED
 
 
 def place_event_before(text_before: str) -> str | None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from kb.identity import hashed_id, make_id
 from kb.model import Entity, Evidence, Facts, Props, Relation
-from kb.reference import reference
+from kb.reference import BodyRecord, ForceRecord, Reference, reference
 from loaders.articles import events as ev
 from loaders.articles import lexicon as lx
 from loaders.articles.mentions import Mention, MentionFinder
@@ -23,6 +23,25 @@ _APPOS_ROLE = re.compile(
     r"(?:(?:force|service|organisation|charity|group)['’]s?\s+)?"
 )
 _DOC_INCIDENT = "a leaked or internal document"
+_GENERIC_INV = re.compile(
+    r"(?:(?:an?|the|our|its|their)\s+)?(?:(?:independent|internal|full|criminal|further)\s+)*investigations?\b", re.I
+)
+_ALNUM = re.compile(r"[A-Za-z0-9]")
+# bodies that are one person's office: their holder is named in apposition ("The Police Ombudsman, Jane Harlow")
+# nouns that end an officer's post written in apposition ("the divisional commander")
+_SCOPE = re.compile(
+    r"\b(?:across|in|from|by|of)\s+((?:\d[\d,]*|two|three|four|five|six|seven|eight|nine|ten|[a-z]+ty(?:-[a-z]+)?)"
+    r"\s+(?:police\s+)?forces)\b",
+    re.I,
+)
+# "the charity says it has recruited ...": the article's organisation, not a national figure
+_ORG_NOMINAL = re.compile(
+    r"\b(?:the|this|our)\s+(?:charity|scheme|programme|organisation|group|body|watchdog|campaign)\b"
+    r"|\b(?:it|we)\s+(?:has|have|had|says|said)\b",
+    re.I,
+)
+_POST_NOUNS = frozenset({"commander", "lead", "head", "chief", "officer", "director", "manager", "coordinator"})
+_POST_BODY = re.compile(r"\b(?:commissioner|ombudsman|inspector|mayor|coroner)\b", re.I)
 SPEAKER_TYPES = {"Person", "Officer", "PoliceForce", "OversightBody", "Organisation", "Programme"}
 SUBJECT_TYPES = {"PoliceForce", "Programme", "OversightBody", "Organisation", "Incident", "Investigation"}
 MAX_EVIDENCE = 8  # mentions kept as evidence per entity and source
@@ -31,7 +50,7 @@ _FORCE_NOMINAL = re.compile(
     r"\b(?:the|this|our)\s+(?:police\s+)?(?:force|constabulary|agency|police agency|police service)\b", re.I
 )
 _SPOKES = re.compile(
-    r"\b(?:a|the)\s+(?:(?P<org>[A-Z][\w'’&\- ]{1,60}?)\s+)?"
+    r"\b(?:[Aa]|[Tt]he)\s+(?:(?P<org>[A-Z][\w'’&\- ]{1,60}?)\s+)?"
     r"(?:spokesperson|spokesman|spokeswoman|spokesperson for|statement)\b"
 )
 _DOC = re.compile(
@@ -54,6 +73,18 @@ class Ent:
     props: Props = field(default_factory=dict)
     evidence: list[Evidence] = field(default_factory=list)
     mentions: list[Mention] = field(default_factory=list)
+
+
+_REF_MAPS: dict[int, tuple[Reference, dict[str, ForceRecord], dict[str, BodyRecord]]] = {}
+
+
+def _reference_maps(ref: Reference) -> tuple[dict[str, ForceRecord], dict[str, BodyRecord]]:
+    """Forces and bodies by entity id, built once per reference table (entity ids are computed properties)."""
+    hit = _REF_MAPS.get(id(ref))
+    if hit is None or hit[0] is not ref:
+        hit = (ref, {f.entity_id: f for f in ref.forces}, {b.entity_id: b for b in ref.bodies})
+        _REF_MAPS[id(ref)] = hit
+    return hit[1], hit[2]
 
 
 def source_key(text: str) -> str:
@@ -123,8 +154,7 @@ class Builder:
         mentions = MentionFinder(self.text, self.sents).run()
         self._all_mentions = mentions
         ref = reference()
-        forces = {f.entity_id: f for f in ref.forces}
-        bodies = {b.entity_id: b for b in ref.bodies}
+        forces, bodies = _reference_maps(ref)
         # a force's professional standards department takes the force's name
         force_counts = Counter(m.ref_id for m in mentions if m.type == "PoliceForce" and m.ref_id)
         self.primary_force = force_counts.most_common(1)[0][0] if force_counts else None
@@ -194,14 +224,26 @@ class Builder:
                 fid = self.force_near(m.sent) or self.primary_force
                 fname = forces[fid].name if fid and fid in forces else ""
                 name = f"{fname} {m.name}".strip()
+                if "commissioner" in m.name.lower():
+                    # a PCC is named for the force's area: "Police and Crime Commissioner for Cleveland"
+                    area = m.name.split(" for ", 1)[1] if " for " in m.name else None
+                    if area is None and fid and fid in forces:
+                        area = (forces[fid].short_names or (fname,))[0]
+                    head = m.name.split(" for ", 1)[0]
+                    name = f"{head} for {area}" if area else head
+                    if area:
+                        fid = ref.force_short_names.resolve(area) or fid
                 eid = make_id("OversightBody", name)
                 e = self.entity(eid, "OversightBody", name, evd)
                 words = m.name.split()
                 initials = "".join(w[0] for w in words).upper() if len(words) >= 3 else m.name
-                for al in (m.name, initials):
+                pcc = "commissioner" in m.name.lower()
+                for al in (m.text, "PCC") if pcc else (m.name, initials):
                     if al not in e.aliases and al != name:
                         e.aliases.append(al)
-                e.props.setdefault("kind", "professional standards department")
+                e.props.setdefault(
+                    "kind", "police and crime commissioner" if pcc else "professional standards department"
+                )
                 if fid:
                     e.mentions.append(m)
                     self.relate("OVERSEES", eid, fid, evd)
@@ -209,6 +251,8 @@ class Builder:
                 name = m.name
                 eid = make_id(m.type, name)
                 e = self.entity(eid, m.type, name, evd)
+                if m.type == "Place" and m.text != name and m.text not in e.aliases:
+                    e.aliases.append(m.text)  # the name as written ("Stockton" for Stockton-on-Tees)
                 if m.type == "Organisation":
                     org = lx.organisations().get(lx.norm(name))
                     if org:
@@ -280,6 +324,23 @@ class Builder:
                         self.relate("HOLDS_POST", eid, fid, evd, title=title)
                         e.props.setdefault("role", title)
                 continue
+            # "The Police and Crime Commissioner for Cleveland, Jane Harlow, said": the post named before her
+            pm = re.search(r",\s*(?:(?:Dr|Mr|Mrs|Ms|Miss|Prof|Sir|Dame)\.?\s+)?$", pre)
+            if pm:
+                post_at = sent.start + pm.start()
+                body = next(
+                    (
+                        oid
+                        for x, oid in self.ids_in_sentence(m0.sent, {"OversightBody", "Organisation"})
+                        if x.end == post_at and _POST_BODY.search(self.ents[oid].name)
+                    ),
+                    None,
+                )
+                if body:
+                    title = self.ents[body].name.split(" for ")[0]
+                    self.relate("HOLDS_POST", eid, body, evd, title=title)
+                    e.props.setdefault("role", title)
+                    continue
             # "Jane Harlow, a researcher at the London School of Economics" / "Jane Harlow of Liberty said"
             am = _APPOS_ROLE.match(post)
             if am and _is_role(am.group("role")):
@@ -345,7 +406,7 @@ class Builder:
 
     def _org_context(self, i: int, pre: str) -> str | None:
         """The organisation a role belongs to: named in the sentence, else the previous sentence's subject."""
-        here = self.ids_in_sentence(i, {"Organisation", "OversightBody"})
+        here = self.ids_in_sentence(i, {"Organisation", "OversightBody", "Programme"})
         if here:
             return here[0][1]
         if i > 0:
@@ -375,6 +436,10 @@ class Builder:
             rm = re.search(r"['’]s\s+([a-z][a-z\- ]{2,50}?),\s*(?:[A-Z][\w ]+)?$", pre)
             if rm and rm.group(1).split()[0] in lx.ROLE_WORDS | {"chief", "head", "director", "lead"}:
                 return rm.group(1).strip()
+            # "Ch Supt Jane Harlow, the local divisional commander, said"
+            rm = re.match(r",\s+(?:the|a|an)\s+([a-z][a-z\-]*(?:\s[a-z][a-z\-]*){0,3}),", self.text[m.end : s.end])
+            if rm and rm.group(1).split()[-1] in _POST_NOUNS:
+                return re.sub(r"^(?:local|force['’]s|area)\s+", "", rm.group(1))
         return None
 
     # -- places -------------------------------------------------------------------------
@@ -382,6 +447,7 @@ class Builder:
         ref = reference()
         places = lx.places()
         forces_here = {eid for eid, e in self.ents.items() if e.type == "PoliceForce"}
+        force_map = _reference_maps(ref)[0]
         for eid, e in list(self.ents.items()):
             if e.type != "Place":
                 continue
@@ -397,13 +463,18 @@ class Builder:
                         break
                     cur = nxt
                     seen += 1
-            for f in ref.forces:
-                if f.entity_id not in forces_here:
+            for fid in sorted(forces_here):
+                f = force_map.get(fid)
+                if f is None:
                     continue
                 area = {lx.norm(a) for a in (*f.area, *f.short_names)}
                 if chain & area:
                     m0 = e.mentions[0]
                     self.relate("COVERS", f.entity_id, eid, self.evidence(m0.start, m0.end, 0.6, m0.sent))
+            if p is None and len(forces_here) == 1 and e.mentions:
+                # a place the gazetteer does not know, in a story about one force: a place on its patch
+                m0 = e.mentions[0]
+                self.relate("COVERS", next(iter(forces_here)), eid, self.evidence(m0.start, m0.end, 0.4, m0.sent))
 
     # -- programmes -----------------------------------------------------------------------
     def programmes(self) -> None:
@@ -447,6 +518,22 @@ class Builder:
             if m.group("org"):
                 continue  # the organisation is a mention already
             org = self.last_org
+            fm = re.match(r"\s+(?:for|from|at)\s+the\s+([a-z]+)\b", s.text[m.end() :])
+            if fm:  # "a spokesperson for the commissioner": the body whose name ends in that word
+                noun = fm.group(1)
+                org = (
+                    self.primary_force
+                    if noun in {"force", "constabulary"}
+                    else next(
+                        (
+                            eid
+                            for eid, e in self.ents.items()
+                            if e.type in {"OversightBody", "Organisation"}
+                            and any(noun == w.lower() for w in e.name.split())
+                        ),
+                        org,
+                    )
+                )
             if org:
                 out.append(Candidate(org, s.start + m.start(), s.start + m.end(), False))
         for m in _DOC.finditer(s.text):
@@ -563,13 +650,15 @@ class Builder:
             e.props.update({"category": a.category, "categoryLabel": a.category_label or a.name})
             by_cat[a.category] = e
             alleg_ids.append((aid, a.sent))
-            target = self._accused(a.sent)
-            target = target or self.force_near(a.sent) or self.primary_force
-            if target:
+            targets = self._accused(a.sent)
+            fallback = self.force_near(a.sent) or self.primary_force
+            for target in targets or ([fallback] if fallback else []):
                 self.relate("AGAINST", aid, target, evd)
             inc = self.nearest(self.incidents, a.sent, 3) or (self.central)
             if inc:
                 self.relate("CONCERNS", aid, inc, evd)
+                for target in targets:  # an officer accused over an incident was involved in it
+                    self.relate("INVOLVES", inc, target, evd)
         for aid, i in alleg_ids:
             # the investigator reported nearest the allegation (within a few sentences)
             near = sorted((abs(j - i), j, body) for body, j in investigators if abs(j - i) <= 5)
@@ -585,6 +674,7 @@ class Builder:
 
         inv_ids: list[tuple[str, int]] = []
         seen_inv: dict[str, str] = {}
+        pending: list[tuple[str, ev.Event, str | None]] = []
         for v in investigations:
             name = v.name
             by = None
@@ -599,25 +689,49 @@ class Builder:
                     None,
                 )
                 if by:
-                    short = next(
-                        (al for al in self.ents[by].aliases if al.isupper() and 2 <= len(al) <= 6), self.ents[by].name
+                    written = next((m.text for m, eid in self.mention_ids if eid == by and 0 <= m.start - pos <= 6), "")
+                    short = (
+                        written
+                        if written.isupper() and 2 <= len(written) <= 8
+                        else next(
+                            (al for al in self.ents[by].aliases if al.isupper() and 2 <= len(al) <= 8),
+                            self.ents[by].name,
+                        )
                     )
                     if self.ents[by].props.get("kind") == "professional standards department":
                         short = self.ents[by].name
-                    name = f"{short} investigation"
+                    name = f"{short} {v.extra.get('kind', 'investigation')}"
             if name.lower().startswith(("investigation", "investigations")) and not by:
                 bodies = self.ids_in_sentence(v.sent, {"OversightBody"})
                 if bodies:
                     by = bodies[0][1]
                     name = f"{self.ents[by].name} {name}"
+            pending.append((name, v, by))
+        # "our investigation", "an independent investigation": the one investigation a body is named for,
+        # when the article names exactly one
+        named_inv = {n for n, _, by in pending if by and not _GENERIC_INV.match(n)}
+        for name, v, by in pending:
+            alias = None
+            if len(named_inv) == 1 and _GENERIC_INV.match(name):
+                alias, name = name, next(iter(named_inv))
+                by = by or next(b for n, _, b in pending if n == name)
             key = lx.norm(name)
-            if key in seen_inv:
-                continue
-            vid = hashed_id("Investigation", scope, key)
-            seen_inv[key] = vid
             evd = self.evidence(v.start, v.end, v.confidence, v.sent)
-            self.entity(vid, "Investigation", name, evd)
-            inv_ids.append((vid, v.sent))
+            if key in seen_inv:
+                e_inv = self.ents[seen_inv[key]]
+                if alias and alias not in e_inv.aliases:
+                    e_inv.aliases.append(alias)
+                if alias is None:
+                    continue
+                vid = seen_inv[key]
+                inv_ids.append((vid, v.sent))
+            else:
+                vid = hashed_id("Investigation", scope, key)
+                seen_inv[key] = vid
+                e_inv = self.entity(vid, "Investigation", name, evd)
+                if alias:
+                    e_inv.aliases.append(alias)
+                inv_ids.append((vid, v.sent))
             inc = self.nearest(self.incidents, v.sent, 3) or (self.central)
             if inc:
                 self.relate("CONCERNS", vid, inc, evd)
@@ -678,26 +792,53 @@ class Builder:
             for eid, e in list(self.ents.items()):
                 if (
                     e.type == "OversightBody"
-                    and not re.search(r"inquiry|review|tribunal|inquest", e.name, re.I)
+                    and not (
+                        re.search(r"inquiry|review|tribunal|inquest", e.name, re.I)
+                        and not re.search(r"commissioner|ombudsman|authority", e.name, re.I)
+                    )
                     and "professional body" not in str(e.props.get("kind", ""))
                 ):
                     m0 = e.mentions[0] if e.mentions else None
                     if m0:
-                        self.relate("OVERSEES", eid, self.primary_force, self.evidence(m0.start, m0.end, 0.5, m0.sent))
+                        fid = self._overseen_force(e) or self.primary_force
+                        self.relate("OVERSEES", eid, fid, self.evidence(m0.start, m0.end, 0.5, m0.sent))
 
-    def _accused(self, i: int) -> str | None:
-        """The officer an allegation in sentence ``i`` is against: named there, or named in the next
-        sentences when this one speaks of "he", "she" or "the officer"."""
-        named = [eid for m, eid in self.ids_in_sentence(i, {"Officer"}) if not self._senior(eid)]
+    def _overseen_force(self, e: Ent) -> str | None:
+        """The force a body is reported alongside first (articles about two forces and two watchdogs)."""
+        forces = {m.ref_id for m in self._all_mentions if m.type == "PoliceForce" and m.ref_id}
+        if len(forces) < 2:
+            return None
+        for m in e.mentions:
+            for j in (m.sent, m.sent + 1, m.sent - 1):
+                if 0 <= j < len(self.sents):
+                    fid = self.force_near(j)
+                    if fid:
+                        return fid
+        return None
+
+    def _accused(self, i: int) -> list[str]:
+        """The officers an allegation in sentence ``i`` is against: named there, or named in the next
+        sentences when this one speaks of "he", "she" or "the officer", else the officer last named."""
+        named = list(dict.fromkeys(eid for m, eid in self.ids_in_sentence(i, {"Officer"}) if not self._senior(eid)))
         if named:
-            return named[0]
+            return named
         officer_words = re.search(
             r"\b(?:officer|constable|sergeant|detective|pc|inspector)\b", self.sents[i].text, re.I
         )
-        if officer_words or re.search(r"\b(?:he|she)\b", self.sents[i].text, re.I):
-            for j in range(i + 1, min(i + 3, len(self.sents))):
+        pronoun = re.search(r"\b(?:he|she)\b", self.sents[i].text, re.I)
+        if pronoun and i > 0:
+            # "The panel found he had ...": the officer named in the sentences just before
+            for j in range(i - 1, max(-1, i - 3), -1):
+                before = [eid for m, eid in self.ids_in_sentence(j, {"Officer"}) if not self._senior(eid)]
+                if before:
+                    return [before[-1]]
+        if officer_words or pronoun:
+            for j in range(i + 1, min(i + 4, len(self.sents))):
                 later = [eid for m, eid in self.ids_in_sentence(j, {"Officer", "Person"}) if not self._senior(eid)]
-                if later and (self.ents[later[0]].type == "Officer" or (officer_words and j == i + 1)):
+                if later and (
+                    self.ents[later[0]].type == "Officer"
+                    or (officer_words and j == i + 1 and not self.ents[later[0]].props.get("role"))
+                ):
                     eid = later[0]
                     if self.ents[eid].type == "Person" and not self.ents[eid].props.get("role"):
                         # "A former Kent officer has been jailed ... Jane Harlow, 44, admitted ..."
@@ -706,8 +847,8 @@ class Builder:
                         if fid:
                             m0 = self.ents[eid].mentions[0]
                             self.relate("SERVES_IN", eid, fid, self.evidence(m0.start, m0.end, 0.5, m0.sent))
-                    return eid
-        return None
+                    return [eid]
+        return []
 
     def _senior(self, eid: str) -> bool:
         """Chief officers speak for a force; they are rarely the officer a case is about."""
@@ -795,6 +936,17 @@ class Builder:
                     [],
                     pls[0][1] if pls else None,
                 )
+            for m in ev.anonymous_death().finditer(s.text) if " died" in low else ():
+                pls = self.ids_in_sentence(i, {"Place"})
+                where = f" in {self.ents[pls[0][1]].name}" if pls else ""
+                add(
+                    f"death of {m.group('who').lower()}{where}",
+                    i,
+                    s.start + m.start(),
+                    s.start + m.end(),
+                    [],
+                    pls[0][1] if pls else None,
+                )
             for m in leak.finditer(s.text) if ("leak" in low or "memo" in low) else ():
                 doc = next(
                     (iid for iid, _ in self.incidents if self.ents[iid].props.get("description") == _DOC_INCIDENT), None
@@ -830,6 +982,48 @@ class Builder:
                         pl,
                     )
         del places
+        self._name_victims()
+
+    def _name_victims(self) -> None:
+        """ "the death of a 42-year-old man ... Jane Harlow was detained": the person named next is the victim."""
+        for iid, i in list(self.incidents):
+            e = self.ents.get(iid)
+            if e is None or not re.match(r"\w+ of an? ", e.name):
+                continue
+            for j in range(i + 1, min(i + 3, len(self.sents))):
+                s = self.sents[j]
+                first = [
+                    pid
+                    for m, pid in self.ids_in_sentence(j, {"Person"})
+                    if not _ALNUM.search(self.text, s.start, m.start) and not self.ents[pid].props.get("role")
+                ]
+                if first:
+                    pid = first[0]
+                    e.aliases.append(e.name)
+                    rest = re.sub(r"^\w+ of an? (?:\d{1,2}-year-old )?\w+", "", e.name)
+                    e.name = f"{e.name.split(' of ')[0]} of {self.ents[pid].name}{rest}"
+                    m0 = self.ents[pid].mentions[0]
+                    self.relate("INVOLVES", iid, pid, self.evidence(m0.start, m0.end, 0.5, m0.sent))
+                    same = f"{e.name.split(' of ')[0]} of {self.ents[pid].name}"
+                    for oid, _ in list(self.incidents):
+                        if oid != iid and self.ents[oid].name == same:
+                            self._merge_into(oid, iid)
+                    break
+
+    def _merge_into(self, old: str, new: str) -> None:
+        """One incident reported two ways ("the death of a man", "Jane Harlow's death"): keep ``new``."""
+        e_old, e_new = self.ents.pop(old), self.ents[new]
+        for al in (e_old.name, *e_old.aliases):
+            if al != e_new.name and al not in e_new.aliases:
+                e_new.aliases.append(al)
+        e_new.evidence.extend(e_old.evidence[: max(0, MAX_EVIDENCE - len(e_new.evidence))])
+        self.incidents = [(x, j) for x, j in self.incidents if x != old]
+        for key, r in list(self.rels.items()):
+            if old in (r.source, r.target):
+                del self.rels[key]
+                src, dst = (new if r.source == old else r.source), (new if r.target == old else r.target)
+                for evd in r.evidence:
+                    self.relate(r.type, src, dst, evd, **{k: str(v) for k, v in r.props.items()})
 
     # -- statistics -------------------------------------------------------------------------
     def statistics(self) -> None:
@@ -849,15 +1043,22 @@ class Builder:
             figs = find_figures(s.text, s.start, ev.spans_within(skip, s.start, s.end), self.published)
             if not figs:
                 continue
+            sm = _SCOPE.search(s.text)
+            scope = (
+                sm.group(1)
+                if sm and not self.ids_in_sentence(i, {"PoliceForce"}) and not _ORG_NOMINAL.search(s.text)
+                else None
+            )
             for f in figs:
-                subject = self.stat_subject(i, f, quote_speaker) or primary
-                if subject is None:
+                # "920 officers across 21 forces": a figure about many forces, none of them named
+                subject = self.stat_subject(i, f, quote_speaker) or (None if scope else primary)
+                if subject is None and scope is None:
                     continue
-                k = (subject, f.value)
+                k = (subject or scope or "", f.value)
                 if k in seen:
                     continue
                 seen.add(k)
-                self.add_statistic(f, subject, i)
+                self.add_statistic(f, subject, i, scope=None if subject else scope)
 
     def stat_subject(self, i: int, f: Figure, quote_speaker: list[tuple[int, int, str]]) -> str | None:
         s = self.sents[i]
@@ -888,9 +1089,12 @@ class Builder:
                 return sp
         return cands[0][1] if cands else None
 
-    def add_statistic(self, f: Figure, subject: str, i: int) -> None:
+    def add_statistic(self, f: Figure, subject: str | None, i: int, scope: str | None = None) -> None:
         measure = f.measure or f.unit
-        sid = hashed_id("Statistic", subject, lx.norm(measure), f.value, f.period or "")
+        if scope and not subject and scope not in measure:
+            # no entity to be ABOUT: the figure's scope is part of what it measures ("officers across 21 forces")
+            measure = f"{measure} across {scope}"
+        sid = hashed_id("Statistic", subject or f"{scope} {self.skey}", lx.norm(measure), f.value, f.period or "")
         evd = self.evidence(f.start, f.end, 0.7, i)
         value: float | int = int(f.value) if f.value == int(f.value) else round(f.value, 4)
         e = self.entity(sid, "Statistic", f"{f.value_text} {measure}".strip(), evd)
@@ -912,7 +1116,8 @@ class Builder:
         if f.period_end:
             props["periodEnd"] = f.period_end
         e.props.update(props)
-        self.relate("ABOUT", sid, subject, evd)
+        if subject:
+            self.relate("ABOUT", sid, subject, evd)
 
     # -- output ---------------------------------------------------------------------------
     def facts(self) -> Facts:

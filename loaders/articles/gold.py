@@ -3,6 +3,7 @@ a faithful JSON dump with evidence."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from kb.model import Entity, Evidence, Facts, Relation
@@ -44,8 +45,11 @@ def facts_to_gold(facts: Facts, article: str) -> dict[str, Any]:
     for e in facts.entities:
         if e.type not in NAMED and e.type not in EVENTS:
             continue
-        if e.props.get("anonymised") and e.name.lower().startswith(("unnamed", "an unnamed", "a ")):
-            continue
+        if e.props.get("anonymised") and (
+            e.name.lower().startswith(("an unnamed", "a "))
+            or (e.type != "Officer" and e.name.lower().startswith("unnamed"))
+        ):
+            continue  # "an unnamed sergeant" is an officer with no name (brief); other unnamed people are not annotated
         d: dict[str, Any] = {"type": e.type, "name": e.name}
         if e.aliases:
             d["aliases"] = list(e.aliases)
@@ -82,12 +86,12 @@ def facts_to_gold(facts: Facts, article: str) -> dict[str, Any]:
     quotes: list[dict[str, Any]] = []
     for e in facts.entities:
         if e.type == "Statistic":
-            subject = first(e.id, "ABOUT")
+            subject = first(e.id, "ABOUT") or _scope(e.props.get("measure"))
             statistics.append(
                 {
                     "subject": subject,
                     "measure": e.props.get("measure"),
-                    "value": e.props.get("value"),
+                    "value": _rounded(e.props.get("value")),
                     "period": e.props.get("period"),
                     "quote": e.evidence[0].quote if e.evidence else None,
                 }
@@ -128,6 +132,19 @@ def facts_to_gold(facts: Facts, article: str) -> dict[str, Any]:
         "statistics": statistics,
         "quotes": quotes,
     }
+
+
+def _scope(measure: object) -> str | None:
+    """The non-entity subject of a figure about many forces ("officers across 21 forces" -> "21 forces")."""
+    m = re.search(r"\bacross (.+ forces)$", str(measure or ""))
+    return m.group(1) if m else None
+
+
+def _rounded(value: object) -> object:
+    """Fractions as annotators write them ("a third" -> 0.333)."""
+    if isinstance(value, float) and not value.is_integer():
+        return round(value, 3)
+    return value
 
 
 def _evidence(ev: Evidence) -> dict[str, Any]:

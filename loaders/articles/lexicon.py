@@ -56,7 +56,9 @@ ORG_CUES = frozenset(
 BODY_CUES = frozenset({"inspectorate", "ombudsman", "panel", "inquiry", "tribunal", "watchdog", "oversight"})
 BODY_PHRASES = re.compile(
     r"\b(professional standards (department|directorate|unit|branch)|anti-corruption (unit|command)"
-    r"|police and crime commissioner|police, fire and crime commissioner|directorate of professional standards)\b",
+    r"|police(?:, fire)? and crime commissioner"
+    r"(?: for (?:the )?(?-i:[A-Z][\w'’\-]+(?:(?: and| &)? [A-Z][\w'’\-]+){0,3}))?"
+    r"|directorate of professional standards)\b",
     re.I,
 )
 
@@ -65,7 +67,7 @@ ROLE_WORDS = frozenset(
     words(
         """secretary minister director chief executive chair chairman chairwoman chairperson president
     vice deputy head leader founder co-founder spokesperson spokesman spokeswoman researcher professor
-    lecturer academic lawyer solicitor barrister advocate qc kc judge coroner magistrate campaigner
+    lecturer academic lawyer solicitor barrister advocate prosecutor qc kc judge coroner magistrate campaigner
     activist mp msp mla councillor cllr mayor commissioner officer manager coordinator adviser advisor
     analyst expert consultant journalist reporter editor correspondent presenter author writer
     athlete footballer player boxer sprinter singer actor actress rapper musician artist comedian
@@ -90,6 +92,9 @@ POST_ORGS = {
     "justice minister": "Ministry of Justice",
     "lord chancellor": "Ministry of Justice",
     "director of public prosecutions": "Crown Prosecution Service",
+    "hm inspector of constabulary": "HM Inspectorate of Constabulary and Fire & Rescue Services",
+    "his majesty's inspector of constabulary": "HM Inspectorate of Constabulary and Fire & Rescue Services",
+    "chief inspector of constabulary": "HM Inspectorate of Constabulary and Fire & Rescue Services",
 }
 REPORTING_VERBS = (
     r"said|says|say|told|tells|added|adds|explained|explains|stated|states|wrote|writes|writing|warned|warns"

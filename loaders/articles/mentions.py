@@ -68,6 +68,10 @@ _OFFICER_APPOS = re.compile(
 _ANON = re.compile(
     r"(?:.*\s)?(Officer|Sergeant|Constable|Inspector|Child|Witness|Person|Victim|Patient|Student)\s([A-Z]\d?)$"
 )
+_UNNAMED = re.compile(
+    r"\b(?:an?|the|one)\s+(?P<n>(?:unnamed|anonymous)\s+(?:female\s+|male\s+)?"
+    r"(?P<r>sergeant|constable|inspector|detective|superintendent|officer|pcso))\b"
+)
 # Nouns in STOP_CAPS that can begin a longer name ("Police Appeals Tribunal", "Community Security Trust")
 _NAME_NOUNS = frozenset({"police", "community", "communities", "government", "public", "staff", "people", "force"})
 _TITLE_MODIFIERS = frozenset(
@@ -94,6 +98,10 @@ _TITLE_MODIFIERS = frozenset(
         "senior",
         "regional",
     }
+)
+# nouns that complete a title ("Inspector of Constabulary", "Director of Public Prosecutions")
+_INSTITUTION_NOUNS = frozenset(
+    {"constabulary", "constabularies", "prisons", "probation", "policing", "police", "public"}
 )
 _PARTICLES = frozenset({"de", "da", "del", "van", "von", "le", "la", "al", "bin", "el", "du", "di"})
 _POST_NOMINALS = frozenset(
@@ -128,6 +136,10 @@ _INDEPENDENT_BODY = re.compile(
     r"\b(?P<det>an?|the|its|their|our|his|her)\s+(?P<n>independent\s+(?:[a-z]+\s+){0,2}?(?:panel|inquiry"
     r"|oversight\s+(?:team|board|group|committee|panel)|advisory\s+(?:group|panel|board)|scrutiny\s+(?:panel|group|board)"
     r"|review\s+panel|ethics\s+(?:committee|panel|board)))\b"
+)
+_TO_BE_SET_UP = re.compile(
+    r"\b(?:will|would|could|shall|plans?\s+to|intends?\s+to|wants?\s+to|propos\w*\s+to|call(?:s|ed)?\s+(?:for|to))\s+"
+    r"(?:\w+\s+)?(?:set\s+up|establish|create|introduce|form|commission)?\s*$"
 )
 _SURNAME_SAFE = re.compile(r"^[A-Z][a-z'’\-]+[a-z]$|^[A-Z][a-z]?[A-Z][a-z]+$")
 
@@ -209,6 +221,7 @@ def _fuzzy_reference(text: str) -> _Alias | None:
 
 _NAME_TOKEN = re.compile(
     rf"^[{_UP}][{_LO}'’\-]*[{_LO}]$|^[{_UP}][{_LO}]*[{_UP}][{_LO}]+$|^(Mc|Mac|O['’])[{_UP}][{_LO}]+$"
+    rf"|^[{_UP}][{_LO}]+(?:-[{_UP}][{_LO}]+)+$"  # double-barrelled: "Marsh-Kettle"
 )
 _ALNUM = re.compile(r"[A-Za-z0-9]")
 _POSS_END = re.compile(r"['’]s?$")
@@ -286,10 +299,12 @@ class MentionFinder:
 
     def run(self) -> list[Mention]:
         for i, s in enumerate(self.sentences):
+            self._commissioner(i, s)
             self._aliases(i, s)
             self._body_phrases(i, s)
         for i, s in enumerate(self.sentences):
             self._sequences(i, s)
+            self._unnamed(i, s)
         self._repeat_names()
         self._lists()
         self._surnames()
@@ -366,11 +381,28 @@ class MentionFinder:
                     continue
             self._add(Mention(start, b, core, al.type, al.canonical, i, ref_id=al.ref_id, confidence=0.95))
 
+    def _commissioner(self, i: int, s: Sentence) -> None:
+        """A PCC ('Police and Crime Commissioner for <area>') is one post: claimed before the area reads as a place."""
+        if "crime commissioner" not in s.text.lower():
+            return
+        for m in lx.BODY_PHRASES.finditer(s.text):
+            if "commissioner" in m.group(0).lower():
+                name = re.sub(
+                    r"(?i)^police(, fire)? and crime commissioner",
+                    lambda x: x.group(0).title().replace(" And ", " and "),
+                    m.group(0),
+                )
+                a, b = s.start + m.start(), s.start + m.end()
+                if self._free(a, b):
+                    self._add(Mention(a, b, m.group(0), "OversightBody", name, i, confidence=0.85, extra={"psd": "1"}))
+
     def _body_phrases(self, i: int, s: Sentence) -> None:
         low = s.text.lower()
         if "independent" not in low and "standards" not in low and "commissioner" not in low and "anti-corr" not in low:
             return
         for m in _INDEPENDENT_BODY.finditer(s.text):
+            if _TO_BE_SET_UP.search(s.text, max(0, m.start() - 60), m.start()):
+                continue  # "would set up an independent panel": a proposal, not a body yet
             a, b = s.start + m.start("n"), s.start + m.end("n")
             if self._free(a, b):
                 self._add(
@@ -399,6 +431,20 @@ class MentionFinder:
                 continue  # "The", "He", "However": capitalised only because a sentence starts
             for part_start, part in self._split_free(a, seq):
                 self._classify(i, s, part_start, part)
+
+    def _unnamed(self, i: int, s: Sentence) -> None:
+        """ "an unnamed sergeant", "an anonymous constable": an officer with no personal name."""
+        if "unnamed" not in s.text and "anonymous" not in s.text:
+            return
+        for m in _UNNAMED.finditer(s.text):
+            a, b = s.start + m.start("n"), s.start + m.end("n")
+            if self._free(a, b):
+                rank = m.group("r")
+                canon = lx.ranks().get(lx.norm(rank))
+                extra = {"rankNormalised": canon.canonical} if canon else {}
+                self._add(
+                    Mention(a, b, m.group("n"), "Officer", m.group("n"), i, rank=rank, anonymised=True, extra=extra)
+                )
 
     def _split_free(self, a: int, seq: str) -> list[tuple[int, str]]:
         """The parts of a capitalised sequence not already claimed by an alias match."""
@@ -486,6 +532,18 @@ class MentionFinder:
             ):
                 left = seq[: m_of.start()]
                 right_start = a + m_of.end()
+                rtoks = seq[m_of.end() :].split()
+                k = next((k for k in range(1, len(rtoks) - 1) if lx.is_given_name(rtoks[k])), 0)
+                if not k and len(rtoks) >= 3 and rtoks[0].lower() in _INSTITUTION_NOUNS:
+                    k = 1  # "Chief Inspector of Constabulary Jane Harlow"
+                if head in lx.ROLE_WORDS and k and len(rtoks) - k <= 3 and all(_is_name_token(t) for t in rtoks[k:]):
+                    # "Inspector of Constabulary Jane Harlow": the words before the given name are the title
+                    role = f"{left} {m_of.group(1)} {' '.join(rtoks[:k])}"
+                    st = a + len(seq) - len(" ".join(rtoks[k:]))
+                    name = " ".join(rtoks[k:])
+                    if self._free(st, a + len(seq)):
+                        self._add(Mention(st, a + len(seq), name, "Person", name, i, role=role, confidence=0.8))
+                    return
                 self._classify_one(i, s, a, left, poss=False, at_start=at_start)
                 self._classify_one(i, s, right_start, seq[m_of.end() :], poss=poss, at_start=False)
                 return
@@ -570,6 +628,19 @@ class MentionFinder:
                 )
             return
 
+        # "the Ombudsman", "the Commissioner": the body named in full earlier in the article
+        if len(toks) == 1 and low[0] in lx.BODY_CUES | {"commissioner", "inspectorate", "authority"}:
+            full = next(
+                (
+                    x
+                    for x in reversed(self.mentions)
+                    if x.type == "OversightBody" and x.start < a and low[0] in x.name.lower().split()
+                ),
+                None,
+            )
+            if full is not None:
+                self._add(Mention(a, b, seq, "OversightBody", full.name, i, ref_id=full.ref_id, confidence=0.7))
+                return
         # organisations and bodies by their own words
         if len(toks) >= 2 or poss or not at_start:
             cue = [t for t in low if t in lx.ORG_CUES or t in lx.BODY_CUES]
@@ -684,7 +755,7 @@ class MentionFinder:
             if not at_start:
                 self._add(Mention(a, b, tok, "?", tok, i, confidence=0.4))
             return
-        if len(name_toks) in (2, 3) and not at_start and evidence == 0 and not _PLACE_PREP.search(pre):
+        if len(name_toks) in (2, 3) and evidence == 0 and not _PLACE_PREP.search(pre):
             # maybe a name: kept aside until "Mr Atkinson" or "Atkinson said" confirms it
             self._add(Mention(a, b, name, "?N", name, i, confidence=0.55))
             return

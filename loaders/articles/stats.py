@@ -30,6 +30,8 @@ _QUAL = {
     "more than": "over", "over": "over", "just over": "over", "in excess of": "over", "upwards of": "over",
     "up to": "at most", "at most": "at most", "a total of": "exact",
 }  # fmt: skip
+_VAGUE = frozenset({"dozens", "hundreds", "thousands"})
+_PHONE_NUMBERS = frozenset({"999", "101", "111", "112"})
 _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december"
     "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
@@ -69,6 +71,7 @@ _PERIOD = re.compile(
     r"\b(?:between\s+(?P<a>\d{4}(?:[-/]\d{2,4})?)\s+and\s+(?P<b>\d{4}(?:[-/]\d{2,4})?)"
     r"|(?:from|in)\s+(?P<c>\d{4}(?:[-/]\d{2,4})?)\s+(?:to|until)\s+(?P<d>\d{4}(?:[-/]\d{2,4})?)"
     r"|(?:in|over|during|for)\s+the\s+(?:last|past|previous)\s+(?P<n>\w+)\s+(?P<u>years?|months?|weeks?)"
+    r"|(?:over|during|across)\s+the\s+(?:\d+|two|three|four|five|six|seven|eight|nine|ten)\s+(?:years?|months?)\b"
     r"|(?:over|within|in)\s+(?:a\s+)?(?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|twenty)"
     r"\s+(?:years?|months?|weeks?|days?)\b"
     r"|since\s+(?:(?:"
@@ -199,14 +202,26 @@ def find_figures(text: str, start: int, skip: list[tuple[int, int]], published: 
         after = text[b : b + 120]
         if _SKIP_BEFORE.search(before) or _SKIP_AFTER.match(after) or _AFTER_MONTH.search(before):
             continue
+        if re.search(
+            r"(?:\b\d[\d,]*|\b(?:two|three|four|five|six|seven|eight|nine|ten))\s+of\s+(?:the\s+)?$", before, re.I
+        ):
+            continue  # "two of nine areas": the total, not a figure of its own
+        if num_txt in _PHONE_NUMBERS and re.match(
+            r"\s*(?:calls?|call-?outs?|numbers?|lines?|services?)\b", after, re.I
+        ):
+            continue  # "999 calls": the number dialled
         if m.group("frac"):
             value = _FRACTIONS[m.group("frac").lower()]
             unit = "proportion"
-            if not re.match(r"\s+of\b", after):
+            if not re.match(r"\s+of\b", after) and not (
+                m.group("qual") and re.match(r"\s+(?:were|was|are|is|had|have|has)\b", after)
+            ):
                 continue
         else:
             assert num_txt is not None
             low = num_txt.lower()
+            if low in _VAGUE and not m.group("qual"):
+                continue  # "hundreds of officers": no figure was given
             if low in _WORDS:
                 value = float(_WORDS[low])
             else:
@@ -226,6 +241,10 @@ def find_figures(text: str, start: int, skip: list[tuple[int, int]], published: 
             continue
         if re.match(rf"(?:quoting|reference|ref|of\s+(?:{_MONTHS}))\b|(?:{_MONTHS})\b", measure, re.I):
             continue  # "call 101 quoting reference 123 of 5 June"
+        if re.match(r"(?:seconds?|minutes?|hours?)\b", measure, re.I) and re.search(
+            r"\b(?:within|in|under|for)\s+$", before
+        ):
+            continue  # "answered within 10 seconds": a threshold, not a count
         if measure.lower().startswith(("year", "month", "week", "day", "hour", "minute")) and unit == "count":
             unit = measure.split()[0].lower().rstrip("s") + "s"
         elif measure.lower().startswith(("view", "like", "share", "follower")) and unit == "count":
