@@ -186,8 +186,10 @@ class Builder:
                 elif rec_b:
                     e.aliases = list(rec_b.aliases)
                     e.props["kind"] = rec_b.kind
-                if m.text != e.name and lx.norm(m.text) != lx.norm(e.name) and m.text not in e.aliases:
-                    e.aliases.append(m.text)
+                # a possessive is how the name was used, not another name ("the Met's" -> "the Met")
+                written = re.sub(r"[’']s$", "", m.text)
+                if written != e.name and lx.norm(written) != lx.norm(e.name) and written not in e.aliases:
+                    e.aliases.append(written)
             elif m.type in {"Person", "Officer"}:
                 if m.type == "Officer" and m.rank and not m.anonymised and self._met_only_rank(m.rank):
                     # "Commissioner X" outside the Met and City of London is a job title (PIRC, PCC ...)
