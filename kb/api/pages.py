@@ -10,6 +10,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 
+from kb.accept import preferences
 from kb.api.objects import as_string, sorted_evidence
 from kb.model import Edge, Evidence, Node
 from kb.ontology import ontology
@@ -32,24 +33,11 @@ def negotiate(accept: str) -> str | None:
     """The best of html / ttl / jsonld for an Accept header (html when it says nothing useful)."""
     if not accept.strip():
         return "html"
-    best: tuple[float, int, str] | None = None
-    for i, part in enumerate(accept.split(",")):
-        fields = [f.strip() for f in part.split(";")]
-        mtype = fields[0].lower()
-        q = 1.0
-        for f in fields[1:]:
-            if f.startswith("q="):
-                try:
-                    q = float(f[2:])
-                except ValueError:
-                    q = 0.0
-        fmt = _ACCEPT.get(mtype) or ("html" if mtype in ("*/*", "text/*") else None)
-        if fmt is None or q <= 0:
-            continue
-        # Higher q wins; on a tie, the earlier listed wins.
-        if best is None or (q, -i) > (best[0], best[1]):
-            best = (q, -i, fmt)
-    return best[2] if best else None
+    for media in preferences(accept):
+        fmt = _ACCEPT.get(media) or ("html" if media in ("*/*", "text/*") else None)
+        if fmt is not None:
+            return fmt
+    return None
 
 
 def _describe(store: Store, entity_id: str, fmt: str, base: str) -> bytes:

@@ -33,6 +33,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from kb.accept import preferences
 from kb.rdf.export import export
 from kb.rdf.owl import render_ontology
 from kb.rdf.terms import Iris, ontology_iri
@@ -280,20 +281,8 @@ async def _query_text(request: Request) -> str:
 
 def _negotiate(accept: str, table: dict[str, tuple[str, str]], default: str) -> tuple[str, str]:
     """Pick a result format from an Accept header (q-values respected; */* gets the default)."""
-    best: tuple[float, int, str] | None = None
-    for i, part in enumerate(accept.split(",")):
-        fields = [f.strip() for f in part.split(";")]
-        media = fields[0].lower()
-        q = 1.0
-        for f in fields[1:]:
-            if f.startswith("q="):
-                try:
-                    q = float(f[2:])
-                except ValueError:
-                    q = 0.0
-        if media in table and q > 0 and (best is None or (q, -i) > (best[0], best[1])):
-            best = (q, -i, media)
-    return table[best[2] if best else default]
+    media = next((m for m in preferences(accept) if m in table), None)
+    return table[media or default]
 
 
 def sparql_routes(store: Store, base: str | None = None, **options: Any) -> list[Route]:

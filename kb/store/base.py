@@ -8,12 +8,37 @@ exporter only ever read through this interface.
 
 from __future__ import annotations
 
+import base64
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from kb.identity import normalise_name
 from kb.model import Direction, Edge, Facts, Node, Stats, UpsertResult
 from kb.store.query import Filter
+
+
+def search_tokens(text: str) -> list[str]:
+    """The words search compares: normalised name tokens (both stores use this)."""
+    return [t for t in normalise_name(text).split() if t]
+
+
+def encode_cursor(pos: tuple[Any, str]) -> str:
+    """An opaque keyset cursor for (sort value, id)."""
+    raw = json.dumps([list(pos[0]), pos[1]], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[Any, str]:
+    """Read a cursor made by :func:`encode_cursor`; StoreError when it is not one."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        sv, n = json.loads(raw)
+        return (tuple(sv), str(n))
+    except (ValueError, TypeError) as exc:
+        raise StoreError(f"invalid cursor {cursor[:40]!r}") from exc
 
 
 class StoreError(Exception):

@@ -7,7 +7,6 @@ failed load leaves the previous snapshot as it was.
 
 from __future__ import annotations
 
-import base64
 import bisect
 import builtins
 import gc
@@ -28,7 +27,7 @@ from kb.identity import normalise_name
 from kb.model import Direction, Edge, Evidence, Facts, Node, Props, Relation, Stats, UpsertResult
 from kb.ontology import ontology
 from kb.reference import REFERENCE_SOURCE_ID
-from kb.store.base import Page, SearchHit, Store, StoreError
+from kb.store.base import Page, SearchHit, Store, StoreError, decode_cursor, encode_cursor, search_tokens
 from kb.store.query import Filter, HasRelation, matches
 from kb.store.validate import InvalidFacts, validate
 
@@ -179,10 +178,6 @@ def _read_frames(fh: BinaryIO) -> tuple[nx.MultiDiGraph, dict[str, SourceIndex]]
 
 def _ev_tuple(e: Evidence) -> EvTuple:
     return (e.source_id, e.quote, e.start, e.end, e.method, e.confidence, e.locator)
-
-
-def _tokens(text: str) -> list[str]:
-    return [t for t in normalise_name(text).split() if t]
 
 
 class MemoryStore(Store):
@@ -587,7 +582,7 @@ class MemoryStore(Store):
         return self._tok_index, self._tok_sorted, self._labels
 
     def search(self, text: str, types: Sequence[str] | None = None, limit: int = 20) -> builtins.list[SearchHit]:
-        q = _tokens(text)
+        q = search_tokens(text)
         if not q or limit < 1:
             return []
         index, toks, labels = self._ensure_index()
@@ -663,7 +658,7 @@ class MemoryStore(Store):
             rows = rows[::-1]
         start = 0
         if after:
-            pos = _decode_cursor(after)
+            pos = decode_cursor(after)
             # keyset: first row strictly after the cursor position in this ordering
             keys = [(r[0], r[1]) for r in rows] if not descending else None
             if keys is not None:
@@ -690,7 +685,7 @@ class MemoryStore(Store):
                     last = (sv, n)
             else:
                 has_next = True
-        return Page(tuple(out), total, _encode_cursor(last) if last else None, has_next)
+        return Page(tuple(out), total, encode_cursor(last) if last else None, has_next)
 
     def _neighbour_nodes(self, node: Node, rel: HasRelation) -> builtins.list[Node]:
         ids = []
@@ -723,17 +718,3 @@ class MemoryStore(Store):
     # -- used by tests and benchmarks -------------------------------------------------
     def relation_facts(self) -> builtins.list[Relation]:
         return [Relation(e.type, e.source, e.target, dict(e.props), list(e.evidence)) for e in self.iter_edges()]
-
-
-def _encode_cursor(pos: tuple[Any, str]) -> str:
-    raw = json.dumps([list(pos[0]), pos[1]], separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[Any, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        sv, n = json.loads(raw)
-        return (tuple(sv), str(n))
-    except (ValueError, TypeError) as exc:
-        raise StoreError(f"invalid cursor {cursor[:40]!r}") from exc

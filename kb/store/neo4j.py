@@ -9,9 +9,7 @@ memory store answers on the same data: the conformance suite checks it.
 
 from __future__ import annotations
 
-import base64
 import itertools
-import json
 import logging
 import time
 from collections import defaultdict
@@ -25,7 +23,7 @@ from kb.config import Neo4jSettings
 from kb.identity import normalise_name
 from kb.model import Direction, Edge, Evidence, Facts, Node, Stats, UpsertResult
 from kb.ontology import ontology
-from kb.store.base import Page, SearchHit, Store, StoreError
+from kb.store.base import Page, SearchHit, Store, StoreError, decode_cursor, encode_cursor, search_tokens
 from kb.store.neo4j_model import (
     CORE_KEYS,
     ENTITY_LABEL,
@@ -46,24 +44,6 @@ _STOP = frozenset({"the", "of", "and", "for", "a", "an", "in", "on", "at", "to",
 FULLTEXT_INDEX = "entity_search"
 # Rows per UNWIND statement: measured with bench/bench_neo4j.py (larger gains nothing).
 DEFAULT_CHUNK = 2000
-
-
-def _tokens(text: str) -> list[str]:
-    return [t for t in normalise_name(text).split() if t]
-
-
-def _encode_cursor(pos: tuple[Any, str]) -> str:
-    raw = json.dumps([list(pos[0]), pos[1]], separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[Any, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        sv, n = json.loads(raw)
-        return (tuple(sv), str(n))
-    except (ValueError, TypeError) as exc:
-        raise StoreError(f"invalid cursor {cursor[:40]!r}") from exc
 
 
 def _sort_value(v: Any) -> tuple[int, Any]:
@@ -338,7 +318,7 @@ class Neo4jStore(Store):
 
     # -- search ------------------------------------------------------------------------------
     def search(self, text: str, types: Sequence[str] | None = None, limit: int = 20) -> list[SearchHit]:
-        q = _tokens(text)
+        q = search_tokens(text)
         if not q:
             return []
         significant = [t for t in q if t not in _STOP] or q
@@ -406,7 +386,7 @@ class Neo4jStore(Store):
         if entity_type is not None and entity_type not in ontology().classes:
             return Page((), 0, None, False)
         label = label_expr([entity_type or ENTITY_LABEL])
-        pos = _decode_cursor(after) if after else None
+        pos = decode_cursor(after) if after else None
         if where is None and order_by == "id":
             return self._list_by_id(label, descending, pos, limit)
         keyed: list[tuple[Any, str, Node | None]] = []
@@ -449,7 +429,7 @@ class Neo4jStore(Store):
                 has_next = True
         nodes = self.get_many(out_ids)
         return Page(
-            tuple(nodes[i] for i in out_ids if i in nodes), total, _encode_cursor(last) if last else None, has_next
+            tuple(nodes[i] for i in out_ids if i in nodes), total, encode_cursor(last) if last else None, has_next
         )
 
     def _list_by_id(self, label: str, descending: bool, pos: tuple[Any, str] | None, limit: int) -> Page:
@@ -469,7 +449,7 @@ class Neo4jStore(Store):
         ids = ids[:limit]
         nodes = self.get_many(ids)
         last = ids[-1] if ids else None
-        cursor = _encode_cursor(((0, last), last)) if last is not None else None
+        cursor = encode_cursor(((0, last), last)) if last is not None else None
         return Page(tuple(nodes[i] for i in ids if i in nodes), total, cursor, has_next)
 
     # -- counts and streaming ----------------------------------------------------------------
