@@ -154,6 +154,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from kb.api.app import create_app
 
     settings = _settings(args)
+    if args.workers > 1:
+        # One process serves on one core: several workers each open the store themselves
+        # (kb.api.asgi reads the same settings from the environment).
+        os.environ.update(KB_STORE=settings.store, KB_DATA=str(settings.data), NEO4J_URI=settings.neo4j.uri)
+        os.environ.update(NEO4J_USER=settings.neo4j.user, KB_IDE="0" if args.no_ide else "1")
+        os.environ["KB_INTROSPECTION"] = "0" if args.no_introspection else "1"
+        if settings.neo4j.database:
+            os.environ["NEO4J_DATABASE"] = settings.neo4j.database
+        _eprint(f"GraphiQL on http://{args.host}:{args.port}/graphql ({args.workers} workers)")
+        uvicorn.run(
+            "kb.api.asgi:app",
+            factory=True,
+            workers=args.workers,
+            host=args.host,
+            port=args.port,
+            log_level="info" if args.verbose else "warning",
+        )
+        return 0
     store = open_store(settings)
     app = create_app(store, ide=not args.no_ide, introspection=not args.no_introspection, base=settings.base_iri)
     _eprint(f"GraphiQL on http://{args.host}:{args.port}/graphql")
@@ -205,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     s.add_argument("--no-ide", action="store_true", help="do not serve the GraphiQL IDE (production)")
     s.add_argument("--no-introspection", action="store_true", help="disable schema introspection (production)")
+    s.add_argument("--workers", type=int, default=1, help="worker processes, each with its own store (default 1)")
     s.add_argument("-v", "--verbose", action="store_true", help="log every request")
     _add_store_options(s)
     s.set_defaults(func=cmd_serve)

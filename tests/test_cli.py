@@ -147,3 +147,38 @@ def test_extract_touches_no_store(tmp_path: Path, capsys: pytest.CaptureFixture[
     finally:
         del os.environ["KB_DATA"]
     assert not env_snap.exists()
+
+
+def test_serve_with_workers_answers_over_http(tmp_path: Path) -> None:
+    import socket
+    import time
+
+    import httpx
+
+    snap = tmp_path / "kb.snapshot"
+    assert main(["load", str(project_root() / "data" / "reference" / "forces.csv"), "--data", str(snap), "-q"]) == 0
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    exe = Path(sys.executable).parent / "policekb"
+    proc = subprocess.Popen(
+        [str(exe), "serve", "--data", str(snap), "--workers", "2", "--port", str(port), "--no-ide"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                r = httpx.post(
+                    f"http://127.0.0.1:{port}/graphql", json={"query": '{ force(id: "kent") { name } }'}, timeout=5
+                )
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
+                assert time.monotonic() < deadline, "server did not start within 60 s"
+                time.sleep(0.3)
+        assert r.json() == {"data": {"force": {"name": "Kent Police"}}}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
