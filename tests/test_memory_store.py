@@ -110,3 +110,27 @@ def test_bad_cursor_is_a_store_error() -> None:
     s = MemoryStore(None)
     with pytest.raises(StoreError):
         s.list("PoliceForce", after="%%%not-a-cursor")
+
+
+def test_hub_relations_by_type_match_a_full_scan() -> None:
+    # a force with hundreds of relations gets a per-type index; it must answer exactly as a scan
+    s = MemoryStore(None)
+    s.upsert(reference_facts())
+    src = Entity("source/hub", "Source", "hub", props={"sha256": "h" * 8, "sourceKind": "article"})
+    ev = [Evidence(src.id, quote="q")]
+    ents, rels = [], []
+    for i in range(300):
+        officer = Entity(f"person/officer-{i}", "Officer", f"Officer {i}", evidence=ev)
+        ents.append(officer)
+        rels.append(Relation("SERVES_IN", officer.id, "force/kent", evidence=ev))
+        if i % 3 == 0:
+            incident = Entity(f"incident/case-{i}", "Incident", f"Case {i}", evidence=ev)
+            ents.append(incident)
+            rels.append(Relation("HANDLED_BY", incident.id, "force/kent", evidence=ev))
+    s.upsert(Facts(src, ents, rels))
+    everything = s.edges(["force/kent"], None, "in")
+    for rtype in ("SERVES_IN", "HANDLED_BY", "AGAINST"):
+        assert s.edges(["force/kent"], [rtype], "in") == [e for e in everything if e.type == rtype]
+    # the index is dropped on write: a new officer shows up
+    s.upsert(_article("late", "late-comer", "q"))
+    assert any(e.source == "person/late-comer" for e in s.edges(["force/kent"], ["SERVES_IN"], "in"))

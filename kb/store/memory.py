@@ -54,6 +54,10 @@ _NO_PROPS: Props = {}
 _Labels = tuple[str, str, tuple[str, ...]]
 
 
+# Nodes with at least this many neighbours get a per-type relation index when queried.
+_HUB = 256
+
+
 def _rtype(key: str) -> str:
     """The relation type of an edge key ("HOLDS_POST|chief constable" -> "HOLDS_POST")."""
     return key.partition("|")[0]
@@ -193,6 +197,7 @@ class MemoryStore(Store):
         self._tok_index: dict[str, set[str]] | None = None
         self._tok_sorted: list[str] | None = None
         self._labels: dict[str, _Labels] | None = None
+        self._typed_adj: dict[tuple[str, bool], dict[str, builtins.list[tuple[str, str]]]] = {}
         if self.path is not None and self.path.exists():
             self._read_snapshot(self.path)
 
@@ -247,6 +252,7 @@ class MemoryStore(Store):
         self._tok_index = None
         self._tok_sorted = None
         self._labels = None
+        self._typed_adj.clear()
 
     # -- writes ------------------------------------------------------------------
     # The hot paths below use the MultiDiGraph's adjacency dicts directly (g._node, g._succ,
@@ -444,31 +450,54 @@ class MemoryStore(Store):
                 out[i] = self._node(i, data)
         return out
 
+    def _matching(
+        self, i: str, adj: dict[str, dict[str, Any]], outgoing: bool, wanted: set[str] | None
+    ) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """(other end, key, data) of the relations in one adjacency dict that have a wanted type.
+
+        For a hub (a force with tens of thousands of relations) asked for one type, a per-type
+        index built on first use replaces the scan of every relation; it lives until the next write.
+        """
+        if wanted is not None and len(wanted) == 1 and len(adj) >= _HUB:
+            (rtype,) = wanted
+            index = self._typed_adj.get((i, outgoing))
+            if index is None:
+                index = defaultdict(builtins.list)
+                for m, keyed in adj.items():
+                    for key in keyed:
+                        index[_rtype(key)].append((m, key))
+                self._typed_adj[(i, outgoing)] = index
+            for m, key in index.get(rtype, ()):
+                yield m, key, adj[m][key]
+            return
+        for m, keyed in adj.items():
+            for key, data in keyed.items():
+                if wanted is None or _rtype(key) in wanted:
+                    yield m, key, data
+
     def edges(
         self,
         ids: Sequence[str],
         rel_types: Sequence[str] | None = None,
         direction: Direction = "both",
-    ) -> list[Edge]:
+    ) -> builtins.list[Edge]:
         wanted = set(rel_types) if rel_types else None
-        out: list[Edge] = []
+        out: builtins.list[Edge] = []
         seen: set[tuple[str, str, str]] = set()
         succ, pred = self.g._succ, self.g._pred
         for i in dict.fromkeys(ids):
             if i not in succ:
                 continue
             if direction in ("out", "both"):
-                for v, keyed in succ[i].items():
-                    for key, data in keyed.items():
-                        if (wanted is None or _rtype(key) in wanted) and (i, v, key) not in seen:
-                            seen.add((i, v, key))
-                            out.append(self._edge(i, v, key, data))
+                for v, key, data in self._matching(i, succ[i], True, wanted):
+                    if (i, v, key) not in seen:
+                        seen.add((i, v, key))
+                        out.append(self._edge(i, v, key, data))
             if direction in ("in", "both"):
-                for u, keyed in pred[i].items():
-                    for key, data in keyed.items():
-                        if (wanted is None or _rtype(key) in wanted) and (u, i, key) not in seen:
-                            seen.add((u, i, key))
-                            out.append(self._edge(u, i, key, data))
+                for u, key, data in self._matching(i, pred[i], False, wanted):
+                    if (u, i, key) not in seen:
+                        seen.add((u, i, key))
+                        out.append(self._edge(u, i, key, data))
         return out
 
     def mentions(self, source_id: str) -> list[str]:
