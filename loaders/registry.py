@@ -14,9 +14,9 @@ SKIP_NAMES = {"readme.md", "readme.txt", "license", "licence", "license.md", "no
 
 def loaders() -> list[Loader]:
     """All loaders, most specific first."""
-    from loaders.articles import ArticleLoader  # type: ignore[import-not-found,unused-ignore]
+    from loaders.articles import ArticleLoader
     from loaders.reference import ReferenceLoader
-    from loaders.tables import TableLoader  # type: ignore[import-not-found,unused-ignore]
+    from loaders.tables import TableLoader
 
     return [ReferenceLoader(), TableLoader(), ArticleLoader()]
 

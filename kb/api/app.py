@@ -100,11 +100,9 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
 
 
 def _extra_routes(store: Store, base: str) -> list[BaseRoute]:
-    """SPARQL routes from the RDF package, when it provides them."""
-    try:
-        from kb.rdf.sparql import sparql_routes  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return []
+    """The SPARQL endpoint over the same store."""
+    from kb.rdf.sparql import sparql_routes
+
     routes: list[BaseRoute] = list(sparql_routes(store, base))
     return routes
 

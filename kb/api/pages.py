@@ -41,7 +41,7 @@ def negotiate(accept: str) -> str | None:
 
 
 def _describe(store: Store, entity_id: str, fmt: str, base: str) -> bytes:
-    from kb.rdf.describe import describe  # type: ignore[import-not-found,unused-ignore]
+    from kb.rdf.describe import describe
 
     data: bytes = describe(store, entity_id, fmt, base)
     return data
@@ -65,10 +65,7 @@ async def iri_endpoint(request: Request, store: Store, base: str) -> Response:
     headers = {"Vary": "Accept", "Link": _alternates(entity_id)}
     if fmt == "html":
         return HTMLResponse(render_entity(store, node, base), headers=headers)
-    try:
-        body = await asyncio.to_thread(_describe, store, entity_id, fmt, base)
-    except ImportError:
-        return PlainTextResponse("RDF descriptions are not available in this installation.\n", status_code=501)
+    body = await asyncio.to_thread(_describe, store, entity_id, fmt, base)
     return Response(body, media_type=MEDIA[fmt], headers=headers)
 
 

@@ -15,7 +15,7 @@ def open_store(settings: Settings) -> Store:
 
         return MemoryStore(settings.data)
     if settings.store == "neo4j":
-        from kb.store.neo4j import Neo4jStore  # type: ignore[import-not-found,unused-ignore]
+        from kb.store.neo4j import Neo4jStore
 
-        return Neo4jStore(settings.neo4j)  # type: ignore[no-any-return,unused-ignore]
+        return Neo4jStore(settings.neo4j)
     raise StoreError(f"unknown store {settings.store!r} (choose memory or neo4j)")
