@@ -41,6 +41,7 @@ from typing import Any
 
 import httpx
 
+from kb.api.types import REL_DEFAULT_FIRST
 from kb.store.memory import MemoryStore
 
 SIZES = (100_000, 1_000_000)
@@ -302,10 +303,10 @@ def direct_two_hop(store: MemoryStore, forces: list[str], n: int, seed: int) -> 
         fid = rng.choice(forces)
         t0 = time.perf_counter()
         store.get_many([fid])
-        serving = sorted(store.edges([fid], ["SERVES_IN"], "in"), key=lambda e: (e.source, e.key))[:20]
+        serving = store.first_edges([fid], ["SERVES_IN"], "in", 20)
         officer_ids = [e.source for e in serving]
         store.get_many(officer_ids)
-        against = store.edges(officer_ids, ["AGAINST"], "in")
+        against = store.first_edges(officer_ids, ["AGAINST"], "in", REL_DEFAULT_FIRST)
         store.get_many([e.source for e in against])
         times.append((time.perf_counter() - t0) * 1000)
     p50, p99 = _percentiles(times)

@@ -130,7 +130,20 @@ def test_hub_relations_by_type_match_a_full_scan() -> None:
     s.upsert(Facts(src, ents, rels))
     everything = s.edges(["force/kent"], None, "in")
     for rtype in ("SERVES_IN", "HANDLED_BY", "AGAINST"):
-        assert s.edges(["force/kent"], [rtype], "in") == [e for e in everything if e.type == rtype]
-    # the index is dropped on write: a new officer shows up
-    s.upsert(_article("late", "late-comer", "q"))
-    assert any(e.source == "person/late-comer" for e in s.edges(["force/kent"], ["SERVES_IN"], "in"))
+        got = sorted(s.edges(["force/kent"], [rtype], "in"), key=lambda e: e.id)
+        assert got == sorted((e for e in everything if e.type == rtype), key=lambda e: e.id)
+
+    def first_page(n: int) -> list[str]:
+        return [e.source for e in s.first_edges(["force/kent"], ["SERVES_IN"], "in", n)]
+
+    serving = sorted(e.source for e in everything if e.type == "SERVES_IN")
+    assert first_page(20) == serving[:20]
+    assert sorted(first_page(1000)) == serving
+    both = s.first_edges(["force/kent"], ["HANDLED_BY", "SERVES_IN"], "both", 5)
+    assert sorted(e.source for e in both) == sorted(
+        [i for i in serving[:5]] + sorted(e.source for e in everything if e.type == "HANDLED_BY")[:5]
+    )
+    # the index is dropped on write: a new officer shows up, in order
+    s.upsert(_article("late", "a-late-comer", "q"))
+    assert any(e.source == "person/a-late-comer" for e in s.edges(["force/kent"], ["SERVES_IN"], "in"))
+    assert first_page(2) == ["person/a-late-comer", serving[0]]

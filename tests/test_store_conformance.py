@@ -96,6 +96,46 @@ def test_edges(loaded: Pair, direction: str, rel_types: list[str] | None) -> Non
         assert len(want) > 20
 
 
+def first_edges_reference(
+    store: Store, ids: list[str], rel_types: list[str] | None, direction: str, limit: int
+) -> set[str]:
+    """What ``first_edges`` must return, worked out from ``edges``: per id and type, the first
+    ``limit`` relations by (far end, key)."""
+    lists: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+    for i in ids:
+        for e in store.edges([i], rel_types, direction):  # type: ignore[arg-type]
+            if direction == "out":
+                far = e.target
+            elif direction == "in":
+                far = e.source
+            else:
+                far = e.target if e.source == i else e.source
+            lists.setdefault((i, e.type), []).append((far, e.key, e.id))
+    return {eid for lst in lists.values() for _, _, eid in sorted(lst)[:limit]}
+
+
+@pytest.mark.parametrize("direction", ["out", "in", "both"])
+@pytest.mark.parametrize("limit", [0, 1, 3, 50])
+def test_first_edges(loaded: Pair, direction: str, limit: int) -> None:
+    mem, neo = loaded
+    ids = ["force/metropolitan", "force/kent", "body/iopc"]
+    ids += [n.id for n in itertools.islice(mem.iter_nodes("Officer"), 0, 40, 7)]
+    for rel_types in (None, ["SERVES_IN"], ["AGAINST", "SERVES_IN"]):
+        want = first_edges_reference(mem, ids, rel_types, direction, limit)
+        for store in (mem, neo):
+            got = store.first_edges(ids, rel_types, direction, limit)  # type: ignore[arg-type]
+            assert len(got) == len({e.id for e in got}), "an edge returned twice"
+            assert {e.id for e in got} == want, (type(store).__name__, rel_types)
+            full = {e.id: e for e in store.edges(ids, rel_types, direction)}  # type: ignore[arg-type]
+            assert all(full[e.id] == e for e in got)  # the same merged props and evidence
+    if limit == 1 and direction == "in":
+        assert len(want) > 3  # the comparison covered real lists
+    with pytest.raises(StoreError):
+        mem.first_edges(ids, None, direction, -1)  # type: ignore[arg-type]
+    with pytest.raises(StoreError):
+        neo.first_edges(ids, None, direction, -1)  # type: ignore[arg-type]
+
+
 def test_mentions(loaded: Pair) -> None:
     mem, neo = loaded
     sources = [n.id for n in mem.iter_nodes("Source")]

@@ -108,7 +108,22 @@ def prefetch(ctx: Context, nodes: Sequence[Node], selections: Sequence[Any]) -> 
             wants.extend((node, rf, f) for rf, f in rels)
         if not wants:
             return
-        _read(ctx, [(n.id, rf.rel.name, rf.direction) for n, rf, _ in wants])
+        # How many of each list to read: the largest page asked for it, or all of it when a
+        # field pages with ``after`` or filters afterwards (statistics by measure and date).
+        limits: dict[EdgeKey, int | None] = {}
+        for node, rf, f in wants:
+            lk: EdgeKey = (node.id, rf.rel.name, rf.direction)
+            stats = rf.rel.name == ABOUT and rf.direction == "in"
+            first = (
+                None
+                if stats or f.arguments.get("after") is not None
+                else _int(f.arguments.get("first", REL_DEFAULT_FIRST))
+            )
+            if first is None or first < 0 or (lk in limits and limits[lk] is None):
+                limits[lk] = None
+            else:
+                limits[lk] = max(first, limits.get(lk) or 0)
+        _read(ctx, limits)
         nxt: list[tuple[str, list[Any]]] = []
         for node, rf, f in wants:
             edges = ctx.prefetched.get((node.id, rf.rel.name, rf.direction), [])
@@ -123,24 +138,41 @@ def prefetch(ctx: Context, nodes: Sequence[Node], selections: Sequence[Any]) -> 
         frontier = [(ctx.node_cache[i], sels) for i, sels in nxt if i in ctx.node_cache]
 
 
-def _read(ctx: Context, keys: list[EdgeKey]) -> None:
-    """Relationships for ``keys`` not read yet: one store call per direction."""
-    todo = [k for k in dict.fromkeys(keys) if k not in ctx.prefetched]
+def _read(ctx: Context, limits: dict[EdgeKey, int | None]) -> None:
+    """Relationships for the keys not read yet, the first ``limit`` of each (all for None): one
+    store call per direction and limit."""
+    todo = {k: n for k, n in limits.items() if k not in ctx.prefetched}
     if not todo:
         return
-    by_dir: dict[Direction, tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
-    for eid, rtype, direction in todo:
-        ids, types = by_dir[direction]
+    calls: dict[tuple[Direction, int | None], tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
+    for (eid, rtype, direction), n in todo.items():
+        ids, types = calls[(direction, n)]
         ids.add(eid)
         types.add(rtype)
     found: dict[EdgeKey, list[Edge]] = {k: [] for k in todo}
-    for direction, (ids, types) in by_dir.items():
-        for e in ctx.store.edges(sorted(ids), sorted(types), direction):
-            end = e.source if direction == "out" else e.target
-            k: EdgeKey = (end, e.type, direction)
-            if k in found:
-                found[k].append(e)
+    for (direction, n), (ids, types) in calls.items():
+        if n is None:
+            got = ctx.store.edges(sorted(ids), sorted(types), direction)
+        else:
+            got = ctx.store.first_edges(sorted(ids), sorted(types), direction, n)
+        for e in got:
+            for k in _keys(e, direction):
+                if k in found and todo[k] == n:
+                    found[k].append(e)
     ctx.prefetched.update(found)
+
+
+def _keys(e: Edge, direction: Direction) -> tuple[EdgeKey, ...]:
+    """The lists an edge read in ``direction`` belongs to."""
+    if direction == "out":
+        return ((e.source, e.type, "out"),)
+    if direction == "in":
+        return ((e.target, e.type, "in"),)
+    return (
+        ((e.source, e.type, "both"), (e.target, e.type, "both"))
+        if e.source != e.target
+        else ((e.source, e.type, "both"),)
+    )
 
 
 def _cache_nodes(ctx: Context, ids: set[str]) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 from abc import ABC, abstractmethod
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -114,6 +115,36 @@ class Store(ABC):
         ``direction`` is relative to the given ids: "out" means the id is the relation's
         source. MENTIONED_IN is not a stored relation here: use :meth:`mentions`.
         """
+
+    def first_edges(
+        self,
+        ids: Sequence[str],
+        rel_types: Sequence[str] | None,
+        direction: Direction,
+        limit: int,
+    ) -> list[Edge]:
+        """For each id and relation type, the first ``limit`` relations in the order a
+        relationship list shows them: by the far end's id, then by key.
+
+        This is what a page of ``force.officers(first: 20)`` needs. The default reads every
+        relation and sorts; stores override it so that a hub's thousands of relations are not
+        all built for a page of twenty.
+        """
+        if limit < 0:
+            raise StoreError(f"limit must be >= 0, not {limit}")
+        groups: dict[tuple[str, str], list[tuple[str, str, Edge]]] = defaultdict(list)
+        wanted = set(ids)
+        for e in self.edges(ids, rel_types, direction):
+            if direction != "in" and e.source in wanted:
+                groups[(e.source, e.type)].append((e.target, e.key, e))
+            if direction != "out" and e.target in wanted and (direction == "in" or e.source != e.target):
+                groups[(e.target, e.type)].append((e.source, e.key, e))
+        out: dict[tuple[str, str, str], Edge] = {}
+        for group in groups.values():
+            group.sort(key=lambda t: (t[0], t[1]))
+            for _, _, e in group[:limit]:
+                out.setdefault((e.source, e.target, e.key), e)
+        return list(out.values())
 
     @abstractmethod
     def mentions(self, source_id: str) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import builtins
 import gc
+import heapq
 import itertools
 import json
 import os
@@ -450,30 +451,73 @@ class MemoryStore(Store):
                 out[i] = self._node(i, data)
         return out
 
+    def _typed(
+        self, i: str, adj: dict[str, dict[str, Any]], outgoing: bool
+    ) -> dict[str, builtins.list[tuple[str, str]]]:
+        """(other end, key) of a node's relations in one direction, by type, sorted.
+
+        For a hub (a force with tens of thousands of relations) this is kept from first use until
+        the next write, so a query for one type or for the first page of a list does not scan
+        or sort every relation again.
+        """
+        index = self._typed_adj.get((i, outgoing)) if len(adj) >= _HUB else None
+        if index is None:
+            by_type: defaultdict[str, builtins.list[tuple[str, str]]] = defaultdict(builtins.list)
+            for m, keyed in adj.items():
+                for key in keyed:
+                    by_type[_rtype(key)].append((m, key))
+            for pairs in by_type.values():
+                pairs.sort()
+            index = dict(by_type)
+            if len(adj) >= _HUB:
+                self._typed_adj[(i, outgoing)] = index
+        return index
+
     def _matching(
         self, i: str, adj: dict[str, dict[str, Any]], outgoing: bool, wanted: set[str] | None
     ) -> Iterator[tuple[str, str, dict[str, Any]]]:
-        """(other end, key, data) of the relations in one adjacency dict that have a wanted type.
-
-        For a hub (a force with tens of thousands of relations) asked for one type, a per-type
-        index built on first use replaces the scan of every relation; it lives until the next write.
-        """
+        """(other end, key, data) of the relations in one adjacency dict that have a wanted type."""
         if wanted is not None and len(wanted) == 1 and len(adj) >= _HUB:
             (rtype,) = wanted
-            index = self._typed_adj.get((i, outgoing))
-            if index is None:
-                index = defaultdict(builtins.list)
-                for m, keyed in adj.items():
-                    for key in keyed:
-                        index[_rtype(key)].append((m, key))
-                self._typed_adj[(i, outgoing)] = index
-            for m, key in index.get(rtype, ()):
+            for m, key in self._typed(i, adj, outgoing).get(rtype, ()):
                 yield m, key, adj[m][key]
             return
         for m, keyed in adj.items():
             for key, data in keyed.items():
                 if wanted is None or _rtype(key) in wanted:
                     yield m, key, data
+
+    def first_edges(
+        self,
+        ids: Sequence[str],
+        rel_types: Sequence[str] | None,
+        direction: Direction,
+        limit: int,
+    ) -> builtins.list[Edge]:
+        if limit < 0:
+            raise StoreError(f"limit must be >= 0, not {limit}")
+        wanted = set(rel_types) if rel_types else None
+        out: dict[EdgeKey, Edge] = {}
+        succ, pred = self.g._succ, self.g._pred
+        both = direction == "both"
+        for i in dict.fromkeys(ids):
+            if i not in succ:
+                continue
+            outs = self._typed(i, succ[i], True) if direction != "in" else {}
+            ins = self._typed(i, pred[i], False) if direction != "out" else {}
+            for rtype in sorted(outs.keys() | ins.keys()):
+                if wanted is not None and rtype not in wanted:
+                    continue
+                # Both directions merged by far end then key, as a "both" list shows them.
+                picked = heapq.merge(
+                    ((m, key, True) for m, key in outs.get(rtype, ())),
+                    ((m, key, False) for m, key in ins.get(rtype, ()) if not (both and m == i)),  # a self-loop once
+                )
+                for m, key, outgoing in itertools.islice(picked, limit):
+                    ek = (i, m, key) if outgoing else (m, i, key)
+                    if ek not in out:
+                        out[ek] = self._edge(ek[0], ek[1], key, succ[ek[0]][ek[1]][key])
+        return builtins.list(out.values())
 
     def edges(
         self,

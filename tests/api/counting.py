@@ -16,8 +16,9 @@ class CountingStore(Store):
     def __init__(self, inner: Store) -> None:
         self.inner = inner
         self.calls: Counter[str] = Counter()
-        # How many entities get/get_many were asked for, in all.
+        # How many entities get/get_many were asked for, and relations handed out, in all.
         self.entities_read = 0
+        self.edges_read = 0
 
     def _n(self, name: str) -> None:
         self.calls[name] += 1
@@ -52,7 +53,17 @@ class CountingStore(Store):
         self, ids: Sequence[str], rel_types: Sequence[str] | None = None, direction: Direction = "both"
     ) -> list[Edge]:
         self._n("edges")
-        return self.inner.edges(ids, rel_types, direction)
+        out = self.inner.edges(ids, rel_types, direction)
+        self.edges_read += len(out)
+        return out
+
+    def first_edges(
+        self, ids: Sequence[str], rel_types: Sequence[str] | None, direction: Direction, limit: int
+    ) -> list[Edge]:
+        self._n("first_edges")
+        out = self.inner.first_edges(ids, rel_types, direction, limit)
+        self.edges_read += len(out)
+        return out
 
     def mentions(self, source_id: str) -> list[str]:
         self._n("mentions")

@@ -97,3 +97,29 @@ def test_read_ahead_reads_only_the_page_shown() -> None:
     assert len(doc["data"]["force"]["officers"]) == 3
     # the force, 3 officers, their 3 allegations and 3 outcomes: not the 50 officers of the force
     assert store.entities_read == 1 + 3 + 3 + 3
+
+
+# A page of a hub's relationships reads that page, not the hub's every relationship.
+HUB_PAGE = """
+{
+  force(id: "force/kent") {
+    officers(first: 3) { node { id ... on Officer { allegations(first: 1) { node { id } } } } }
+  }
+}
+"""
+
+
+def test_a_page_of_a_hub_reads_only_that_page() -> None:
+    store = CountingStore(MemoryStore(None))
+    store.upsert_many([reference_facts(), crowd_facts(400)])
+    every = sorted(e.source for e in store.edges(["force/kent"], ["SERVES_IN"], "in"))
+    assert len(every) >= 400
+    with TestClient(create_app(store)) as client:
+        store.calls.clear()
+        store.edges_read = 0
+        doc = client.post("/graphql", json={"query": HUB_PAGE}).json()
+    assert not doc.get("errors"), doc
+    officers = doc["data"]["force"]["officers"]
+    assert [o["node"]["id"] for o in officers] == every[:3]  # the first page, in order
+    assert all(len(o["node"]["allegations"]) == 1 for o in officers)
+    assert store.edges_read <= 3 + 3, (store.edges_read, dict(store.calls))
