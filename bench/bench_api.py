@@ -1,7 +1,8 @@
 """HTTP load on the GraphQL API: ``policekb serve`` over the synthetic KB, driven from another process.
 
 For each size N: a child process builds the synthetic KB into a MemoryStore snapshot; the
-server (``python -m kb.cli serve --data SNAPSHOT``, uvicorn, one process) opens it; this
+server (``python -m kb.cli serve --data SNAPSHOT --workers 2``: uvicorn, one process per core)
+opens it; this
 process sends GraphQL requests over loopback. Four operations are measured:
 
 * ``entity``  - one entity by id, with a few fields;
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import json
 import os
@@ -52,6 +54,8 @@ THROUGHPUT_SECONDS = 5.0
 QUICK_THROUGHPUT_SECONDS = 2.0
 MAX_THROUGHPUT_REQUESTS = 5_000
 CONCURRENCY = 8
+# Server processes (``policekb serve --workers``): one per core, as it would be deployed.
+WORKERS = min(2, os.cpu_count() or 1)
 SERVER_START_TIMEOUT = 600.0
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -131,11 +135,12 @@ def _free_port() -> int:
 class Server:
     """``policekb serve`` on a free loopback port, stopped (by its own pid) on exit."""
 
-    def __init__(self, snapshot: Path) -> None:
+    def __init__(self, snapshot: Path, workers: int = 1) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.workers = workers
         cmd = [sys.executable, "-m", "kb.cli", "serve", "--store", "memory", "--data", str(snapshot)]
-        cmd += ["--host", "127.0.0.1", "--port", str(self.port), "--no-ide"]
+        cmd += ["--host", "127.0.0.1", "--port", str(self.port), "--no-ide", "--workers", str(workers)]
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=_env(), stdout=self.log, stderr=subprocess.STDOUT)
 
@@ -147,19 +152,43 @@ class Server:
                 raise RuntimeError(f"server exited: {self.log.read().decode(errors='replace')[-2000:]}")
             try:
                 if httpx.get(f"{self.url}/health", timeout=1.0).status_code == 200:
+                    self._settle(t0)
                     return time.perf_counter() - t0
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)
         raise RuntimeError("server did not start in time")
 
+    def _settle(self, t0: float) -> None:
+        """With several workers, /health answers as soon as the first is up: wait until every
+        worker has loaded the store (their CPU use stops growing)."""
+        if self.workers <= 1:
+            return
+        last = -1.0
+        while time.perf_counter() - t0 < SERVER_START_TIMEOUT:
+            time.sleep(1.0)
+            now = self.cpu_seconds()
+            if len(self._pids()) > self.workers and now - last < 0.05:
+                return
+            last = now
+
+    def _pids(self) -> list[int]:
+        """The server's process and its workers (Linux /proc)."""
+        pids = [self.proc.pid]
+        with contextlib.suppress(OSError):
+            pids += [int(p) for p in Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()]
+        return pids
+
     def cpu_seconds(self) -> float:
-        """User + system CPU time the server process has used so far (Linux /proc)."""
-        try:
-            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return 0.0
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User + system CPU time the server and its workers have used so far (Linux /proc)."""
+        total = 0.0
+        for pid in self._pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -320,7 +349,7 @@ def measure(n: int, quick: bool) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="kb-bench-api-") as tmp:
         snapshot = Path(tmp) / "kb.snapshot"
         build_s = _build_child(n, snapshot)
-        server = Server(snapshot)
+        server = Server(snapshot, WORKERS)
         try:
             store = MemoryStore(snapshot)  # this process's own copy: argument pools and direct timing
             stats = store.stats()
@@ -357,7 +386,8 @@ def report(r: dict[str, Any]) -> str:
     lines = [
         f"N = {r['n']:,}: {r['entities']:,} entities, {r['relations']:,} relations "
         f"(built in {r['build_s']:.0f} s; server ready {r['start_s']:.1f} s after start)",
-        f"  machine load average {r['load']:.1f} on {os.cpu_count()} cores at the end of the run",
+        f"  machine load average {r['load']:.1f} on {os.cpu_count()} cores at the end of the run; "
+        f"{WORKERS} server worker(s)",
         f"  {'operation':<8} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8} {'cpu ms/req':>11} {'req/s/core':>11}"
         f" {'errors':>7}",
     ]

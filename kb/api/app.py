@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from typing import Any
 
+import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -44,6 +45,14 @@ class KBGraphQL(GraphQL[Context, None]):
 
     async def get_context(self, request: Any, response: Any) -> Context:
         return Context(self.store, self.base, request)
+
+    # orjson: several times faster than the json module on a nested answer of a few hundred
+    # fields. Its decode error subclasses json.JSONDecodeError, so bad bodies still get a 400.
+    def decode_json(self, data: str | bytes) -> object:
+        return orjson.loads(data)
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
 
 
 class BodyLimit:
@@ -91,6 +100,7 @@ class _TooLarge(Exception):
 
 @contextlib.asynccontextmanager
 async def _lifespan(app: Starlette) -> AsyncIterator[None]:
+    app.state.store.warm()  # search and hub indexes now, not in the first requests
     # The store is loaded by now and lives as long as the server: move it out of the cyclic
     # garbage collector's view, so that collections triggered by request garbage do not
     # traverse millions of long-lived objects (pauses of hundreds of ms at 10^6 entities).

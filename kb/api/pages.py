@@ -115,7 +115,9 @@ def render_entity(store: Store, node: Node, base: str) -> str:
     """A small readable page: the entity, its properties, relationships (linked) and sources."""
     onto = ontology()
     cls = onto.classes.get(node.type)
-    edges = sorted(store.edges([node.id]), key=lambda e: (e.type, e.id))[:MAX_EDGES_SHOWN]
+    # The first relations of each type, not a hub's every one (a force has thousands).
+    edges = sorted(store.first_edges([node.id], None, "both", MAX_EDGES_SHOWN), key=lambda e: (e.type, e.id))
+    edges = edges[:MAX_EDGES_SHOWN]
     others = store.get_many(sorted({e.target if e.source == node.id else e.source for e in edges}))
     src_ids = {e.source_id for e in node.evidence} | {ev.source_id for e in edges for ev in e.evidence}
     sources = store.get_many(sorted(src_ids))

@@ -194,6 +194,10 @@ class Store(ABC):
     def iter_edges(self) -> Iterator[Edge]:
         """Every relation (streaming; for exports)."""
 
+    def warm(self) -> None:  # noqa: B027 - optional hook
+        """Build read indexes now rather than on first use (the API server calls this at start-up,
+        so that its first queries are not the slow ones)."""
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections and files."""
 

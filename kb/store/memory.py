@@ -473,6 +473,14 @@ class MemoryStore(Store):
                 self._typed_adj[(i, outgoing)] = index
         return index
 
+    def warm(self) -> None:
+        self._ensure_index()
+        succ, pred = self.g._succ, self.g._pred
+        for i in self.g._node:
+            for adj, outgoing in ((succ[i], True), (pred[i], False)):
+                if len(adj) >= _HUB:
+                    self._typed(i, adj, outgoing)
+
     def _matching(
         self, i: str, adj: dict[str, dict[str, Any]], outgoing: bool, wanted: set[str] | None
     ) -> Iterator[tuple[str, str, dict[str, Any]]]:

@@ -65,6 +65,10 @@ class CountingStore(Store):
         self.edges_read += len(out)
         return out
 
+    def warm(self) -> None:
+        self._n("warm")
+        self.inner.warm()
+
     def mentions(self, source_id: str) -> list[str]:
         self._n("mentions")
         return self.inner.mentions(source_id)

@@ -123,3 +123,17 @@ def test_a_page_of_a_hub_reads_only_that_page() -> None:
     assert [o["node"]["id"] for o in officers] == every[:3]  # the first page, in order
     assert all(len(o["node"]["allegations"]) == 1 for o in officers)
     assert store.edges_read <= 3 + 3, (store.edges_read, dict(store.calls))
+
+
+def test_the_server_warms_the_store_before_serving() -> None:
+    store = CountingStore(MemoryStore(None))
+    store.upsert_many([reference_facts(), crowd_facts(300)])
+    cold = {e.id for e in store.first_edges(["force/kent"], ["SERVES_IN"], "in", 7)}
+    with TestClient(create_app(store)) as client:
+        assert store.calls["warm"] == 1  # at start-up, before any request
+        doc = client.post("/graphql", json={"query": HUB_PAGE}).json()
+    assert not doc.get("errors"), doc
+    # warm indexes answer exactly as cold reads did
+    assert {e.id for e in store.first_edges(["force/kent"], ["SERVES_IN"], "in", 7)} == cold
+    hits = store.search("officer crowd")
+    assert hits and all("crowd" in h.node.name.lower() for h in hits)
