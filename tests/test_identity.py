@@ -83,3 +83,16 @@ def test_ambiguous_alias_resolves_to_nothing() -> None:
 def test_normalise_name_folds_case_punctuation_and_articles() -> None:
     assert normalise_name("The  Met.") == normalise_name("met")
     assert normalise_name("Women’s Aid") == normalise_name("Womens Aid")
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
+def test_fold_ascii_fast_path_matches_the_unicode_path(text: str) -> None:
+    import re
+    import unicodedata
+
+    from kb.identity import fold
+
+    s = unicodedata.normalize("NFKD", text)
+    s = "".join(ch for ch in s if not unicodedata.combining(ch))
+    assert fold(text) == re.sub(r"\s+", " ", s).strip().casefold()
+    assert fold("Zoë  O’Brien–Smith") == "zoe o’brien-smith"  # the non-ASCII path still folds

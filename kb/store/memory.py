@@ -30,10 +30,10 @@ from kb.ontology import ontology
 from kb.reference import REFERENCE_SOURCE_ID
 from kb.store.base import Page, SearchHit, Store, StoreError, decode_cursor, encode_cursor, search_tokens
 from kb.store.query import Filter, HasRelation, matches
+from kb.store.search_index import SearchIndex
 from kb.store.validate import InvalidFacts, validate
 
 SNAPSHOT_FORMAT = "policing-kb-memory/5"
-_STOP = frozenset({"the", "of", "and", "for", "a", "an", "in", "on", "at", "to", "police"})
 
 # In the graph, evidence is kept as the (immutable) Evidence objects the loaders made, so reads
 # hand them out without copying; snapshots write them as plain tuples, which pickle ten times
@@ -49,10 +49,6 @@ EdgeKey = tuple[str, str, str]  # (source id, target id, relation key)
 SourceIndex = tuple[tuple[str, ...], tuple[EdgeKey, ...]]
 # Stored contributions share one empty props dict; stored props are never mutated.
 _NO_PROPS: Props = {}
-
-
-# A searchable entity's merged type, name and normalised labels (name first).
-_Labels = tuple[str, str, tuple[str, ...]]
 
 
 # Nodes with at least this many neighbours get a per-type relation index when queried.
@@ -195,9 +191,7 @@ class MemoryStore(Store):
         self._by_source: dict[str, SourceIndex] = {}
         self._dirty = False
         self._sorted_cache: dict[tuple[str | None, str], list[tuple[Any, str]]] = {}
-        self._tok_index: dict[str, set[str]] | None = None
-        self._tok_sorted: list[str] | None = None
-        self._labels: dict[str, _Labels] | None = None
+        self._search: SearchIndex | None = None
         self._typed_adj: dict[tuple[str, bool], dict[str, builtins.list[tuple[str, str]]]] = {}
         if self.path is not None and self.path.exists():
             self._read_snapshot(self.path)
@@ -250,9 +244,7 @@ class MemoryStore(Store):
 
     def _invalidate(self) -> None:
         self._sorted_cache.clear()
-        self._tok_index = None
-        self._tok_sorted = None
-        self._labels = None
+        self._search = None
         self._typed_adj.clear()
 
     # -- writes ------------------------------------------------------------------
@@ -474,7 +466,7 @@ class MemoryStore(Store):
         return index
 
     def warm(self) -> None:
-        self._ensure_index()
+        self._search_index().warm()
         succ, pred = self.g._succ, self.g._pred
         for i in self.g._node:
             for adj, outgoing in ((succ[i], True), (pred[i], False)):
@@ -632,74 +624,35 @@ class MemoryStore(Store):
         return None
 
     # -- search ------------------------------------------------------------------------
-    def _ensure_index(self) -> tuple[dict[str, set[str]], builtins.list[str], dict[str, _Labels]]:
-        """Token -> ids, the sorted tokens, and each id's (type, name, normalised labels).
+    def _search_index(self) -> SearchIndex:
+        """The full-text index (kb.store.search_index), built on first use after a write."""
+        if self._search is None:
+            self._search = SearchIndex(self._search_entries())
+        return self._search
 
-        Built once after a write; search scores candidates from the label table and only
-        builds the nodes it returns (building merged nodes for thousands of candidates that
-        share a common surname was most of a search's time).
-        """
-        if self._tok_index is None or self._tok_sorted is None or self._labels is None:
-            index: dict[str, set[str]] = defaultdict(set)
-            labels: dict[str, _Labels] = {}
-            for n, data in self.g.nodes(data=True):
-                t = self._merged_type(data)
-                if t in ("Source", "Quote", "Statistic"):
-                    continue
-                ref = data.get(REFERENCE_SOURCE_ID)
-                name = ref[1] if ref else next(iter(data.values()))[1]
-                labs = tuple(
-                    dict.fromkeys(
-                        [normalise_name(name)] + [normalise_name(x) for c in data.values() for x in (c[1], *c[2])]
-                    )
+    def _search_entries(self) -> Iterator[tuple[str, str, str, tuple[str, ...]]]:
+        for n, data in self.g.nodes(data=True):
+            t = self._merged_type(data)
+            if t in ("Source", "Quote", "Statistic"):
+                continue
+            ref = data.get(REFERENCE_SOURCE_ID)
+            name = ref[1] if ref else next(iter(data.values()))[1]
+            labs = tuple(
+                dict.fromkeys(
+                    [normalise_name(name)] + [normalise_name(x) for c in data.values() for x in (c[1], *c[2])]
                 )
-                labels[n] = (t, name, labs)
-                for lab in labs:
-                    for tok in lab.split():
-                        index[tok].add(n)
-            self._tok_index = dict(index)
-            self._tok_sorted = sorted(index)
-            self._labels = labels
-        return self._tok_index, self._tok_sorted, self._labels
+            )
+            yield n, t, name, labs
 
     def search(self, text: str, types: Sequence[str] | None = None, limit: int = 20) -> builtins.list[SearchHit]:
-        q = search_tokens(text)
-        if not q or limit < 1:
-            return []
-        index, toks, labels = self._ensure_index()
-        significant = [t for t in q if t not in _STOP] or q
-        candidates: set[str] | None = None
-        for i, t in enumerate(significant):
-            ids = set(index.get(t, ()))
-            if i == len(significant) - 1:
-                # the last word may be unfinished: accept any token starting with it
-                lo = bisect.bisect_left(toks, t)
-                for tok in toks[lo : lo + 200]:
-                    if not tok.startswith(t):
-                        break
-                    ids |= index[tok]
-            candidates = ids if candidates is None else candidates & ids
-            if not candidates:
-                return []
         onto = ontology()
-        qnorm = " ".join(q)
-        qset = set(q)
-        scored: builtins.list[tuple[float, int, str]] = []
-        for n in candidates or ():
-            ntype, name, labs = labels[n]
-            if types and not any(onto.is_a(ntype, t) for t in types):
-                continue
-            if qnorm in labs:
-                score = 3.0 if labs[0] == qnorm else 2.5
-            elif any(lab.startswith(qnorm) for lab in labs):
-                score = 2.0
-            else:
-                score = 1.0 + max(len(qset & set(lab.split())) / max(len(lab.split()), 1) for lab in labs)
-            scored.append((-score, len(name), n))
-        scored.sort()
-        top = scored[:limit]
-        nodes = self.get_many([n for _, _, n in top])
-        return [SearchHit(nodes[n], -neg) for neg, _, n in top if n in nodes]
+
+        def accept(ntype: str) -> bool:
+            return any(onto.is_a(ntype, t) for t in types or ())
+
+        found = self._search_index().search(search_tokens(text), accept if types else None, limit)
+        nodes = self.get_many([n for n, _ in found])
+        return [SearchHit(nodes[n], score) for n, score in found if n in nodes]
 
     # -- listing -----------------------------------------------------------------------
     def _sorted_ids(self, entity_type: str | None, order_by: str) -> list[tuple[Any, str]]:
