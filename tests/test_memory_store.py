@@ -147,3 +147,16 @@ def test_hub_relations_by_type_match_a_full_scan() -> None:
     s.upsert(_article("late", "a-late-comer", "q"))
     assert any(e.source == "person/a-late-comer" for e in s.edges(["force/kent"], ["SERVES_IN"], "in"))
     assert first_page(2) == ["person/a-late-comer", serving[0]]
+
+
+def test_revision_changes_with_content_only() -> None:
+    s = MemoryStore(None)
+    s.upsert(reference_facts())
+    r0 = s.revision
+    facts = _article("rev", "rev-officer", "q")
+    s.upsert(facts)
+    r1 = s.revision
+    assert r1 != r0
+    assert s.upsert(facts).unchanged and s.revision == r1  # re-loading the same source changes nothing
+    s.delete_source(facts.source_id)
+    assert s.revision != r1

@@ -315,7 +315,7 @@ def _force_arg(ctx: Context, force: str | None) -> str | None:
     return normalise_id(force, "force", ctx.base) if force else None
 
 
-def _outcome_counts(
+async def _outcome_counts(
     root: Any,
     info: strawberry.Info[Context, None],
     force: str | None = None,
@@ -323,10 +323,10 @@ def _outcome_counts(
     to: str | None = None,
 ) -> list[aggregates.CategoryCount]:
     ctx = info.context
-    return aggregates.outcome_counts(ctx.store, _force_arg(ctx, force), from_, to)
+    return await aggregates.counts(ctx.store, aggregates.outcome_counts, _force_arg(ctx, force), from_, to)
 
 
-def _allegation_counts(
+async def _allegation_counts(
     root: Any,
     info: strawberry.Info[Context, None],
     force: str | None = None,
@@ -334,7 +334,7 @@ def _allegation_counts(
     to: str | None = None,
 ) -> list[aggregates.CategoryCount]:
     ctx = info.context
-    return aggregates.allegation_counts(ctx.store, _force_arg(ctx, force), from_, to)
+    return await aggregates.counts(ctx.store, aggregates.allegation_counts, _force_arg(ctx, force), from_, to)
 
 
 def _concepts(root: Any, scheme: str | None = None) -> list[Concept]:

@@ -194,6 +194,13 @@ class Store(ABC):
     def iter_edges(self) -> Iterator[Edge]:
         """Every relation (streaming; for exports)."""
 
+    @property
+    def revision(self) -> int | None:
+        """A number that changes whenever what the store holds changes, so that readers may
+        cache answers derived from it; None when the store cannot tell (a database other
+        processes write to)."""
+        return None
+
     def warm(self) -> None:  # noqa: B027 - optional hook
         """Build read indexes now rather than on first use (the API server calls this at start-up,
         so that its first queries are not the slow ones)."""

@@ -192,6 +192,7 @@ class MemoryStore(Store):
         self._dirty = False
         self._sorted_cache: dict[tuple[str | None, str], list[tuple[Any, str]]] = {}
         self._search: SearchIndex | None = None
+        self._revision = 0  # bumped by every write (see revision)
         self._typed_adj: dict[tuple[str, bool], dict[str, builtins.list[tuple[str, str]]]] = {}
         if self.path is not None and self.path.exists():
             self._read_snapshot(self.path)
@@ -242,7 +243,12 @@ class MemoryStore(Store):
         self._invalidate()
         self._dirty = True
 
+    @property
+    def revision(self) -> int:
+        return self._revision
+
     def _invalidate(self) -> None:
+        self._revision += 1
         self._sorted_cache.clear()
         self._search = None
         self._typed_adj.clear()

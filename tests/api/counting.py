@@ -65,6 +65,10 @@ class CountingStore(Store):
         self.edges_read += len(out)
         return out
 
+    @property
+    def revision(self) -> int | None:
+        return self.inner.revision
+
     def warm(self) -> None:
         self._n("warm")
         self.inner.warm()
