@@ -4,9 +4,11 @@ aggregates and statistics; the security extensions that bound what one request m
 from __future__ import annotations
 
 import inspect
+import threading
 from functools import cache
 from typing import Annotated, Any, Optional
 
+import anyio.to_thread
 import strawberry
 from strawberry.extensions import (
     AddValidationRules,
@@ -110,11 +112,22 @@ def list_connection(
     return ConnectionData(nodes, cur, page.total, page.has_next, after is not None)
 
 
+# A filtered listing scans its class (seconds for a relationship filter over 10^6 entities): it
+# runs in a worker thread, so that the event loop goes on answering other requests, and at most
+# this many run at once.
+_SCANS = threading.BoundedSemaphore(2)
+
+
+def _scan(ctx: Context, cls: str, flt: Filter | None, order: Any, first: int, after: str | None) -> ConnectionData:
+    with _SCANS:
+        return list_connection(ctx, cls, flt, order, first, after)
+
+
 def _list_field(cls: ClassDef) -> Any:
     where_t, order_t, conn_t = WHERE_TYPES[cls.name], ORDER_INPUTS[cls.name], CONNECTIONS[cls.name]
     is_stat = cls.name == "Statistic"
 
-    def many(
+    async def many(
         root: Any,
         info: strawberry.Info[Context, None],
         where: Any = None,
@@ -130,7 +143,10 @@ def _list_field(cls: ClassDef) -> Any:
         flt = to_filter(where)
         if is_stat:
             flt = _statistic_filter(ctx, flt, subject, measure, from_, to)
-        data = list_connection(ctx, cls.name, flt, order_by, first, after)
+        if flt is None:
+            data = list_connection(ctx, cls.name, flt, order_by, first, after)
+        else:
+            data = await anyio.to_thread.run_sync(_scan, ctx, cls.name, flt, order_by, first, after)
         ctx.node_cache.update((n.id, n) for n in data.nodes)
         sel = _selections(info)
         prefetch(ctx, data.nodes, [*sub_selections(sel, ("nodes",)), *sub_selections(sel, ("edges", "node"))])

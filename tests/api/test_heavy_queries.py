@@ -1,4 +1,5 @@
-"""Aggregates over every force are walked once per store revision, off the event loop."""
+"""Heavy requests (aggregates over every force, filtered listings) run off the event loop;
+aggregates are walked once per store revision."""
 
 from __future__ import annotations
 
@@ -50,3 +51,52 @@ def test_stores_that_cannot_tell_their_revision_are_walked_every_time() -> None:
         doc = client.post("/graphql", json={"query": COUNTS}).json()
     assert _kent_outcomes(doc) == 3
     assert store.calls["edges"] > 0
+
+
+def test_a_slow_filtered_listing_does_not_hold_up_other_requests() -> None:
+    import asyncio
+    import threading
+    import time
+
+    import httpx
+
+    from kb.store.base import Page
+    from kb.store.query import Filter
+
+    release = threading.Event()
+
+    class SlowScans(CountingStore):
+        def list(
+            self, entity_type: str | None = None, where: Filter | None = None, *args: object, **kw: object
+        ) -> Page:
+            if where is not None:
+                release.wait(10)  # a scan that takes until the other request has been answered
+            return super().list(entity_type, where, *args, **kw)  # type: ignore[arg-type]
+
+    store = SlowScans(MemoryStore(None))
+    store.upsert_many([reference_facts(), crowd_facts(3)])
+    app = create_app(store)
+    order: list[str] = []
+
+    async def run() -> None:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://kb") as client:
+
+            async def slow() -> None:
+                q = '{ officers(where: {name: {contains: "crowd"}}) { totalCount } }'
+                r = await client.post("/graphql", json={"query": q})
+                assert r.json()["data"]["officers"]["totalCount"] == 3
+                order.append("scan")
+
+            async def quick() -> None:
+                await asyncio.sleep(0.05)
+                r = await client.post("/graphql", json={"query": '{ force(id: "kent") { name } }'})
+                assert r.json()["data"]["force"]["name"] == "Kent Police"
+                order.append("lookup")
+                release.set()
+
+            t0 = time.perf_counter()
+            await asyncio.gather(slow(), quick())
+            assert time.perf_counter() - t0 < 9
+
+    asyncio.run(run())
+    assert order == ["lookup", "scan"]
