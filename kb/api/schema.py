@@ -21,7 +21,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
-from kb.api import aggregates, cursors
+from kb.api import aggregates, cursors, direct
 from kb.api import graph as graph_mod
 from kb.api.context import Context
 from kb.api.errors import MAX_PAGE, ApiError, check_first, should_mask
@@ -566,7 +566,9 @@ def build_schema(introspection: bool = True) -> strawberry.Schema:
     from kb.api import types as gen
 
     extra = [*gen.ENTITY_TYPES.values(), *gen.EDGE_TYPES.values()]
-    return strawberry.Schema(query=query_type(), types=extra, extensions=extensions(introspection))
+    schema = strawberry.Schema(query=query_type(), types=extra, extensions=extensions(introspection))
+    direct.install(schema)
+    return schema
 
 
 def sdl() -> str:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional, cast
 import strawberry
 
 from kb.api.context import Context, other_end
+from kb.api.direct import direct
 from kb.api.errors import MAX_PAGE, ApiError, check_first
 from kb.api.objects import (
     EdgeObj,
@@ -427,7 +428,9 @@ def _rel_field(rf: RelField, edge_cls: Any) -> Any:
         desc = f"{rel.name} relationships from here to {article(other)}: {rel.description}"
     else:
         desc = f"{rel.name} relationships from {article(other)} to here: {rel.description}"
-    return strawberry.field(resolver=signed(resolve, params, list[edge_cls]), name=rf.name, description=desc)
+    # graphql-core calls it directly (kb.api.direct): it reads only info.context and scalar arguments
+    resolver = signed(direct(resolve, {"from": "from_"}), params, list[edge_cls])
+    return strawberry.field(resolver=resolver, name=rf.name, description=desc)
 
 
 def article(word: str) -> str:
