@@ -126,14 +126,14 @@ def cmd_export(args: argparse.Namespace) -> int:
             tmp = args.output.with_name(f".{args.output.name}.part")
             try:
                 with tmp.open("wb") as fh:
-                    n = export(store, args.format, fh, base=settings.base_iri)
+                    n = export(store, args.format, fh, base=settings.base_iri, workers=args.workers)
                 os.replace(tmp, args.output)
             except BaseException:
                 tmp.unlink(missing_ok=True)
                 raise
             _eprint(f"wrote {n} triples/quads to {args.output}")
         else:
-            export(store, args.format, sys.stdout.buffer, base=settings.base_iri)
+            export(store, args.format, sys.stdout.buffer, base=settings.base_iri, workers=args.workers)
             sys.stdout.flush()
     return 0
 
@@ -199,6 +199,17 @@ def cmd_ontology(args: argparse.Namespace) -> int:
     return 1 if stale and not args.write else 0
 
 
+def _count(text: str) -> int:
+    """A whole number of at least 1 (for ``--workers``)."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {n}")
+    return n
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="policekb",
@@ -223,7 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     s.add_argument("--no-ide", action="store_true", help="do not serve the GraphiQL IDE (production)")
     s.add_argument("--no-introspection", action="store_true", help="disable schema introspection (production)")
-    s.add_argument("--workers", type=int, default=1, help="worker processes, each with its own store (default 1)")
+    s.add_argument("--workers", type=_count, default=1, help="worker processes, each with its own store (default 1)")
     s.add_argument("-v", "--verbose", action="store_true", help="log every request")
     _add_store_options(s)
     s.set_defaults(func=cmd_serve)
@@ -236,6 +247,14 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("export", help="export the KB as RDF")
     s.add_argument("--format", choices=EXPORT_FORMATS, default="ttl", help="ttl, nt, jsonld, trig or nq")
     s.add_argument("-o", "--output", type=Path, default=None, help="file to write (default: stdout)")
+    s.add_argument(
+        "--workers",
+        type=_count,
+        default=1,
+        metavar="N",
+        help="processes that serialise the export (memory store only; each may copy most of the store's "
+        "memory). The output is the same whatever N.",
+    )
     _add_store_options(s)
     s.set_defaults(func=cmd_export)
 

@@ -4,13 +4,22 @@ Nodes and edges are read one at a time from the store (``iter_nodes`` / ``iter_e
 mapped to blocks and written at once, so memory stays flat whatever the KB's size.
 ``trig`` and ``nq`` keep each source's assertions in its named graph; ``ttl``, ``nt`` and
 ``jsonld`` write the merged default graph.
+
+The record stream (the vocabulary header, then every node, then every edge) is cut into
+chunks of ``CHUNK_RECORDS`` records, and each chunk is serialised on its own (a TriG graph
+block never spans two chunks). That makes chunks independent, so :mod:`kb.rdf.parallel`
+can hand them to forked worker processes and write their bytes in order: the output is the
+same, byte for byte, whatever the number of workers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Iterable, Iterator
+from itertools import chain
 from typing import BinaryIO, Protocol
 
+from kb.model import Edge, Node
 from kb.rdf.blocks import Block
 from kb.rdf.context import context_dict
 from kb.rdf.jsonld import JsonLdWriter
@@ -28,12 +37,31 @@ FORMATS: dict[str, str] = {
     "nq": "application/n-quads",
 }
 QUAD_FORMATS = frozenset({"trig", "nq"})
+# Records (nodes or edges) per chunk: large enough that handing a chunk to a worker costs
+# little next to serialising it, small enough that a chunk's output (0.2 to 0.8 MB) fits
+# in a worker's pipe at once (see kb.rdf.parallel).
+CHUNK_RECORDS = 256
+# Worker processes used when the caller does not say: one per core, at most this many (the
+# parent writes every byte, so more workers than this stop paying).
+MAX_AUTO_WORKERS = 4
 
 
 class Writer(Protocol):
     def write(self, blocks: list[Block]) -> None: ...
 
+    def end_chunk(self) -> None: ...
+
     def close(self) -> int: ...
+
+    count: int
+
+
+class _Header:
+    """Stands for the vocabulary header blocks, the record stream's first record."""
+
+
+HEADER = _Header()
+Record = Node | Edge | _Header
 
 
 def prefixes(iris: Iris) -> dict[str, str]:
@@ -43,17 +71,55 @@ def prefixes(iris: Iris) -> dict[str, str]:
     return out
 
 
-def make_writer(fmt: str, out: BinaryIO, iris: Iris) -> Writer:
+def check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r} (expected one of {', '.join(FORMATS)})")
+
+
+def make_writer(fmt: str, out: BinaryIO, iris: Iris, continued: bool = False) -> Writer:
+    """The writer of ``fmt``; ``continued`` makes one for a later part of the document
+    (no header, directives or opening bracket: a parallel worker's)."""
+    check_format(fmt)
     if fmt in ("nt", "nq"):
         return NTriplesWriter(out, quads=fmt == "nq")
     if fmt in ("ttl", "trig"):
         from kb.rdf.turtle import TurtleWriter
 
         header = f"# {iris.onto.title} {iris.onto.version}: policing-kb export\n"
-        return TurtleWriter(out, prefixes(iris), base=iris.id_prefix, trig=fmt == "trig", header=header)
-    if fmt == "jsonld":
-        return JsonLdWriter(out, context_dict(iris.onto))
-    raise ValueError(f"unknown export format {fmt!r} (expected one of {', '.join(FORMATS)})")
+        return TurtleWriter(
+            out, prefixes(iris), base=iris.id_prefix, trig=fmt == "trig", header=header, continued=continued
+        )
+    return JsonLdWriter(out, context_dict(iris.onto), continued=continued)
+
+
+def records(store: Store) -> Iterator[Record]:
+    """The export's record stream: HEADER, every node, every edge."""
+    return chain((HEADER,), store.iter_nodes(), store.iter_edges())
+
+
+class ChunkSerialiser:
+    """Maps records to blocks and writes them, one chunk at a time, with one writer."""
+
+    def __init__(self, fmt: str, iris: Iris, out: BinaryIO, continued: bool = False) -> None:
+        self.iris = iris
+        self.mapper = Mapper(iris, fmt in QUAD_FORMATS)
+        self.writer = make_writer(fmt, out, iris, continued)
+
+    def chunk(self, recs: Iterable[Record]) -> int:
+        """Serialise one chunk of records; returns how many records it held."""
+        node, edge = self.mapper.node, self.mapper.edge
+        write = self.writer.write
+        n = 0
+        for r in recs:
+            if isinstance(r, Node):
+                write(node(r))
+            elif isinstance(r, Edge):
+                write(edge(r))
+            else:
+                write(export_header_blocks(self.iris))
+            n += 1
+        self.writer.end_chunk()
+        return n
 
 
 def iter_blocks(store: Store, iris: Iris, quads: bool) -> Iterator[list[Block]]:
@@ -66,12 +132,35 @@ def iter_blocks(store: Store, iris: Iris, quads: bool) -> Iterator[list[Block]]:
         yield mapper.edge(edge)
 
 
-def export(store: Store, fmt: str, out: BinaryIO, base: str | None = None) -> int:
-    """Write the KB to ``out`` in ``fmt``; returns the number of triples (or quads) written."""
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown export format {fmt!r} (expected one of {', '.join(FORMATS)})")
-    iris = Iris(base)
-    writer = make_writer(fmt, out, iris)
-    for blocks in iter_blocks(store, iris, fmt in QUAD_FORMATS):
-        writer.write(blocks)
-    return writer.close()
+def auto_workers() -> int:
+    """Worker processes for ``workers=None``: the usable cores, at most MAX_AUTO_WORKERS."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on every platform
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_AUTO_WORKERS))
+
+
+def export(
+    store: Store,
+    fmt: str,
+    out: BinaryIO,
+    base: str | None = None,
+    workers: int | None = 1,
+    chunk_records: int = CHUNK_RECORDS,
+) -> int:
+    """Write the KB to ``out`` in ``fmt``; returns the number of triples (or quads) written.
+
+    ``workers`` processes serialise chunks of the KB in parallel when the store can be
+    forked; None means one per core in a process without other threads (see
+    :func:`kb.rdf.parallel.parallel_workers`). The default is one: each worker ends up
+    copying most of the store's memory, and only helps when cores are idle. The output is the same whatever the number
+    of workers; ``chunk_records`` (records per chunk) does not change it either.
+    """
+    from kb.rdf.parallel import export_chunks, parallel_workers
+
+    check_format(fmt)
+    if chunk_records < 1:
+        raise ValueError("chunk_records must be at least 1")
+    n_workers = parallel_workers(store, workers)
+    return export_chunks(store, fmt, out, Iris(base), n_workers, chunk_records)

@@ -24,7 +24,7 @@ _JSON_NEEDS = re.compile(r'[\x00-\x1f"\\]').search
 class JsonLdWriter:
     """Writes blocks as one JSON-LD document using ``context`` (a ``{"@context": {...}}`` object)."""
 
-    def __init__(self, out: BinaryIO, context: Mapping[str, Any]) -> None:
+    def __init__(self, out: BinaryIO, context: Mapping[str, Any], continued: bool = False) -> None:
         self.out = out
         self.count = 0
         ctx: dict[str, Any] = dict(context["@context"])
@@ -50,15 +50,17 @@ class JsonLdWriter:
                 self._preds.setdefault(expand(d["@id"]), (term, coerce))
         self._id_key = "id" if ctx.get("id") == "@id" else "@id"
         self._type_key = "type" if ctx.get("type") == "@type" else "@type"
-        self._first = True
-        # JSON spellings, cached: predicate -> (key as JSON, coercion); class IRI -> type as JSON
-        self._keys: dict[str, tuple[str, str | None]] = {}
+        # ``continued``: a later part of the document (a parallel export worker): no head, and
+        # its first node object follows another one
+        self._first = not continued
+        # JSON spellings, cached: predicate -> kind -> template (see _template); class IRI -> type
+        self._templates: dict[str, dict[str | None, tuple[str, str, str, str]]] = {}
         self._class_json: dict[str, str] = {iri: json.dumps(t) for iri, t in self._classes.items()}
         self._id_json = json.dumps(self._id_key)
         self._type_json = json.dumps(self._type_key)
         head = json.dumps(dict(context), indent=1, ensure_ascii=False)
         # reopen the object to append the graph after the context
-        self._parts: list[str] = [head[: head.rstrip().rfind("}")].rstrip() + ',\n "@graph": [\n']
+        self._parts: list[str] = [] if continued else [head[: head.rstrip().rfind("}")].rstrip() + ',\n "@graph": [\n']
 
     def _compact(self, iri: str) -> str:
         for ns, prefix in self._ns:
@@ -74,72 +76,92 @@ class JsonLdWriter:
                 self._preds[p] = spec
         return spec
 
+    def _template(self, p: str, k: str | None) -> tuple[str, str, str, str]:
+        """(key as JSON, text before and after the quoted value, key and text before) of a
+        predicate and a kind of object."""
+        term, coerce = self._key(p)
+        key = json.dumps(term, ensure_ascii=False)
+        if k is None:
+            pre, post = ("", "") if coerce == "@id" else ('{"@id": ', "}")
+        elif k == "":
+            pre, post = ("", "") if coerce is None or coerce == "@fallback" else ('{"@value": ', "}")
+        elif k[0] == "@":
+            pre, post = '{"@value": ', f', "@language": "{k[1:]}"}}'
+        else:
+            pre, post = ("", "") if coerce == k else ('{"@value": ', f', "@type": "{k}"}}')
+        t = (key, pre, post, f"{key}: {pre}")
+        if len(self._templates) < 10_000:
+            self._templates.setdefault(p, {})[k] = t
+        return t
+
     def write(self, blocks: Iterable[Block]) -> None:
-        # Hot path: node objects are assembled as JSON text; only strings that need JSON
-        # escaping go through json.dumps.
+        # Hot path: node objects are assembled as JSON text from per-(predicate, kind)
+        # templates; only strings that need JSON escaping go through json.dumps.
         parts = self._parts
         append = parts.append
         needs = _JSON_NEEDS
         dumps = json.dumps
-        keys = self._keys
+        templates = self._templates
+        template = self._template
         classes = self._class_json
         id_key, type_key = self._id_json, self._type_json
+        empty: dict[str | None, tuple[str, str, str, str]] = {}
+        first = self._first
         n = 0
         for _g, s, pairs in blocks:
             if not pairs:
                 continue
-            fields: dict[str, list[str]] = {}
+            sq = f'"{s}"' if needs(s) is None else dumps(s, ensure_ascii=False)
+            # the node object's members as text, in order; a key is written with its first
+            # value at once, and rewritten as an array in the rare case that it repeats
+            body = [f"{id_key}: {sq}"]
+            index: dict[str, int] = {}  # key -> its member's position in body
+            repeated: dict[str, list[str]] | None = None
             types: list[str] = []
             for p, o, k in pairs:
-                if k is None:
-                    if p == RDF_TYPE:
-                        t = classes.get(o)
-                        if t is None:
-                            t = classes[o] = dumps(self._compact(o))
-                        types.append(t)
-                        continue
-                    spec = keys.get(p) or self._key_json(p)
-                    q = f'"{o}"' if needs(o) is None else dumps(o, ensure_ascii=False)
-                    val = q if spec[1] == "@id" else f'{{"@id": {q}}}'
-                else:
-                    spec = keys.get(p) or self._key_json(p)
-                    q = f'"{o}"' if needs(o) is None else dumps(o, ensure_ascii=False)
-                    coerce = spec[1]
-                    if k == "":
-                        val = q if coerce is None or coerce == "@fallback" else f'{{"@value": {q}}}'
-                    elif k[0] == "@":
-                        val = f'{{"@value": {q}, "@language": "{k[1:]}"}}'
+                if k is None and p == RDF_TYPE:
+                    t = classes.get(o)
+                    if t is None:
+                        t = classes[o] = dumps(self._compact(o))
+                    types.append(t)
+                    continue
+                key, pre, post, member = templates.get(p, empty).get(k) or template(p, k)
+                i = index.get(key)
+                if i is None:
+                    index[key] = len(body)
+                    if needs(o) is None:
+                        body.append(f'{member}"{o}"{post}')
                     else:
-                        val = q if coerce == k else f'{{"@value": {q}, "@type": "{k}"}}'
-                vals = fields.get(spec[0])
+                        body.append(member + dumps(o, ensure_ascii=False) + post)
+                    continue
+                val = f'{pre}"{o}"{post}' if needs(o) is None else pre + dumps(o, ensure_ascii=False) + post
+                if repeated is None:
+                    repeated = {}
+                vals = repeated.get(key)
                 if vals is None:
-                    fields[spec[0]] = [val]
+                    repeated[key] = [body[i][len(key) + 2 :], val]  # the member is f"{key}: {value}"
                 else:
                     vals.append(val)
-            sq = f'"{s}"' if needs(s) is None else dumps(s, ensure_ascii=False)
-            body = [f"{id_key}: {sq}"]
+            if repeated:
+                for key, vals in repeated.items():
+                    body[index[key]] = f"{key}: [{', '.join(vals)}]"
             if types:
-                body.append(f"{type_key}: {types[0]}" if len(types) == 1 else f"{type_key}: [{', '.join(types)}]")
-            for key, vals in fields.items():
-                body.append(f"{key}: {vals[0]}" if len(vals) == 1 else f"{key}: [{', '.join(vals)}]")
-            append(("  {" if self._first else ",\n  {") + ", ".join(body) + "}")
-            self._first = False
+                body.insert(1, f"{type_key}: {types[0]}" if len(types) == 1 else f"{type_key}: [{', '.join(types)}]")
+            append(("  {" if first else ",\n  {") + ", ".join(body) + "}")
+            first = False
             n += len(pairs)
+        self._first = first
         self.count += n
         if len(parts) >= 8192:
             self.flush()
-
-    def _key_json(self, p: str) -> tuple[str, str | None]:
-        term, coerce = self._key(p)
-        spec = (json.dumps(term, ensure_ascii=False), coerce)
-        if len(self._keys) < 10_000:
-            self._keys[p] = spec
-        return spec
 
     def flush(self) -> None:
         if self._parts:
             self.out.write("".join(self._parts).encode("utf-8", ENCODE_ERRORS))
             self._parts.clear()
+
+    def end_chunk(self) -> None:
+        self.flush()
 
     def close(self) -> int:
         self._parts.append("\n ]\n}\n")

@@ -146,7 +146,14 @@ class Mapper:
         self.sourcegraph_c = ns + "SourceGraph"
         self.derived = PROV + "wasDerivedFrom"
         self._graphs: dict[str, str] = {}
-        self._conf: dict[float, str] = {}
+        # Hot-path caches. Pairs are immutable tuples, so one can be shared by every block
+        # that states it (the writers never change them).
+        self._conf: dict[float, tuple[str, Pair]] = {}  # confidence -> (hash key text, pair)
+        self._derived_pairs: dict[str, Pair] = {}  # source id -> prov:wasDerivedFrom pair
+        self._mention_pairs: dict[str, Pair] = {}  # source id -> pkb:mentionedIn pair
+        self._method_pairs: dict[str, Pair] = {}
+        self._class_specs: dict[str, dict[str, tuple[str, str, str | None]]] = {}
+        self._type_pairs: dict[str, list[Pair]] = {}
 
     # -- helpers -----------------------------------------------------------------------
     def graph(self, source_id: str) -> str:
@@ -160,18 +167,26 @@ class Mapper:
     def _evidence(self, owner: str, tag: str, ev: Evidence) -> tuple[str, list[Pair]]:
         # hot path: one call per piece of evidence of the whole KB
         quote, start, end, locator, conf = ev.quote, ev.start, ev.end, ev.locator, ev.confidence
-        key = f"{tag}\x1f{ev.source_id}\x1f{quote}\x1f{start}\x1f{end}\x1f{ev.method}\x1f{conf}\x1f{locator}"
+        sid, method = ev.source_id, ev.method
+        if type(conf) is float:  # the cache is keyed by value: 1 and 1.0 spell differently
+            cached = self._conf.get(conf)
+            if cached is None:
+                cached = self._conf[conf] = (str(conf), (self.conf_p, decimal_lex(conf), XSD_DECIMAL))
+            conf_key, conf_pair = cached
+        else:
+            conf_key, conf_pair = str(conf), (self.conf_p, decimal_lex(float(conf)), XSD_DECIMAL)
+        key = f"{tag}\x1f{sid}\x1f{quote}\x1f{start}\x1f{end}\x1f{method}\x1f{conf_key}\x1f{locator}"
         # a content hash: the same evidence has the same IRI in every export, from either store
         h = blake2b(key.encode("utf-8", "surrogatepass"), digest_size=6).hexdigest()
-        conf_lex = self._conf.get(conf)
-        if conf_lex is None:
-            conf_lex = decimal_lex(float(conf))
-            self._conf[conf] = conf_lex
-        pairs: list[Pair] = [
-            (self.derived, self.iris.entity(ev.source_id), None),
-            (self.method_p, ev.method, ""),
-            (self.conf_p, conf_lex, XSD_DECIMAL),
-        ]
+        derived = self._derived_pairs.get(sid)
+        if derived is None:
+            derived = (self.derived, self.iris.entity(sid), None)
+            if len(self._derived_pairs) < 100_000:
+                self._derived_pairs[sid] = derived
+        method_pair = self._method_pairs.get(method)
+        if method_pair is None:
+            method_pair = self._method_pairs[method] = (self.method_p, method, "")
+        pairs: list[Pair] = [derived, method_pair, conf_pair]
         if quote is not None:
             pairs.append((self.quote_p, quote, ""))
         if start is not None:
@@ -181,6 +196,14 @@ class Mapper:
         if locator is not None:
             pairs.append((self.locator_p, locator, ""))
         return f"{owner}#ev-{h}", pairs
+
+    def _mention(self, sid: str) -> Pair:
+        pair = self._mention_pairs.get(sid)
+        if pair is None:
+            pair = (self.mentioned, self.iris.entity(sid), None)
+            if len(self._mention_pairs) < 100_000:
+                self._mention_pairs[sid] = pair
+        return pair
 
     def _interval(self, g: str, iri: str, start: str | None, end: str | None, out: list[Block]) -> bool:
         """Blocks of an OWL-Time interval; False (nothing emitted) when neither end is a date."""
@@ -213,6 +236,16 @@ class Mapper:
         out: list[Block],
     ) -> None:
         """Evidence nodes (and mentions) per source, each in that source's graph in quad mode."""
+        if len(evidence) == 1:  # the common case, the fast path: one piece of evidence
+            ev = evidence[0]
+            g = self.graph(ev.source_id) if self.quads else ""
+            if g == primary:
+                if mention:
+                    main.append(self._mention(ev.source_id))
+                ev_iri, ev_pairs = self._evidence(owner, tag, ev)
+                main.append((self.evidence_p, ev_iri, None))
+                out.append((g, ev_iri, ev_pairs))
+                return
         first = evidence[0].source_id if evidence else ""
         if all(ev.source_id == first for ev in evidence):  # the common case: one source
             groups: Iterable[tuple[str, Sequence[Evidence]]] = ((first, evidence),) if evidence else ()
@@ -231,7 +264,7 @@ class Mapper:
                 target = list(type_pairs)
                 out.append((g, subject, target))
             if mention:
-                target.append((self.mentioned, self.iris.entity(sid), None))
+                target.append(self._mention(sid))
             for ev in evs:
                 ev_iri, ev_pairs = self._evidence(owner, tag, ev)
                 if ev_iri in seen:
@@ -241,34 +274,53 @@ class Mapper:
                 out.append((g, ev_iri, ev_pairs))
 
     # -- nodes -------------------------------------------------------------------------
+    def _specs(self, cls: str) -> dict[str, tuple[str, str, str | None]]:
+        """Property name -> (predicate IRI, datatype kind, SKOS scheme or None) for a class."""
+        specs = self._class_specs.get(cls)
+        if specs is None:
+            schemes = self.schemes
+            specs = {k: (pred, dt, schemes.get((cls, k))) for k, (pred, dt) in self.props.items()}
+            self._class_specs[cls] = specs
+        return specs
+
+    def _types(self, cls: str) -> list[Pair]:
+        pairs = self._type_pairs.get(cls)
+        if pairs is None:
+            pairs = [(RDF_TYPE, self.classes.get(cls, self.iris.term(cls)), None)]
+            if cls == STATISTIC_TYPE:
+                pairs.append((RDF_TYPE, QB + "Observation", None))
+            self._type_pairs[cls] = pairs
+        return pairs
+
     def node(self, n: Node) -> list[Block]:
         iris = self.iris
         s = iris.entity(n.id)
         cls = n.type
-        sources = _primary_first(n.sources) if self.quads else n.sources
         is_source = cls == SOURCE_TYPE
-        primary = "" if (is_source or not self.quads or not sources) else self.graph(sources[0])
-        type_pairs: list[Pair] = [(RDF_TYPE, self.classes.get(cls, iris.term(cls)), None)]
-        if cls == STATISTIC_TYPE:
-            type_pairs.append((RDF_TYPE, QB + "Observation", None))
+        evidence = n.evidence
+        if is_source or not self.quads or not evidence:
+            primary = ""
+        elif len(evidence) == 1:
+            primary = self.graph(evidence[0].source_id)
+        else:
+            primary = self.graph(_primary_first(n.sources)[0])
+        type_pairs = self._types(cls)
         pairs: list[Pair] = [*type_pairs, (self.name_p, n.name, "")]
         for a in n.aliases:
             pairs.append((self.alias_p, a, ""))
         out: list[Block] = [(primary, s, pairs)]
         props = n.props
-        specs = self.props
-        schemes = self.schemes
+        specs = self._specs(cls)
         for k, v in props.items():
             spec = specs.get(k)
             if spec is None:  # not in the registry: stores reject these, keep the value anyway
-                spec = (iris.term(k), "")
-            pred, dt = spec
-            if dt == "" and type(v) is str and (cls, k) not in schemes:
+                spec = (iris.term(k), "", self.schemes.get((cls, k)))
+            pred, dt, scheme = spec
+            if dt == "" and scheme is None and type(v) is str:
                 pairs.append((pred, v, ""))  # the common case: a plain string
                 if k == "wikidataId" and _WIKIDATA.fullmatch(v):
                     pairs.append((OWL + "sameAs", WD + v, None))
                 continue
-            scheme = schemes.get((cls, k))
             values = v if isinstance(v, list) else (v,)
             for item in values:
                 if scheme is not None:
@@ -284,7 +336,7 @@ class Mapper:
                 pairs.append((self.refperiod_p, s + "#period", None))
         if is_source:
             self._source_graph(n, s, out)
-        self._attach_evidence(s, s, "e", n.evidence, primary, pairs, type_pairs, not is_source, out)
+        self._attach_evidence(s, s, "e", evidence, primary, pairs, type_pairs, not is_source, out)
         return out
 
     def _source_graph(self, n: Node, s: str, out: list[Block]) -> None:
@@ -322,7 +374,13 @@ class Mapper:
         o = iris.entity(e.target)
         p = self.rels.get(e.type) or iris.term(e.type)
         quads = self.quads
-        sources = _primary_first({ev.source_id for ev in e.evidence}) if quads else []
+        evidence = e.evidence
+        if not quads or not evidence:
+            sources: list[str] = []
+        elif len(evidence) == 1:
+            sources = [evidence[0].source_id]
+        else:
+            sources = _primary_first({ev.source_id for ev in evidence})
         primary = self.graph(sources[0]) if sources else ""
         h = blake2b(f"{e.key}\x1f{e.target}".encode("utf-8", "surrogatepass"), digest_size=6).hexdigest()
         stmt = f"{s}#rel-{h}"
@@ -361,7 +419,7 @@ class Mapper:
                 st.append((ORG + "role", role, None))
                 out.append((primary, role, [(RDF_TYPE, ORG + "Role", None), (SKOS + "prefLabel", str(title), "")]))
             out.append((primary, post, pp))
-        self._attach_evidence(stmt, s, f"r{h}", e.evidence, primary, st, [], False, out)
+        self._attach_evidence(stmt, s, f"r{h}", evidence, primary, st, [], False, out)
         if quads:
             # every other source asserting the relation states the plain triple in its own graph
             for sid in sources[1:]:

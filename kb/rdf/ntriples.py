@@ -88,6 +88,9 @@ class NTriplesWriter:
             self.out.write("".join(self._buf).encode("utf-8", ENCODE_ERRORS))
             self._buf.clear()
 
+    def end_chunk(self) -> None:
+        self.flush()
+
     def close(self) -> int:
         self.flush()
         return self.count

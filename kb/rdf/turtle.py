@@ -36,6 +36,7 @@ class TurtleWriter:
         trig: bool = False,
         header: str = "",
         directives: bool = True,
+        continued: bool = False,
     ) -> None:
         self.out = out
         self.trig = trig
@@ -47,8 +48,10 @@ class TurtleWriter:
         self._suffix: dict[str, str] = {}
         self._graph = ""
         self._parts: list[str] = []
-        head = [header] if header else []
-        if directives:
+        # ``continued``: this writer serialises a later part of a document (a parallel export
+        # worker), so the header and directives belong to another part
+        head = [header] if header and not continued else []
+        if directives and not continued:
             if base:
                 head.append(f"@base <{base}> .\n")
             head.extend(f"@prefix {p}: <{ns}> .\n" for p, ns in prefixes.items())
@@ -74,25 +77,16 @@ class TurtleWriter:
             self._terms[iri] = t
         return t
 
-    def literal(self, value: str, kind: str) -> str:
-        body = value.translate(_TABLE) if _NEEDS(value) is not None else value
-        if kind == "":
-            return f'"{body}"'
-        suffix = self._suffix.get(kind)
-        if suffix is None:
-            suffix = kind if kind[0] == "@" else "^^" + self.iri(kind)
-            self._suffix[kind] = suffix
-        return f'"{body}"{suffix}'
-
     def write(self, blocks: Iterable[Block]) -> None:
         # Hot path. IRIs under the base are written in full here and made relative by one
         # str.replace per chunk (see flush); literals escape "<", so the replace cannot touch them.
         parts = self._parts
         append = parts.append
         terms = self._terms
+        suffixes = self._suffix
         iri = self.iri
-        lit = self.literal
         needs = _NEEDS
+        table = _TABLE
         base = self.base or "\x00"
         trig = self.trig
         n = 0
@@ -109,13 +103,18 @@ class TurtleWriter:
             prev = None
             for p, o, k in pairs:
                 if k is None:
-                    ot = terms.get(o)
-                    if ot is None:
-                        ot = f"<{o}>" if o.startswith(base) else iri(o)
-                elif k == "" and needs(o) is None:
-                    ot = f'"{o}"'
+                    # entity IRIs (most objects) are never in the cache: test for them first
+                    ot = f"<{o}>" if o.startswith(base) else (terms.get(o) or iri(o))
                 else:
-                    ot = lit(o, k)
+                    if needs(o) is not None:
+                        o = o.translate(table)
+                    if k == "":
+                        ot = f'"{o}"'
+                    else:
+                        suffix = suffixes.get(k)
+                        if suffix is None:
+                            suffix = suffixes[k] = k if k[0] == "@" else "^^" + iri(k)
+                        ot = f'"{o}"{suffix}'
                 if p == prev:
                     append(f", {ot}")
                 else:
@@ -136,6 +135,14 @@ class TurtleWriter:
             self.out.write((self._head + text).encode("utf-8", ENCODE_ERRORS))
             self._head = ""
             self._parts.clear()
+
+    def end_chunk(self) -> None:
+        """End a chunk of the export: close any open graph block so that the next chunk, which
+        may be serialised by another process, starts from a known state; then flush."""
+        if self.trig and self._graph:
+            self._parts.append("}\n\n")
+            self._graph = ""
+        self.flush()
 
     def close(self) -> int:
         if self.trig and self._graph:

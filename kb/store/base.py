@@ -14,7 +14,7 @@ from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from kb.identity import normalise_name
 from kb.model import Direction, Edge, Facts, Node, Stats, UpsertResult
@@ -68,6 +68,11 @@ class Page:
 class Store(ABC):
     """A KB store. Every method is safe to call with user-supplied strings: stores must
     never build query text from them."""
+
+    #: Whether a forked child process may read this store while the parent keeps using it:
+    #: True for plain in-process data, False for a store holding connections or threads.
+    #: The RDF export forks worker processes only for such stores.
+    fork_safe: ClassVar[bool] = False
 
     # -- writes ----------------------------------------------------------------
     @abstractmethod

@@ -20,7 +20,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, ClassVar
 
 import networkx as nx
 
@@ -183,6 +183,8 @@ def _ev_tuple(e: Evidence) -> EvTuple:
 
 class MemoryStore(Store):
     """In-process store; ``path`` is the snapshot file (None: never persisted)."""
+
+    fork_safe: ClassVar[bool] = True  # plain in-process data (see Store.fork_safe)
 
     def __init__(self, path: Path | str | None = None) -> None:
         self.path = Path(path) if path is not None else None

@@ -30,9 +30,9 @@ def parse_merged(data: bytes, fmt: str) -> Graph:
     return Graph().parse(data=data, format=RDFLIB_FORMAT[fmt])
 
 
-def assert_round_trip(store: Store, fmt: str) -> None:
+def assert_round_trip(store: Store, fmt: str, **export_options: int) -> None:
     buf = io.BytesIO()
-    export(store, fmt, buf)
+    export(store, fmt, buf, **export_options)  # type: ignore[arg-type]
     back = read_graph(parse_merged(buf.getvalue(), fmt))
     nodes = normalise_nodes(store.iter_nodes())
     edges = normalise_edges(store.iter_edges())
