@@ -8,13 +8,18 @@ Starts the same throw-away ArcadeDB Bolt server the tests use (kb.store.neo4j_se
   and per relationship, on a smaller sample (its rate is extrapolated);
 * the rows-per-statement setting (``chunk``) on a mid-sized sample, to justify the default.
 
-Prints nodes/s and relationships/s and the speed-up. Targets: batched >= 10x one-per-row
-and >= 5,000 nodes/s. Run by hand with ``python -m bench.bench_neo4j [--quick]``.
+Prints nodes/s and relationships/s and the speed-up, each with the load average (the
+machine is shared: compare figures taken at a similar load). Targets: batched >= 10x
+one-per-row and >= 5,000 nodes/s. Run by hand with ``python -m bench.bench_neo4j [--quick]``.
+
+The server is warmed first: ArcadeDB's JIT needs a few thousand entities before it runs at
+speed (a cold first load of 10^4 entities is 2-3x slower than the next).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -33,6 +38,10 @@ QUICK = 10_000
 SOURCES_PER_TX = 20  # ~2,000 entities per write transaction
 TARGET_SPEEDUP = 10.0
 TARGET_NODES_PER_S = 5_000.0
+
+
+def _load() -> str:
+    return f"(load average {os.getloadavg()[0]:.1f})"
 
 
 def _counts(facts: Sequence[Facts]) -> tuple[int, int]:
@@ -103,19 +112,18 @@ def main(quick: bool = False) -> None:
         settings = Neo4jSettings(server.uri, server.user, server.password, server.database)
         store = Neo4jStore(settings)
         try:
-            # warm the server's JIT and caches on a slice, then start from empty
-            load_batched(store, facts[: min(len(facts), 12)])
-            store.clear()
-
-            # rows per statement: measured on a sample
+            # rows per statement: measured on a sample, after warming the server's JIT and caches on it
             sample = facts[: max(20, len(facts) // 25)]
+            for _ in range(2):
+                load_batched(store, sample)
+                store.clear()
             s_nodes, _ = _counts(sample)
             print(f"  rows per UNWIND statement ({s_nodes:,} entities):")
             for chunk in (250, 1000, DEFAULT_CHUNK, 5000):
                 store.chunk = chunk
                 dt = load_batched(store, sample)
                 store.clear()
-                print(f"    {chunk:>5} rows: {s_nodes / dt:8,.0f} nodes/s")
+                print(f"    {chunk:>5} rows: {s_nodes / dt:8,.0f} nodes/s {_load()}")
             store.chunk = DEFAULT_CHUNK
 
             dt = load_batched(store, facts)
@@ -124,7 +132,7 @@ def main(quick: bool = False) -> None:
             nps, rps = n_nodes / dt, n_rels / dt
             print(
                 f"  batched ({SOURCES_PER_TX} sources per transaction): {n_nodes:,} nodes and {n_rels:,} "
-                f"relationships in {dt:.1f} s -> {nps:,.0f} nodes/s, {rps:,.0f} relationships/s"
+                f"relationships in {dt:.1f} s -> {nps:,.0f} nodes/s, {rps:,.0f} relationships/s {_load()}"
             )
             store.clear()
 
@@ -133,7 +141,7 @@ def main(quick: bool = False) -> None:
             nps1, rps1 = n1 / dt1, r1 / dt1
             print(
                 f"  one transaction per row ({n1:,} nodes, {r1:,} relationships, extrapolated rate): "
-                f"{nps1:,.0f} nodes/s, {rps1:,.0f} relationships/s"
+                f"{nps1:,.0f} nodes/s, {rps1:,.0f} relationships/s {_load()}"
             )
             speedup = nps / nps1
             print(

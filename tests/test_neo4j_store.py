@@ -18,7 +18,7 @@ from kb.paths import sample_dir
 from kb.reference import reference_facts
 from kb.store.base import StoreError
 from kb.store.neo4j import Neo4jStore
-from kb.store.neo4j_model import check_label, check_rel_type, label_expr, labels_for
+from kb.store.neo4j_model import check_label, check_rel_type, dumps, label_expr, labels_for, loads
 from kb.store.neo4j_server import free_port
 from tests.fixtures.bolt import BoltServer
 
@@ -89,6 +89,23 @@ def test_labels_come_only_from_the_registry(name: str) -> None:
 def test_relationship_types_come_only_from_the_registry(name: str) -> None:
     with pytest.raises(ValueError, match="not a relation"):
         check_rel_type(name)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"name": "naïve – “quoted” 'name' `x`", "n": 3, "f": 1.5, "big": 1e16, "none": None, "list": [1, "two"]},
+        [float("nan"), float("inf"), -float("inf"), 0.1],  # orjson would write these as null
+        {"huge": 2**70},  # beyond 64 bits: orjson refuses it
+        "an annulled caution",  # contains "null"
+        "\udc00 lone surrogate",
+    ],
+)
+def test_json_of_contributions_reads_back_unchanged(value: object) -> None:
+    # the store keeps contributions and evidence as JSON text: every value must come back as it went in
+    text = dumps(value)
+    assert json.dumps(loads(text)) == json.dumps(value)
+    assert json.loads(text) is not None
 
 
 def test_labels_carry_the_class_and_its_ancestors() -> None:

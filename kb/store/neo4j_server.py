@@ -19,9 +19,7 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,7 +50,6 @@ class ArcadeBoltServer:
     port: int = 0
     _root: Path | None = field(default=None, repr=False)
     _proc: subprocess.Popen[str] | None = field(default=None, repr=False)
-    _log: deque[str] = field(default_factory=lambda: deque(maxlen=60), repr=False)
 
     @property
     def uri(self) -> str:
@@ -84,33 +81,22 @@ class ArcadeBoltServer:
         cmd = [sys.executable, "-m", "kb.store.neo4j_server", str(self._root), str(self.port), str(free_port())]
         cmd += [str(free_port()), self.database]
         # The child writes ArcadeDB's logs to its working directory: keep them in the temp root.
-        self._proc = subprocess.Popen(
-            cmd,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            cwd=self._root,
-            env=env,
-        )
-        ready = threading.Event()
+        # Its output goes to a file, not a pipe: no reader thread in this process (a process with
+        # threads cannot safely fork, which the RDF exporter does), and a chatty server never blocks.
+        log_path = self._root / "server.log"
+        with log_path.open("w") as log:
+            self._proc = subprocess.Popen(
+                cmd, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT, text=True, cwd=self._root, env=env
+            )
         proc = self._proc
-
-        def pump() -> None:
-            assert proc.stdout is not None
-            for line in proc.stdout:
-                if READY in line:
-                    ready.set()
-                else:
-                    self._log.append(line.rstrip())
-
-        threading.Thread(target=pump, name="arcadedb-log", daemon=True).start()
         deadline = time.monotonic() + self.startup_timeout
-        while not ready.wait(0.1):
+        while READY not in log_path.read_text(errors="replace"):
             if proc.poll() is not None or time.monotonic() > deadline:
-                tail = "\n".join(list(self._log)[-25:])
+                lines = log_path.read_text(errors="replace").splitlines()
+                tail = "\n".join(lines[-25:])
                 self.stop()
                 raise BoltServerError(f"ArcadeDB Bolt server did not start (exit {proc.returncode}):\n{tail}")
+            time.sleep(0.1)
         return self
 
     def stop(self) -> None:
