@@ -258,6 +258,57 @@ class Neo4jStore(Store):
                     out.setdefault((e.source, e.target, e.key), e)
         return sorted(out.values(), key=lambda e: (e.source, e.key, e.target))
 
+    def first_edges(
+        self,
+        ids: Sequence[str],
+        rel_types: Sequence[str] | None,
+        direction: Direction,
+        limit: int,
+    ) -> list[Edge]:
+        # Two light reads instead of every relation with its evidence: the ends and keys of a
+        # hub's relations (a force has thousands), then the picked relations in full.
+        if limit < 0:
+            raise StoreError(f"limit must be >= 0, not {limit}")
+        types = self._types(rel_types)
+        wanted = list(dict.fromkeys(ids))
+        if not types or not wanted or limit == 0:
+            return []
+        pattern = "|".join(f"`{t}`" for t in types)
+        lists: dict[tuple[str, str], list[tuple[str, str, str, str]]] = defaultdict(list)
+        shapes = []
+        if direction in ("out", "both"):
+            shapes.append((f"UNWIND $ids AS id MATCH (a:Entity {{id: id}})-[e:{pattern}]->(b:Entity) ", "u"))
+        if direction in ("in", "both"):
+            shapes.append((f"UNWIND $ids AS id MATCH (b:Entity {{id: id}}) MATCH (a:Entity)-[e:{pattern}]->(b) ", "v"))
+        for q, near in shapes:
+            for i in range(0, len(wanted), self.chunk):
+                rows = self._query(
+                    q + "RETURN a.id AS u, b.id AS v, type(e) AS t, e.key AS k", ids=wanted[i : i + self.chunk]
+                )
+                for r in rows:
+                    u, v, k = r["u"], r["v"], str(r["k"])
+                    here, far = (u, v) if near == "u" else (v, u)
+                    if near == "v" and direction == "both" and u == v:
+                        continue  # a self-loop, already listed from its source end
+                    lists[(here, r["t"])].append((far, k, u, v))
+        picked: dict[tuple[str, str, str], None] = {}
+        for entries in lists.values():
+            for _, k, u, v in sorted(set(entries))[:limit]:
+                picked[(u, v, k)] = None
+        return self._edges_by_key(list(picked))
+
+    def _edges_by_key(self, keys: Sequence[tuple[str, str, str]]) -> list[Edge]:
+        """Relations by (source id, target id, key), in full."""
+        out: list[Edge] = []
+        for i in range(0, len(keys), self.chunk):
+            rows = self._query(
+                "UNWIND $rows AS r MATCH (a:Entity {id: r.u})-[e]->(b:Entity {id: r.v}) WHERE e.key = r.k "
+                "RETURN a.id AS u, b.id AS v, type(e) AS t, properties(e) AS p",
+                rows=[{"u": u, "v": v, "k": k} for u, v, k in keys[i : i + self.chunk]],
+            )
+            out.extend(self._edge(r["u"], r["v"], r["t"], r["p"]) for r in rows)
+        return out
+
     def mentions(self, source_id: str) -> list[str]:
         rows = self._query(
             "MATCH (s:Entity {id: $sid}) MATCH (n:Entity)-[:MENTIONED_IN]->(s) RETURN n.id AS id ORDER BY id",
