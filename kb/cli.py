@@ -250,10 +250,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--workers",
         type=_count,
-        default=1,
+        default=None,
         metavar="N",
-        help="processes that serialise the export (memory store only; each may copy most of the store's "
-        "memory). The output is the same whatever N.",
+        help="processes that serialise the export (memory store only; default: one per core, up to 4, as far "
+        "as free memory allows, since each copies most of the store's memory). The output is the same whatever N.",
     )
     _add_store_options(s)
     s.set_defaults(func=cmd_export)

@@ -133,12 +133,22 @@ def iter_blocks(store: Store, iris: Iris, quads: bool) -> Iterator[list[Block]]:
 
 
 def auto_workers() -> int:
-    """Worker processes for ``workers=None``: the usable cores, at most MAX_AUTO_WORKERS."""
+    """Worker processes for ``workers=None``: the usable cores, at most MAX_AUTO_WORKERS, and
+    no more than free memory allows (a worker ends up copying most of this process's memory)."""
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on every platform
         cores = os.cpu_count() or 1
-    return max(1, min(cores, MAX_AUTO_WORKERS))
+    n = max(1, min(cores, MAX_AUTO_WORKERS))
+    try:
+        page = os.sysconf("SC_PAGE_SIZE")
+        free = os.sysconf("SC_AVPHYS_PAGES") * page
+        with open("/proc/self/statm") as fh:
+            resident = int(fh.read().split()[1]) * page
+    except (OSError, ValueError, AttributeError, IndexError):
+        return n  # cannot tell (not Linux): the cores decide
+    # the parent counts as one; each further worker needs about its resident size, with a margin
+    return max(1, min(n, 1 + int(free * 0.8) // max(resident, 1)))
 
 
 def export(
@@ -146,15 +156,15 @@ def export(
     fmt: str,
     out: BinaryIO,
     base: str | None = None,
-    workers: int | None = 1,
+    workers: int | None = None,
     chunk_records: int = CHUNK_RECORDS,
 ) -> int:
     """Write the KB to ``out`` in ``fmt``; returns the number of triples (or quads) written.
 
     ``workers`` processes serialise chunks of the KB in parallel when the store can be
     forked; None means one per core in a process without other threads (see
-    :func:`kb.rdf.parallel.parallel_workers`). The default is one: each worker ends up
-    copying most of the store's memory, and only helps when cores are idle. The output is the same whatever the number
+    :func:`kb.rdf.parallel.parallel_workers`), as many as free memory allows: each worker
+    ends up copying most of the store's memory. The output is the same whatever the number
     of workers; ``chunk_records`` (records per chunk) does not change it either.
     """
     from kb.rdf.parallel import export_chunks, parallel_workers

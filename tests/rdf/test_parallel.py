@@ -246,3 +246,21 @@ def test_a_failing_worker_fails_the_export(how: str) -> None:
         with pytest.raises(RuntimeError, match="exited without finishing"):
             dump(store, "nt", workers=2, chunk=8)
     assert _children() == before
+
+
+def test_auto_workers_stay_within_free_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from kb.rdf import export as export_mod
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1, 2, 3}, raising=False)
+    real = os.sysconf
+
+    def sysconf(name: str) -> int:
+        if name == "SC_AVPHYS_PAGES":
+            return 1  # next to no free memory: no room for a worker's copy
+        return real(name)
+
+    assert export_mod.auto_workers() >= 1
+    monkeypatch.setattr(os, "sysconf", sysconf)
+    assert export_mod.auto_workers() == 1
