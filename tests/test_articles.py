@@ -481,3 +481,20 @@ def test_floods_of_marks_and_names_stay_bounded() -> None:
     for text in ('"' + 'a " b " ' * 3000, "Jane Smith Kent Police IOPC Met " * 3000, "Kent\n" * 5000):
         facts = extract_text(text, text_source(text))
         MemoryStore(None).upsert(facts)
+
+
+@pytest.mark.parametrize(
+    "phrase,name",
+    [
+        ("suspended from duty and was later reinstated", "suspended from duty"),
+        ("barred from policing for life and placed on", "barred from policing for life"),
+        ("review of vetting practices has concluded", "review of vetting practices"),
+        ("inquiry into how the officer came to be posted as a", "inquiry into how the officer came to be posted"),
+        ("written warning", "written warning"),
+        ("the", "the"),
+    ],
+)
+def test_event_names_end_cleanly(phrase: str, name: str) -> None:
+    from loaders.articles.events import tidy_event_name
+
+    assert tidy_event_name(phrase) == name

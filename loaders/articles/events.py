@@ -393,3 +393,64 @@ def anonymous_death() -> re.Pattern[str]:
 def place_event_before(text_before: str) -> str | None:
     m = _PLACE_EVENT.search(text_before)
     return m.group("e") if m else None
+
+
+# Event types whose names are phrases cut from the text (not proper names).
+EVENT_TYPES = frozenset({"Incident", "Allegation", "Investigation", "Outcome"})
+# Words a phrase cut from a sentence should not end on ("... and placed on", "... serve as a").
+_TRAILING = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "from",
+        "by",
+        "with",
+        "as",
+        "at",
+        "and",
+        "or",
+        "but",
+        "that",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "after",
+        "before",
+        "into",
+        "onto",
+        "over",
+        "under",
+        "his",
+        "her",
+        "their",
+        "its",
+        "our",
+        "your",
+        "this",
+        "these",
+        "those",
+    }
+)
+# A new clause inside the phrase: "... and were instead required", "... but was later".
+_NEW_CLAUSE = re.compile(
+    r"\s+(?:and|but)\s+(?:was|were|is|are|has|have|had|will|would|could|should|be|been|placed|then)\b.*$", re.I
+)
+# A report verb closing the phrase: "... review of culture has concluded".
+_REPORTING_END = re.compile(r"\s+(?:has|have|had)\s+\w+ed$", re.I)
+
+
+def tidy_event_name(name: str) -> str:
+    """An event's phrase without a trailing new clause or dangling function words."""
+    s = _NEW_CLAUSE.sub("", name.strip())
+    s = _REPORTING_END.sub("", s)
+    words = s.split()
+    while len(words) > 1 and words[-1].lower().strip(",;:") in _TRAILING:
+        words.pop()
+    return " ".join(words) or name.strip()

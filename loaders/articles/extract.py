@@ -13,6 +13,7 @@ from kb.model import Entity, Evidence, Facts, Props, Relation
 from kb.reference import BodyRecord, ForceRecord, Reference, reference
 from loaders.articles import events as ev
 from loaders.articles import lexicon as lx
+from loaders.articles.events import EVENT_TYPES, tidy_event_name
 from loaders.articles.mentions import Mention, MentionFinder
 from loaders.articles.quotes import Candidate, QuoteSpan, find_quotes, pick_speaker
 from loaders.articles.stats import Figure, find_figures
@@ -130,7 +131,7 @@ class Builder:
     def entity(self, eid: str, typ: str, name: str, ev_: Evidence | None = None) -> Ent:
         e = self.ents.get(eid)
         if e is None:
-            e = Ent(eid, typ, name)
+            e = Ent(eid, typ, tidy_event_name(name) if typ in EVENT_TYPES else name)
             self.ents[eid] = e
         elif typ == "Officer" and e.type == "Person":
             e.type = "Officer"
