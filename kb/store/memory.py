@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import bisect
 import builtins
-import gc
 import heapq
 import itertools
 import json
@@ -17,10 +16,9 @@ import os
 import pickle
 import tempfile
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, ClassVar
+from typing import Any, ClassVar
 
 import networkx as nx
 
@@ -29,27 +27,20 @@ from kb.model import Direction, Edge, Evidence, Facts, Node, Props, Relation, St
 from kb.ontology import ontology
 from kb.reference import REFERENCE_SOURCE_ID
 from kb.store.base import Page, SearchHit, Store, StoreError, decode_cursor, encode_cursor, search_tokens
+from kb.store.memory_snapshot import (
+    NO_PROPS,
+    SNAPSHOT_FORMAT,
+    EdgeContrib,
+    EdgeKey,
+    NodeContrib,
+    SourceIndex,
+    no_gc,
+    read_frames,
+    write_frames,
+)
 from kb.store.query import Filter, HasRelation, matches
 from kb.store.search_index import SearchIndex
 from kb.store.validate import InvalidFacts, validate
-
-SNAPSHOT_FORMAT = "policing-kb-memory/5"
-
-# In the graph, evidence is kept as the (immutable) Evidence objects the loaders made, so reads
-# hand them out without copying; snapshots write them as plain tuples, which pickle ten times
-# faster than dataclass instances.
-EvTuple = tuple[str, str | None, int | None, int | None, str, float, str | None]
-# Node contribution: (type, name, aliases, props, evidence)
-NodeContrib = tuple[str, str, tuple[str, ...], Props, tuple[Evidence, ...]]
-# Edge contribution: (props, evidence)
-EdgeContrib = tuple[Props, tuple[Evidence, ...]]
-EdgeKey = tuple[str, str, str]  # (source id, target id, relation key)
-# What one source contributes to: its nodes and edges. Tuples, not sets: a few hundred bytes
-# instead of kilobytes per source, and only turned into sets when the source is replaced.
-SourceIndex = tuple[tuple[str, ...], tuple[EdgeKey, ...]]
-# Stored contributions share one empty props dict; stored props are never mutated.
-_NO_PROPS: Props = {}
-
 
 # Nodes with at least this many neighbours get a per-type relation index when queried.
 _HUB = 256
@@ -58,127 +49,6 @@ _HUB = 256
 def _rtype(key: str) -> str:
     """The relation type of an edge key ("HOLDS_POST|chief constable" -> "HOLDS_POST")."""
     return key.partition("|")[0]
-
-
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector during bulk work.
-
-    Building millions of small containers triggers full collections whose cost grows with
-    the heap; our structures hold no reference cycles, so pausing it is safe and made
-    loading 4x faster at 10^5 entities.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        # Move what survived into the permanent generation: otherwise the first collection
-        # after re-enabling walks the whole heap (measured: half the load time at 10^6).
-        gc.freeze()
-        if was_enabled:
-            gc.enable()
-
-
-_CHUNK = 20_000  # records per pickle frame in a snapshot
-
-
-def _write_frames(fh: BinaryIO, g: nx.MultiDiGraph, by_source: dict[str, SourceIndex]) -> None:
-    """Write the graph as a stream of small pickle frames: nodes, edges, then source index.
-
-    Fast mode skips pickle's memo (4x faster to write); frames keep the reader's transient
-    memory to one chunk, and the reader shares repeated strings again (see _read_frames).
-    """
-    pickler = pickle.Pickler(fh, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.fast = True
-
-    def frames(kind: str, items: Iterable[Any]) -> None:
-        chunk: builtins.list[Any] = []
-        for item in items:
-            chunk.append(item)
-            if len(chunk) >= _CHUNK:
-                pickler.dump((kind, chunk))
-                chunk = []
-        if chunk:
-            pickler.dump((kind, chunk))
-
-    def tup(evs: tuple[Evidence, ...]) -> tuple[EvTuple, ...]:
-        return tuple(_ev_tuple(e) for e in evs)
-
-    frames(
-        "n",
-        ((n, {sid: (k[0], k[1], k[2], k[3], tup(k[4])) for sid, k in attr.items()}) for n, attr in g._node.items()),
-    )
-    frames(
-        "e",
-        (
-            (u, v, key, {sid: (props, tup(evs)) for sid, (props, evs) in d.items()})
-            for u, nbrs in g._succ.items()
-            for v, keyed in nbrs.items()
-            for key, d in keyed.items()
-        ),
-    )
-    frames("s", by_source.items())
-    pickler.dump(("end", None))
-
-
-def _read_frames(fh: BinaryIO) -> tuple[nx.MultiDiGraph, dict[str, SourceIndex]]:
-    """Read what _write_frames wrote, sharing every repeated string (ids, source ids, types,
-    methods) so a reopened snapshot takes no more memory than the store that wrote it."""
-    canon: dict[str, str] = {}
-    c = canon.setdefault
-
-    def ev(t: EvTuple) -> Evidence:
-        # one sentence is the quote of every entity mentioned in it: share it too
-        q = t[1]
-        return Evidence(c(t[0], t[0]), q if q is None else c(q, q), t[2], t[3], c(t[4], t[4]), t[5], t[6])
-
-    def pr(p: Props) -> Props:
-        if not p:
-            return _NO_PROPS
-        return {c(k, k): (c(v, v) if type(v) is str and len(v) <= 64 else v) for k, v in p.items()}
-
-    node: dict[str, dict[str, NodeContrib]] = {}
-    succ: dict[str, dict[str, dict[str, Any]]] = {}
-    pred: dict[str, dict[str, dict[str, Any]]] = {}
-    by_source: dict[str, SourceIndex] = {}
-    while True:
-        # The snapshot is this program's own file (written above), never user input.
-        kind, chunk = pickle.load(fh)  # noqa: S301
-        if kind == "end":
-            break
-        if kind == "n":
-            for n, attr in chunk:
-                cn = c(n, n)
-                node[cn] = {
-                    c(sid, sid): (c(k[0], k[0]), c(k[1], k[1]), k[2], pr(k[3]), tuple(ev(t) for t in k[4]))
-                    for sid, k in attr.items()
-                }
-                succ[cn] = {}
-                pred[cn] = {}
-        elif kind == "e":
-            for u, v, key, data in chunk:
-                cu, cv, key = canon[u], canon[v], c(key, key)
-                keyed = succ[cu].get(cv)
-                if keyed is None:
-                    keyed = succ[cu][cv] = {}
-                    pred[cv][cu] = keyed  # one key-dict shared by both directions, as networkx does
-                keyed[key] = {c(sid, sid): (pr(props), tuple(ev(t) for t in evs)) for sid, (props, evs) in data.items()}
-        elif kind == "s":
-            for sid, (nodes, edges) in chunk:
-                by_source[c(sid, sid)] = (
-                    tuple(canon[n] for n in nodes),
-                    tuple((canon[u], canon[v], canon[k]) for u, v, k in edges),
-                )
-        else:
-            raise ValueError(f"unknown snapshot frame {kind!r}")
-    g = nx.MultiDiGraph()
-    g._node, g._succ, g._adj, g._pred = node, succ, succ, pred
-    return g, by_source
-
-
-def _ev_tuple(e: Evidence) -> EvTuple:
-    return (e.source_id, e.quote, e.start, e.end, e.method, e.confidence, e.locator)
 
 
 class MemoryStore(Store):
@@ -202,7 +72,7 @@ class MemoryStore(Store):
     # -- persistence -------------------------------------------------------------
     def _read_snapshot(self, path: Path) -> None:
         try:
-            with path.open("rb") as fh, _no_gc():
+            with path.open("rb") as fh, no_gc():
                 meta = json.loads(fh.readline())
                 fmt = meta.get("format")
                 if isinstance(fmt, str) and fmt.startswith("policing-kb-memory/") and fmt != SNAPSHOT_FORMAT:
@@ -212,7 +82,7 @@ class MemoryStore(Store):
                     )
                 if fmt != SNAPSHOT_FORMAT:
                     raise StoreError(f"{path}: not a policing-kb snapshot")
-                g, by_source = _read_frames(fh)
+                g, by_source = read_frames(fh)
         except (OSError, ValueError, KeyError, TypeError, pickle.UnpicklingError, EOFError) as exc:
             raise StoreError(f"{path}: cannot read snapshot: {exc}") from None
         self.g = g
@@ -224,10 +94,10 @@ class MemoryStore(Store):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".snapshot-", dir=self.path.parent)
         try:
-            with os.fdopen(fd, "wb") as fh, _no_gc():
+            with os.fdopen(fd, "wb") as fh, no_gc():
                 meta = {"format": SNAPSHOT_FORMAT, "nodes": self.g.number_of_nodes(), "edges": self.g.number_of_edges()}
                 fh.write(json.dumps(meta).encode() + b"\n")
-                _write_frames(fh, self.g, self._by_source)
+                write_frames(fh, self.g, self._by_source)
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, self.path)
@@ -274,7 +144,7 @@ class MemoryStore(Store):
         entities = validate(facts, known_type)
         self._check_ends(facts, entities)
         new_nodes: dict[str, NodeContrib] = {
-            e.id: (e.type, e.name, tuple(e.aliases), dict(e.props) or _NO_PROPS, tuple(e.evidence))
+            e.id: (e.type, e.name, tuple(e.aliases), dict(e.props) or NO_PROPS, tuple(e.evidence))
             for e in entities.values()
         }
         new_edges: dict[EdgeKey, tuple[str, EdgeContrib]] = {}
@@ -286,7 +156,7 @@ class MemoryStore(Store):
                 merged = {**r.props, **props}
                 new_edges[k] = (r.type, (merged, ev + tuple(x for x in evs if x not in ev)))
             else:
-                new_edges[k] = (r.type, (dict(r.props) or _NO_PROPS, evs))
+                new_edges[k] = (r.type, (dict(r.props) or NO_PROPS, evs))
         return facts.source_id, new_nodes, new_edges
 
     def _check_ends(self, facts: Facts, entities: dict[str, Any]) -> None:
@@ -308,7 +178,7 @@ class MemoryStore(Store):
 
     def upsert_many(self, batch: Sequence[Facts]) -> builtins.list[UpsertResult]:
         """Validate every source first, then apply them all: a bad source changes nothing."""
-        with _no_gc():
+        with no_gc():
             pending: dict[str, str] = {}
 
             def known(entity_id: str) -> str | None:
