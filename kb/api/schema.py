@@ -331,26 +331,20 @@ def _force_arg(ctx: Context, force: str | None) -> str | None:
     return normalise_id(force, "force", ctx.base) if force else None
 
 
-async def _outcome_counts(
-    root: Any,
-    info: strawberry.Info[Context, None],
-    force: str | None = None,
-    from_: str | None = None,
-    to: str | None = None,
-) -> list[aggregates.CategoryCount]:
-    ctx = info.context
-    return await aggregates.counts(ctx.store, aggregates.outcome_counts, _force_arg(ctx, force), from_, to)
+def _counts(walk: aggregates.Walk) -> Any:
+    """The resolver of an aggregate root field over ``walk``."""
 
+    async def resolve(
+        root: Any,
+        info: strawberry.Info[Context, None],
+        force: str | None = None,
+        from_: str | None = None,
+        to: str | None = None,
+    ) -> list[aggregates.CategoryCount]:
+        ctx = info.context
+        return await aggregates.counts(ctx.store, walk, _force_arg(ctx, force), from_, to)
 
-async def _allegation_counts(
-    root: Any,
-    info: strawberry.Info[Context, None],
-    force: str | None = None,
-    from_: str | None = None,
-    to: str | None = None,
-) -> list[aggregates.CategoryCount]:
-    ctx = info.context
-    return await aggregates.counts(ctx.store, aggregates.allegation_counts, _force_arg(ctx, force), from_, to)
+    return resolve
 
 
 def _concepts(root: Any, scheme: str | None = None) -> list[Concept]:
@@ -477,13 +471,13 @@ def _root_fields() -> dict[str, Any]:
             "every hop with its evidence.",
         ),
         "outcome_counts": strawberry.field(
-            resolver=signed(_outcome_counts, range_args, list[aggregates.CategoryCount]),
+            resolver=signed(_counts(aggregates.outcome_counts), range_args, list[aggregates.CategoryCount]),
             name="outcomeCounts",
             description="Outcomes by category, per force and year: outcomes of allegations against a force "
             "or its officers, of incidents it handled, and of investigations into those.",
         ),
         "allegation_counts": strawberry.field(
-            resolver=signed(_allegation_counts, range_args, list[aggregates.CategoryCount]),
+            resolver=signed(_counts(aggregates.allegation_counts), range_args, list[aggregates.CategoryCount]),
             name="allegationCounts",
             description="Allegations by category, per force and year (allegations against the force or its officers).",
         ),
