@@ -44,8 +44,11 @@ def _adapter(func: Callable[..., Any], renames: dict[str, str]) -> Callable[...,
 
 def install(schema: strawberry.Schema) -> int:
     """Point graphql-core at the marked resolvers of ``schema``; returns how many fields."""
+    core = getattr(schema, "_schema", None)  # strawberry's graphql-core schema
+    if core is None:  # a strawberry without it: every field keeps strawberry's path
+        return 0
     n = 0
-    for name, gtype in schema._schema.type_map.items():
+    for name, gtype in core.type_map.items():
         fields = getattr(gtype, "fields", None)
         if name.startswith("__") or not fields:
             continue
