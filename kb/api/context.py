@@ -34,10 +34,21 @@ class Context:
     request: Any = None
     # Relationships and entities read ahead by kb.api.prefetch (no await needed to use them).
     prefetched: dict[EdgeKey, list[Edge]] = field(default_factory=dict)
+    # Lists read ahead only in part: how many of their first relations were read.
+    prefetched_first: dict[EdgeKey, int] = field(default_factory=dict)
     node_cache: dict[str, Node] = field(default_factory=dict)
     nodes: DataLoader[str, Node | None] = field(init=False)
     edges: DataLoader[EdgeKey, list[Edge]] = field(init=False)
     mentions: DataLoader[str, list[str]] = field(init=False)
+
+    def read_ahead(self, key: EdgeKey, first: int | None, after: str | None) -> list[Edge] | None:
+        """The read-ahead list for ``key`` when it holds what a page of ``first`` (None: all)
+        after ``after`` shows; else None."""
+        edges = self.prefetched.get(key)
+        n = self.prefetched_first.get(key)
+        if edges is None or (n is not None and (after is not None or first is None or first > n)):
+            return None
+        return edges
 
     def __post_init__(self) -> None:
         self.nodes = DataLoader(load_fn=self._load_nodes)

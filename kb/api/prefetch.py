@@ -141,7 +141,7 @@ def prefetch(ctx: Context, nodes: Sequence[Node], selections: Sequence[Any]) -> 
 def _read(ctx: Context, limits: dict[EdgeKey, int | None]) -> None:
     """Relationships for the keys not read yet, the first ``limit`` of each (all for None): one
     store call per direction and limit."""
-    todo = {k: n for k, n in limits.items() if k not in ctx.prefetched}
+    todo = {k: n for k, n in limits.items() if ctx.read_ahead(k, n, None) is None}
     if not todo:
         return
     calls: dict[tuple[Direction, int | None], tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
@@ -160,6 +160,11 @@ def _read(ctx: Context, limits: dict[EdgeKey, int | None]) -> None:
                 if k in found and todo[k] == n:
                     found[k].append(e)
     ctx.prefetched.update(found)
+    for k, n in todo.items():
+        if n is None:
+            ctx.prefetched_first.pop(k, None)
+        else:
+            ctx.prefetched_first[k] = n
 
 
 def _keys(e: Edge, direction: Direction) -> tuple[EdgeKey, ...]:

@@ -396,7 +396,7 @@ def _rel_field(rf: RelField, edge_cls: Any) -> Any:
         ctx = info.context
         nid = root._node.id
         stat_args = (measure, from_, to)
-        pre = ctx.prefetched.get((nid, rel.name, direction))
+        pre = ctx.read_ahead((nid, rel.name, direction), None if stats else first, after)
         if pre is not None:  # read ahead by the root or list field above (kb.api.prefetch)
             edges = shown(pre, nid, first, after)
             others = [ctx.node_cache.get(other_end(e, nid, direction)) for e in edges]

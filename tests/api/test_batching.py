@@ -137,3 +137,18 @@ def test_the_server_warms_the_store_before_serving() -> None:
     assert {e.id for e in store.first_edges(["force/kent"], ["SERVES_IN"], "in", 7)} == cold
     hits = store.search("officer crowd")
     assert hits and all("crowd" in h.node.name.lower() for h in hits)
+
+
+def test_a_page_read_ahead_does_not_cut_a_longer_page_of_the_same_list() -> None:
+    # the force's officers are read ahead twice: two of them at the top, five further down
+    query = """{ force(id: "kent") { officers(first: 2) { node { ... on Officer { forces { node {
+      ... on PoliceForce { officers(first: 5) { node { id } } } } } } } } } }"""
+    store = MemoryStore(None)
+    store.upsert_many([reference_facts(), crowd_facts(10)])
+    with TestClient(create_app(store)) as client:
+        doc = client.post("/graphql", json={"query": query}).json()
+    assert not doc.get("errors"), doc
+    inner = [f["node"]["officers"] for o in doc["data"]["force"]["officers"] for f in o["node"]["forces"]]
+    first_five = sorted(e.source for e in store.edges(["force/kent"], ["SERVES_IN"], "in"))[:5]
+    assert len(inner) == 2
+    assert all([x["node"]["id"] for x in lst] == first_five for lst in inner)
