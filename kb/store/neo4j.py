@@ -9,6 +9,7 @@ memory store answers on the same data: the conformance suite checks it.
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import logging
 import time
@@ -36,11 +37,11 @@ from kb.store.neo4j_model import (
 )
 from kb.store.neo4j_write import run_batch
 from kb.store.query import And, Filter, HasRelation, Not, Or, matches
+from kb.store.search_index import PREFIX_WORDS, STOP, score
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-_STOP = frozenset({"the", "of", "and", "for", "a", "an", "in", "on", "at", "to", "police"})
 FULLTEXT_INDEX = "entity_search"
 # Rows per UNWIND statement: measured with bench/bench_neo4j.py (larger gains nothing).
 DEFAULT_CHUNK = 2000
@@ -372,14 +373,14 @@ class Neo4jStore(Store):
         q = search_tokens(text)
         if not q:
             return []
-        significant = [t for t in q if t not in _STOP] or q
+        significant = [t for t in q if t not in STOP] or q
         *full, last = significant
-        # The memory store expands an unfinished last word to at most 200 known words.
+        # As the memory store: an unfinished last word stands for at most PREFIX_WORDS known words.
         vocab = self._query(
             "MATCH (n:Entity) UNWIND n._tokens AS t WITH DISTINCT t WHERE t STARTS WITH $p RETURN t ORDER BY t",
             p=last,
         )
-        prefixed = sorted(r["t"] for r in vocab)[:200]
+        prefixed = sorted(r["t"] for r in vocab)[:PREFIX_WORDS]
         if last not in prefixed:
             prefixed.append(last)
         labels = [t for t in (types or ()) if t in ontology().classes]
@@ -407,20 +408,13 @@ class Neo4jStore(Store):
                 labels=labels,
             )
         qnorm = " ".join(q)
-        scored: list[tuple[float, int, str]] = []
+        words = [f" {w} " for w in dict.fromkeys(q)]
+        keys: list[tuple[float, int, str]] = []
         for r in rows:
             name = str(r["name"])
-            labs = [normalise_name(x) for x in (name, *(r["aliases"] or ()))]
-            if qnorm in labs:
-                score = 3.0 if normalise_name(name) == qnorm else 2.5
-            elif any(lab.startswith(qnorm) for lab in labs):
-                score = 2.0
-            else:
-                best = max(len(set(q) & set(lab.split())) / max(len(lab.split()), 1) for lab in labs)
-                score = 1.0 + best
-            scored.append((score, len(name), str(r["id"])))
-        scored.sort(key=lambda h: (-h[0], h[1], h[2]))
-        top = scored[: max(int(limit), 0)]
+            labs = tuple(dict.fromkeys(normalise_name(x) for x in (name, *(r["aliases"] or ()))))
+            keys.append((-score(labs, qnorm, words), len(name), str(r["id"])))
+        top = [(-neg, size, i) for neg, size, i in heapq.nsmallest(max(int(limit), 0), keys)]
         nodes = self.get_many([i for _, _, i in top])
         return [SearchHit(nodes[i], s) for s, _, i in top if i in nodes]
 
