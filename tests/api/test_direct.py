@@ -15,7 +15,7 @@ from kb.api import types as gen
 from kb.api.context import Context
 from kb.api.schema import build_schema, extensions, query_type
 from kb.store.memory import MemoryStore
-from tests.api.examples import EXAMPLES, read
+from tests.api.examples import EXAMPLES, EXAMPLES_DIR, read
 
 # (query, variables, words the answer must contain)
 EXTRA = [
@@ -51,7 +51,7 @@ def test_direct_resolvers_are_installed() -> None:
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_examples_answer_the_same(memory_kb: MemoryStore, name: str) -> None:
-    query, sidecar = read_example(name)
+    query, sidecar = read(EXAMPLES_DIR / f"{name}.graphql")
     variables = {k: None for k in sidecar} | EXAMPLES[name].test_vars
     assert _run(build_schema(True), memory_kb, query, variables) == _run(_plain_schema(), memory_kb, query, variables)
 
@@ -63,9 +63,3 @@ def test_arguments_and_errors_are_the_same(
     fast = _run(build_schema(True), memory_kb, query, variables)
     assert fast == _run(_plain_schema(), memory_kb, query, variables)
     assert expect in fast
-
-
-def read_example(name: str) -> tuple[str, dict[str, Any]]:
-    from tests.api.examples import EXAMPLES_DIR
-
-    return read(EXAMPLES_DIR / f"{name}.graphql")
