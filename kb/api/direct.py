@@ -20,6 +20,7 @@ import strawberry
 F = TypeVar("F", bound=Callable[..., Any])
 
 _MARK = "_kb_direct_args"
+_INSTALLED = "_kb_direct"
 
 
 def direct(func: F, renames: dict[str, str] | None = None) -> F:
@@ -27,6 +28,12 @@ def direct(func: F, renames: dict[str, str] | None = None) -> F:
     argument names to the resolver's parameter names (``from`` -> ``from_``)."""
     setattr(func, _MARK, dict(renames or {}))
     return func
+
+
+def is_direct(resolve: Any) -> bool:
+    """True for a resolver :func:`install` gave graphql-core: it reads only ``info.context``
+    and its (already coerced) arguments (kb.api.executor relies on this)."""
+    return getattr(resolve, _INSTALLED, False) is True
 
 
 def _adapter(func: Callable[..., Any], renames: dict[str, str]) -> Callable[..., Any]:
@@ -39,6 +46,7 @@ def _adapter(func: Callable[..., Any], renames: dict[str, str]) -> Callable[...,
                 kwargs[python_name] = kwargs.pop(graphql_name)
         return func(source, info, **kwargs)
 
+    setattr(resolve, _INSTALLED, True)
     return resolve
 
 
@@ -58,6 +66,8 @@ def install(schema: strawberry.Schema) -> int:
             func = getattr(resolver, "wrapped_func", None)
             renames = getattr(func, _MARK, None)
             if func is not None and renames is not None and not getattr(definition, "extensions", None):
+                if not renames:
+                    setattr(func, _INSTALLED, True)
                 field.resolve = _adapter(func, renames)
                 n += 1
     return n

@@ -25,6 +25,7 @@ from kb.api import aggregates, cursors, direct
 from kb.api import graph as graph_mod
 from kb.api.context import Context
 from kb.api.errors import MAX_PAGE, ApiError, check_first, should_mask
+from kb.api.executor import KBExecutionContext
 from kb.api.filters import to_filter
 from kb.api.limits import MAX_COMPLEXITY, CostLimiter
 from kb.api.objects import list_of, signed
@@ -555,12 +556,19 @@ def extensions(introspection: bool) -> list[Any]:
 
 
 @cache
-def build_schema(introspection: bool = True) -> strawberry.Schema:
-    """The schema (one per introspection setting; extensions are instantiated per schema)."""
+def build_schema(introspection: bool = True, *, planned: bool = True) -> strawberry.Schema:
+    """The schema (one per setting; extensions are instantiated per schema). ``planned`` runs
+    operations with kb.api.executor's planned selection sets; False keeps graphql-core's own
+    execution (the reference the tests compare against)."""
     from kb.api import types as gen
 
     extra = [*gen.ENTITY_TYPES.values(), *gen.EDGE_TYPES.values()]
-    schema = strawberry.Schema(query=query_type(), types=extra, extensions=extensions(introspection))
+    schema = strawberry.Schema(
+        query=query_type(),
+        types=extra,
+        extensions=extensions(introspection),
+        execution_context_class=KBExecutionContext if planned else None,
+    )
     direct.install(schema)
     return schema
 

@@ -1,0 +1,368 @@
+"""A graphql-core execution context with a short path for the fields a nested answer is made of.
+
+A 2-hop answer (a force's first 20 officers and the allegations against each) holds about
+175 fields. graphql-core spends most of the request on them, not on the store: per field it
+builds a ``Path`` and a resolve-info object, coerces arguments, then walks ``complete_value``
+through non-null, list, leaf and object wrappers. Most of those fields are plain attributes
+of the objects kb.api.objects builds, and the relationship lists come from resolvers that read
+only ``info.context`` and scalar arguments (kb.api.direct).
+
+:class:`KBExecutionContext` plans each selection set once per request and then, for each
+object, reads plain attributes and coerces them, calls direct relationship resolvers with
+arguments coerced once, and completes their lists of edges without the per-item wrappers.
+Whatever it does not plan for, or any value that is not exactly what the plan expects (a
+null where the schema says non-null, an object of another class, an awaitable), goes down
+graphql-core's own path for that field, so answers and errors are the same as graphql-core's.
+``tests/test_executor.py`` runs the examples and a set of edge cases both ways and compares.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
+from graphql.execution.values import get_argument_values
+from graphql.pyutils import AwaitableOrValue, Path, Undefined, gather_with_cancel
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types.cast import TYPE_CAST_ATTRIBUTE as _CAST
+
+from graphql import (
+    GraphQLField,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLResolveInfo,
+    is_abstract_type,
+    is_leaf_type,
+    is_object_type,
+)
+from kb.api.direct import is_direct
+
+# Plan kinds for one field of a selection set.
+_SLOW = 0  # graphql-core's execute_field
+_LEAF = 1  # plain attribute holding a scalar or enum value
+_LEAVES = 2  # plain attribute holding a list of scalar values
+_OBJECT = 3  # plain attribute holding an object (possibly of an interface type)
+_DIRECT = 4  # direct resolver returning a non-null list of non-null objects
+
+_MISSING = object()
+
+# (response name, kind, field details, data for the kind)
+_FieldPlan = tuple[str, int, FieldDetailsList, tuple[Any, ...]]
+
+
+class KBExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    """Strawberry's execution context with planned selection sets (see the module docstring)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Per request: selection sets, arguments and fragments depend on the document and the
+        # variables, and both are fixed for the life of this object.
+        self._kb_plans: dict[tuple[str, int], tuple[GroupedFieldSet, list[_FieldPlan] | None]] = {}
+        # Field middleware (a strawberry extension with a ``resolve`` hook) sees every field call.
+        middleware = self.middleware_manager
+        self._kb_fast = (middleware is None or not middleware.middlewares) and self.error_propagation
+        self._kb_types: dict[tuple[GraphQLOutputType, type], GraphQLObjectType | None] = {}
+        self._kb_sub: dict[tuple[GraphQLObjectType, int], tuple[FieldDetailsList, GroupedFieldSet, Any, bool]] = {}
+
+    # -- planning ------------------------------------------------------------------------------
+
+    def _kb_plan(self, parent_type: GraphQLObjectType, fields: GroupedFieldSet) -> list[_FieldPlan] | None:
+        key = (parent_type.name, id(fields))
+        hit = self._kb_plans.get(key)
+        if hit is not None and hit[0] is fields:
+            return hit[1]
+        plan: list[_FieldPlan] | None = [
+            (name, *self._kb_field_plan(parent_type, details)) for name, details in fields.items()
+        ]
+        if plan is not None and all(kind == _SLOW for _, kind, _, _ in plan):
+            plan = None
+        # The grouped field set is kept in the entry, so its id cannot be reused while cached.
+        self._kb_plans[key] = (fields, plan)
+        return plan
+
+    def _kb_field_plan(
+        self, parent_type: GraphQLObjectType, details: FieldDetailsList
+    ) -> tuple[int, FieldDetailsList, tuple[Any, ...]]:
+        slow = (_SLOW, details, ())
+        node = details[0].node
+        if any(d.node.directives for d in details):  # @skip/@include were applied; anything else is rare
+            return slow
+        field_def = self.schema.get_field(parent_type, node.name.value)
+        if field_def is None:
+            return slow
+        rtype: Any = field_def.type
+        non_null = isinstance(rtype, GraphQLNonNull)
+        inner: Any = rtype.of_type if non_null else rtype
+        resolve = field_def.resolve
+        if getattr(resolve, "_is_default", False) and not field_def.args and not node.arguments:
+            attr = _python_name(field_def)
+            if attr is None:
+                return slow
+            if is_leaf_type(inner):
+                return (_LEAF, details, (attr, inner.coerce_output_value, non_null))
+            if isinstance(inner, GraphQLList) and isinstance(inner.of_type, GraphQLNonNull):
+                item = inner.of_type.of_type
+                if is_leaf_type(item):
+                    return (_LEAVES, details, (attr, item.coerce_output_value, non_null))
+            if is_object_type(inner) or is_abstract_type(inner):
+                return (_OBJECT, details, (attr, rtype, inner))
+            return slow
+        if resolve is not None and is_direct(resolve) and non_null and isinstance(inner, GraphQLList):
+            item = inner.of_type
+            if isinstance(item, GraphQLNonNull) and is_object_type(item.of_type):
+                try:
+                    variables = self.variable_values
+                    fragment_vars = details[0].fragment_variable_values
+                    args = get_argument_values(field_def, node, variables, fragment_vars, self.hide_suggestions)
+                except Exception:  # graphql-core reports it, on its own path
+                    return slow
+                info = self._kb_info(field_def, details, parent_type, None)
+                origin = _origin(item.of_type)
+                if origin is not None:
+                    return (_DIRECT, details, (resolve, args, info, rtype, item, item.of_type, origin))
+        return slow
+
+    def _kb_info(
+        self, field_def: GraphQLField, details: FieldDetailsList, parent_type: GraphQLObjectType, path: Path | None
+    ) -> GraphQLResolveInfo[Any]:
+        # A direct resolver reads only ``info.context`` (kb.api.direct), and graphql-core's
+        # completion reads the field and parent type names: one info object serves every call.
+        return self.build_resolve_info(field_def, [d.node for d in details], parent_type, path)  # type: ignore[arg-type]
+
+    # -- execution -----------------------------------------------------------------------------
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
+        position_context: Any,
+    ) -> AwaitableOrValue[dict[str, Any]]:
+        plan = self._kb_plan(parent_type, grouped_field_set) if self._kb_fast else None
+        if plan is None:
+            return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
+        return self._kb_execute(parent_type, source_value, path, plan, position_context)
+
+    def _kb_execute(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        plan: list[_FieldPlan],
+        position_context: Any = None,
+    ) -> AwaitableOrValue[dict[str, Any]]:
+        """graphql-core's ``execute_fields`` for a planned selection set."""
+        results: dict[str, Any] = {}
+        is_awaitable = self.is_awaitable
+        awaitable_fields: list[str] = []
+        try:
+            for name, kind, details, data in plan:
+                if kind == _LEAF:
+                    value = _leaf(source_value, data)
+                elif kind == _LEAVES:
+                    value = _leaves(source_value, data)
+                elif kind == _OBJECT:
+                    value = self._kb_object(parent_type, source_value, path, name, details, data)
+                elif kind == _DIRECT:
+                    value = self._kb_direct(parent_type, source_value, path, name, details, data)
+                else:
+                    value = _MISSING
+                if value is _MISSING:
+                    field_path = Path(path, name, parent_type.name)
+                    value = self.execute_field(parent_type, source_value, details, field_path, position_context)
+                    if value is Undefined:
+                        continue
+                results[name] = value
+                if is_awaitable(value):
+                    awaitable_fields.append(name)
+        except Exception:
+            if awaitable_fields:
+                self.settle_in_background([results[f] for f in awaitable_fields])
+            raise
+        if not awaitable_fields:
+            return results
+
+        async def get_results() -> dict[str, Any]:
+            awaited = await gather_with_cancel(*(results[f] for f in awaitable_fields))
+            results.update(zip(awaitable_fields, awaited, strict=True))
+            return results
+
+        return get_results()
+
+    def _kb_object(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        path: Path | None,
+        name: str,
+        details: FieldDetailsList,
+        data: tuple[Any, ...],
+    ) -> Any:
+        attr, rtype, inner = data
+        try:
+            value = getattr(source, attr)
+        except Exception:
+            return _MISSING
+        runtime = self._kb_runtime_type(inner, value)
+        if runtime is None:
+            return _MISSING  # null, or not plainly one of ours: graphql-core decides
+        field_path = Path(path, name, parent_type.name)
+        try:
+            out = self._kb_subfields(runtime, details, field_path, value)
+        except Exception as error:
+            self.handle_field_error(error, rtype, details, field_path)
+            return None
+        if self.is_awaitable(out):
+            return self._kb_guard(out, rtype, details, field_path)
+        return out
+
+    def _kb_direct(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        path: Path | None,
+        name: str,
+        details: FieldDetailsList,
+        data: tuple[Any, ...],
+    ) -> Any:
+        resolve, args, info, rtype, item_nn, item_type, origin = data
+        field_path = Path(path, name, parent_type.name)
+        try:
+            result = resolve(source, info, **args)
+            if type(result) is not list or not all(type(i) is origin and not hasattr(i, _CAST) for i in result):
+                # graphql-core's completion, from the resolver's result (not called again)
+                if self.is_awaitable(result):
+                    return self.complete_awaitable_value(rtype, details, info, field_path, result, None)
+                completed = self.complete_value(rtype, details, info, field_path, result, None)
+                if self.is_awaitable(completed):
+                    return self._kb_guard(completed, rtype, details, field_path)
+                return completed
+            out: list[Any] = []
+            pending: list[int] = []
+            for index, item in enumerate(result):
+                item_path = field_path.add_key(index, None)
+                try:
+                    done = self._kb_subfields(item_type, details, item_path, item)
+                except Exception as error:
+                    self.handle_field_error(error, item_nn, details, item_path)  # raises: items are non-null
+                    done = None
+                if self.is_awaitable(done):
+                    done = self._kb_guard(done, item_nn, details, item_path)
+                    pending.append(index)
+                out.append(done)
+        except Exception as error:
+            self.handle_field_error(error, rtype, details, field_path)
+            return None
+        if not pending:
+            return out
+
+        async def gather_items() -> list[Any]:
+            awaited = await gather_with_cancel(*(out[i] for i in pending))
+            for i, v in zip(pending, awaited, strict=True):
+                out[i] = v
+            return out
+
+        return self._kb_guard(gather_items(), rtype, details, field_path)
+
+    def _kb_runtime_type(self, declared: GraphQLOutputType, value: Any) -> GraphQLObjectType | None:
+        """The object type ``value`` completes as under ``declared`` when that needs no resolver
+        call: an object of exactly one generated strawberry class, not type-cast; else None."""
+        if value is None or hasattr(value, _CAST):
+            return None
+        key = (declared, type(value))
+        try:
+            return self._kb_types[key]
+        except KeyError:
+            pass
+        found: GraphQLObjectType | None = None
+        definition = getattr(type(value), "__strawberry_definition__", None)
+        if definition is not None and getattr(definition, "origin", None) is type(value):
+            candidate = self.schema.get_type(definition.name)
+            if isinstance(candidate, GraphQLObjectType) and (
+                candidate is declared or (is_abstract_type(declared) and self.schema.is_sub_type(declared, candidate))
+            ):
+                found = candidate
+        self._kb_types[key] = found
+        return found
+
+    def _kb_subfields(self, runtime: GraphQLObjectType, details: FieldDetailsList, path: Path, value: Any) -> Any:
+        key = (runtime, id(details))
+        hit = self._kb_sub.get(key)
+        if hit is None or hit[0] is not details:
+            collected = self.collect_subfields(runtime, details)
+            fields = collected.grouped_field_set
+            plan = None if collected.new_defer_usages else self._kb_plan(runtime, fields)
+            # ``details`` is kept in the entry, so its id cannot be reused while cached.
+            hit = self._kb_sub[key] = (details, fields, plan, bool(collected.new_defer_usages))
+        _, fields, plan, deferred = hit
+        if plan is not None:
+            return self._kb_execute(runtime, value, path, plan)
+        if deferred:
+            return self.collect_and_execute_subfields(runtime, details, path, value, None)
+        return super().execute_fields(runtime, value, path, fields, None)
+
+    async def _kb_guard(self, awaitable: Any, rtype: GraphQLOutputType, details: FieldDetailsList, path: Path) -> Any:
+        try:
+            return await awaitable
+        except Exception as error:
+            self.handle_field_error(error, rtype, details, path)
+            return None
+
+
+def _python_name(field_def: GraphQLField) -> str | None:
+    definition = (field_def.extensions or {}).get("strawberry-definition")
+    name = getattr(definition, "python_name", None)
+    return name if isinstance(name, str) else None
+
+
+def _leaf(source: Any, data: tuple[str, Callable[[Any], Any], bool]) -> Any:
+    attr, coerce, non_null = data
+    try:
+        value = getattr(source, attr)
+    except Exception:
+        return _MISSING
+    if value is None:
+        return _MISSING if non_null else None
+    if value is Undefined or isinstance(value, Exception):
+        return _MISSING
+    try:
+        out = coerce(value)
+    except Exception:
+        return _MISSING
+    return _MISSING if out is None or out is Undefined else out
+
+
+def _leaves(source: Any, data: tuple[str, Callable[[Any], Any], bool]) -> Any:
+    attr, coerce, non_null = data
+    try:
+        values = getattr(source, attr)
+    except Exception:
+        return _MISSING
+    if values is None:
+        return _MISSING if non_null else None
+    if type(values) is not list:  # other iterables, exceptions, Undefined: graphql-core's path
+        return _MISSING
+    out = []
+    for v in values:
+        if v is None or v is Undefined or isinstance(v, Exception):
+            return _MISSING
+        try:
+            c = coerce(v)
+        except Exception:
+            return _MISSING
+        if c is None or c is Undefined:
+            return _MISSING
+        out.append(c)
+    return out
+
+
+def _origin(object_type: GraphQLObjectType) -> type | None:
+    """The Python class of a strawberry object type (its objects need no ``is_type_of`` call
+    when they are of exactly that class: strawberry's check is an ``isinstance``)."""
+    definition = (object_type.extensions or {}).get("strawberry-definition")
+    origin = getattr(definition, "origin", None)
+    return origin if isinstance(origin, type) else None

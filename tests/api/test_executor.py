@@ -1,0 +1,266 @@
+"""The planned execution context (kb.api.executor) answers exactly as graphql-core's own.
+
+Two ways: the project's schema on the sample KB (every example and a set of query shapes),
+and a small schema whose objects break every assumption the plans make (nulls in non-null
+fields, objects of the wrong class, raising and asynchronous resolvers, values that do not
+coerce), compared field by field, error by error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any, ClassVar, Optional
+
+import pytest
+import strawberry
+
+from kb.api import direct
+from kb.api.context import Context
+from kb.api.executor import KBExecutionContext
+from kb.api.schema import build_schema
+from kb.store.memory import MemoryStore
+from tests.api.examples import EXAMPLES, EXAMPLES_DIR, read
+
+
+def _answer(schema: strawberry.Schema, query: str, variables: dict[str, Any] | None, context: Any) -> str:
+    async def go() -> Any:
+        return await schema.execute(query, variable_values=variables, context_value=context)
+
+    r = asyncio.run(go())
+    errors = sorted(
+        (e.message, e.path or [], [(loc.line, loc.column) for loc in e.locations or []]) for e in r.errors or []
+    )
+    return json.dumps([r.data, errors], sort_keys=True, default=str)
+
+
+# -- the project's schema ------------------------------------------------------------------
+
+SHAPES = [
+    # aliases of one list with different pages, __typename, fragments on the interface
+    """{ force(id: "kent") { a: officers(first: 1) { id node { __typename id } }
+         b: officers(first: 3) { id node { ...F } } } }
+       fragment F on Entity { id name aliases ... on Officer { rank } }""",
+    # directives: skipped and included fields, on leaves and lists
+    """query($yes: Boolean!) { force(id: "kent") { name @skip(if: $yes) id @include(if: $yes)
+         officers(first: 2) @include(if: $yes) { node { id } } } }""",
+    # three levels, a nested page that errors (bad `after`) inside a list
+    """{ force(id: "kent") { officers(first: 2) { node { id ... on Officer {
+         allegations(after: "not-an-id") { id } } } } } }""",
+    # a nested page over the size limit
+    '{ force(id: "kent") { officers(first: 2) { node { ... on Officer { allegations(first: 1000) { id } } } } } }',
+    # the same list twice, merged selections
+    """{ force(id: "kent") { officers(first: 2) { node { id } } officers(first: 2) { id node { name } } } }""",
+    # evidence below an edge (fields with strawberry resolvers) and edge properties
+    """{ force(id: "kent") { officers(first: 2) { id type source target evidence { quote source { title } }
+         node { id iri } } } }""",
+]
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_examples_answer_as_graphql_core_does(memory_kb: MemoryStore, name: str) -> None:
+    query, sidecar = read(EXAMPLES_DIR / f"{name}.graphql")
+    variables = {k: None for k in sidecar} | EXAMPLES[name].test_vars
+    ctx = lambda: Context(memory_kb, "https://kb", None)  # noqa: E731
+    planned = _answer(build_schema(True), query, variables, ctx())
+    assert planned == _answer(build_schema(True, planned=False), query, variables, ctx())
+    assert '"errors"' not in planned and json.loads(planned)[1] == []
+
+
+@pytest.mark.parametrize("query", SHAPES)
+@pytest.mark.parametrize("yes", [True, False])
+def test_query_shapes_answer_as_graphql_core_does(memory_kb: MemoryStore, query: str, yes: bool) -> None:
+    variables = {"yes": yes} if "$yes" in query else None
+    planned = _answer(build_schema(True), query, variables, Context(memory_kb, "https://kb", None))
+    plain = _answer(build_schema(True, planned=False), query, variables, Context(memory_kb, "https://kb", None))
+    assert planned == plain
+    assert "force" in planned
+
+
+def test_the_project_schema_runs_planned() -> None:
+    assert build_schema(True).execution_context_class is KBExecutionContext
+    assert build_schema(True, planned=False).execution_context_class is not KBExecutionContext
+
+
+# -- a schema built to break the plans -----------------------------------------------------
+
+
+@strawberry.interface
+class Thing:
+    id: strawberry.ID
+
+
+@strawberry.type
+class Kid(Thing):
+    name: str
+    nick: Optional[str]  # noqa: UP045
+    tags: list[str]
+    score: float
+
+
+@strawberry.type
+class Other(Thing):
+    label: str
+
+
+def _kid(i: int, **over: Any) -> Kid:
+    values: dict[str, Any] = {"id": f"k{i}", "name": f"kid {i}", "nick": None, "tags": ["a", "b"], "score": 1.5}
+    values.update(over)
+    kid = Kid.__new__(Kid)
+    kid.__dict__.update(values)  # bypasses the dataclass: any value, even a wrong one, can be set
+    return kid
+
+
+def kids(root: Any, info: strawberry.Info, first: int = 3) -> list[Kid]:
+    mode = root.mode
+    if mode == "raise":
+        raise ValueError("the store is on fire")
+    if mode == "async":
+
+        async def later() -> list[Kid]:
+            return [_kid(i) for i in range(first)]
+
+        return later()  # type: ignore[return-value]
+    out: list[Any] = [_kid(i) for i in range(first)]
+    if mode == "null-item":
+        out[1] = None
+    elif mode == "wrong-class":
+        out[1] = Other(id=strawberry.ID("o1"), label="not a kid")
+    elif mode == "null-leaf":
+        out[1] = _kid(1, name=None)
+    elif mode == "bad-float":
+        out[1] = _kid(1, score="high")
+    elif mode == "error-value":
+        out[1] = _kid(1, nick=ValueError("an error held as a value"))
+    elif mode == "null-tag":
+        out[1] = _kid(1, tags=["a", None])
+    elif mode == "tuple-tags":
+        out[1] = _kid(1, tags=("a", "b"))
+    elif mode == "missing-attr":
+        broken = Kid.__new__(Kid)
+        broken.__dict__["id"] = "k9"
+        out[1] = broken
+    return out
+
+
+direct.direct(kids)
+
+
+@strawberry.type
+class Parent:
+    mode: str
+    best: Thing
+    maybe: Optional[Thing]  # noqa: UP045
+    kids: list[Kid] = strawberry.field(resolver=kids)
+
+
+MODES = [
+    "ok",
+    "raise",
+    "async",
+    "null-item",
+    "wrong-class",
+    "null-leaf",
+    "bad-float",
+    "error-value",
+    "null-tag",
+    "tuple-tags",
+    "missing-attr",
+]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def parents(self) -> list[Optional[Parent]]:  # noqa: UP045
+        return [
+            Parent(mode=m, best=_kid(0) if i % 2 else Other(id=strawberry.ID("o"), label="x"), maybe=None)
+            for i, m in enumerate(MODES)
+        ]
+
+    @strawberry.field
+    def odd(self) -> Parent:
+        return Parent(mode="ok", best=Kid.__new__(Kid), maybe=None)  # a Kid with no attributes at all
+
+    @strawberry.field
+    def wrong(self) -> Parent:
+        parent = Parent(mode="ok", best=_kid(0), maybe=None)
+        parent.best = "not an object"  # type: ignore[assignment]
+        return parent
+
+
+def _schemas() -> tuple[strawberry.Schema, strawberry.Schema]:
+    planned = strawberry.Schema(query=Query, types=[Kid, Other], execution_context_class=KBExecutionContext)
+    plain = strawberry.Schema(query=Query, types=[Kid, Other])
+    assert direct.install(planned) == 1 and direct.install(plain) == 1
+    return planned, plain
+
+
+HOSTILE = [
+    "{ parents { mode kids { id name nick tags score } } }",
+    "{ parents { mode kids(first: 2) { __typename ... on Thing { id } name } } }",
+    "{ parents { mode best { __typename id ... on Kid { name tags } ... on Other { label } } maybe { id } } }",
+    "{ odd { best { id ... on Kid { name } } } }",
+    "{ wrong { best { id } } }",
+    "{ parents { kids(first: 0) { id } } }",
+    "query($n: Int!) { parents { a: kids(first: $n) { id } b: kids(first: 1) { name } } }",
+]
+
+
+@pytest.mark.parametrize("query", HOSTILE)
+def test_broken_values_give_graphql_cores_answer_and_errors(query: str) -> None:
+    planned, plain = _schemas()
+    variables = {"n": 2} if "$n" in query else None
+    fast = _answer(planned, query, variables, None)
+    assert fast == _answer(plain, query, variables, None)
+
+
+def test_broken_values_are_reported_not_hidden() -> None:
+    planned, _ = _schemas()
+    data, errors = json.loads(_answer(planned, HOSTILE[0], None, None))
+    messages = " | ".join(m for m, _, _ in errors)
+    for expected in ("on fire", "Cannot return null", "Float cannot represent", "an error held as a value"):
+        assert expected in messages
+    by_mode = {p["mode"]: p for p in data["parents"] if p is not None}
+    assert [k["id"] for k in by_mode["ok"]["kids"]] == ["k0", "k1", "k2"]
+    assert [k["id"] for k in by_mode["async"]["kids"]] == ["k0", "k1", "k2"]
+    assert "raise" not in by_mode and "null-leaf" not in by_mode  # errors propagate to the nullable parent
+
+
+class _Counting(KBExecutionContext):
+    """Counts the fields that went down graphql-core's per-field path."""
+
+    slow: ClassVar[list[str]] = []
+
+    def execute_field(self, parent_type: Any, source: Any, details: Any, path: Any, position_context: Any) -> Any:
+        _Counting.slow.append(f"{parent_type.name}.{details[0].node.name.value}")
+        return super().execute_field(parent_type, source, details, path, position_context)
+
+
+def test_plans_cover_the_fields_of_a_nested_answer(memory_kb: MemoryStore) -> None:
+    from kb.api import types as gen
+    from kb.api.schema import extensions, query_type
+
+    schema = strawberry.Schema(
+        query=query_type(),
+        types=[*gen.ENTITY_TYPES.values(), *gen.EDGE_TYPES.values()],
+        extensions=extensions(True),
+        execution_context_class=_Counting,
+    )
+    direct.install(schema)
+    _Counting.slow.clear()
+    query = """{ force(id: "kent") { name officers(first: 5) { id node { id name aliases
+                 ... on Officer { rank allegations { node { id ... on Allegation { category date } } } } } } } }"""
+    answer = json.loads(_answer(schema, query, None, Context(memory_kb, "https://kb", None)))
+    assert answer[1] == [] and answer[0]["force"]["officers"]
+    # Only the root field has a strawberry resolver; every other field is planned.
+    assert _Counting.slow == ["Query.force"]
+
+    _Counting.slow.clear()
+    counting = strawberry.Schema(query=Query, types=[Kid, Other], execution_context_class=_Counting)
+    direct.install(counting)
+    _answer(counting, "{ parents { mode best { id } kids { id name nick tags score } } }", None, None)
+    # The broken values take graphql-core's path (to report them as it does); nothing else does.
+    assert "Query.parents" in _Counting.slow and "Kid.name" in _Counting.slow
+    assert set(_Counting.slow) <= {"Query.parents", "Kid.name", "Kid.score", "Kid.nick", "Kid.tags", "Kid.id"}
+    assert "Parent.kids" not in _Counting.slow and "Parent.mode" not in _Counting.slow
