@@ -37,6 +37,9 @@ class Context:
     # Lists read ahead only in part: how many of their first relations were read.
     prefetched_first: dict[EdgeKey, int] = field(default_factory=dict)
     node_cache: dict[str, Node] = field(default_factory=dict)
+    # Whether root fields read ahead below them (kb.api.prefetch). kb.api.executor turns it off
+    # for a root field whose whole answer it executes level by level, reading each level itself.
+    lookahead: bool = True
     nodes: DataLoader[str, Node | None] = field(init=False)
     edges: DataLoader[EdgeKey, list[Edge]] = field(init=False)
     mentions: DataLoader[str, list[str]] = field(init=False)
@@ -56,9 +59,13 @@ class Context:
         self.mentions = DataLoader(load_fn=self._load_mentions)
 
     async def _load_nodes(self, ids: Sequence[str]) -> list[Node | None]:
-        found = self.store.get_many(list(ids))
-        self.node_cache.update(found)
-        return [found.get(i) for i in ids]
+        # Entities read ahead (kb.api.prefetch) are served from the cache: priming the loader
+        # with them instead would cost a future per entity on every request.
+        cache = self.node_cache
+        missing = [i for i in ids if i not in cache]
+        if missing:
+            cache.update(self.store.get_many(missing))
+        return [cache.get(i) for i in ids]
 
     async def _load_edges(self, keys: Sequence[EdgeKey]) -> list[list[Edge]]:
         # One store call per direction, whatever the number of entities and relation types.

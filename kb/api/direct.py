@@ -21,13 +21,29 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 _MARK = "_kb_direct_args"
 _INSTALLED = "_kb_direct"
+_MANY = "_kb_many"
 
 
-def direct(func: F, renames: dict[str, str] | None = None) -> F:
+def direct(func: F, renames: dict[str, str] | None = None, many: Callable[..., Any] | None = None) -> F:
     """Mark a resolver as callable straight from graphql-core; ``renames`` maps GraphQL
-    argument names to the resolver's parameter names (``from`` -> ``from_``)."""
+    argument names to the resolver's parameter names (``from`` -> ``from_``).
+
+    ``many``, when given, is the same resolver for a list of parents at once:
+    ``many(roots, info, **arguments)`` returns one result per root, each what ``func`` would
+    return for it (never an awaitable), or raises. kb.api.executor calls it for the parents of
+    a level together, so that their reads are one batch.
+    """
     setattr(func, _MARK, dict(renames or {}))
+    if many is not None:
+        setattr(func, _MANY, many)
     return func
+
+
+def many_of(resolve: Any) -> Callable[..., Any] | None:
+    """The batch form of a resolver :func:`install` gave graphql-core, if it has one (its
+    arguments take GraphQL names, as graphql-core passes them)."""
+    found = getattr(resolve, _MANY, None)
+    return found if callable(found) else None
 
 
 def is_direct(resolve: Any) -> bool:
@@ -69,5 +85,8 @@ def install(schema: strawberry.Schema) -> int:
                 if not renames:
                     setattr(func, _INSTALLED, True)
                 field.resolve = _adapter(func, renames)
+                many = getattr(func, _MANY, None)
+                if many is not None:
+                    setattr(field.resolve, _MANY, _adapter(many, renames))
                 n += 1
     return n

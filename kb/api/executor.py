@@ -18,27 +18,31 @@ graphql-core's own path for that field, so answers and errors are the same as gr
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import Any
 
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import AwaitableOrValue, Path, Undefined, gather_with_cancel
+from graphql.type.introspection import TypeNameMetaFieldDef
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.cast import TYPE_CAST_ATTRIBUTE as _CAST
 
 from graphql import (
     GraphQLField,
+    GraphQLID,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfo,
+    GraphQLString,
     is_abstract_type,
     is_leaf_type,
     is_object_type,
 )
-from kb.api.direct import is_direct
+from kb.api.direct import is_direct, many_of
 
 # Plan kinds for one field of a selection set.
 _SLOW = 0  # graphql-core's execute_field
@@ -46,8 +50,14 @@ _LEAF = 1  # plain attribute holding a scalar or enum value
 _LEAVES = 2  # plain attribute holding a list of scalar values
 _OBJECT = 3  # plain attribute holding an object (possibly of an interface type)
 _DIRECT = 4  # direct resolver returning a non-null list of non-null objects
+_TYPENAME = 5  # __typename
 
 _MISSING = object()
+
+
+class _Bail(Exception):
+    """Level-by-level execution met something it leaves to graphql-core's rules."""
+
 
 # (response name, kind, field details, data for the kind)
 _FieldPlan = tuple[str, int, FieldDetailsList, tuple[Any, ...]]
@@ -65,7 +75,11 @@ class KBExecutionContext(StrawberryGraphQLCoreExecutionContext):
         middleware = self.middleware_manager
         self._kb_fast = (middleware is None or not middleware.middlewares) and self.error_propagation
         self._kb_types: dict[tuple[GraphQLOutputType, type], GraphQLObjectType | None] = {}
-        self._kb_sub: dict[tuple[GraphQLObjectType, int], tuple[FieldDetailsList, GroupedFieldSet, Any, bool]] = {}
+        self._kb_root = self.schema.query_type
+        self._kb_columnar: dict[int, tuple[list[_FieldPlan], bool]] = {}
+        self._kb_sub: dict[
+            tuple[GraphQLObjectType, int], tuple[FieldDetailsList, GroupedFieldSet, list[_FieldPlan] | None, bool]
+        ] = {}
 
     # -- planning ------------------------------------------------------------------------------
 
@@ -77,7 +91,7 @@ class KBExecutionContext(StrawberryGraphQLCoreExecutionContext):
         plan: list[_FieldPlan] | None = [
             (name, *self._kb_field_plan(parent_type, details)) for name, details in fields.items()
         ]
-        if plan is not None and all(kind == _SLOW for _, kind, _, _ in plan):
+        if plan is not None and parent_type is not self._kb_root and all(kind == _SLOW for _, kind, _, _ in plan):
             plan = None
         # The grouped field set is kept in the entry, so its id cannot be reused while cached.
         self._kb_plans[key] = (fields, plan)
@@ -93,6 +107,8 @@ class KBExecutionContext(StrawberryGraphQLCoreExecutionContext):
         field_def = self.schema.get_field(parent_type, node.name.value)
         if field_def is None:
             return slow
+        if field_def is TypeNameMetaFieldDef:
+            return (_TYPENAME, details, (parent_type.name,))
         rtype: Any = field_def.type
         non_null = isinstance(rtype, GraphQLNonNull)
         inner: Any = rtype.of_type if non_null else rtype
@@ -102,7 +118,8 @@ class KBExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if attr is None:
                 return slow
             if is_leaf_type(inner):
-                return (_LEAF, details, (attr, inner.coerce_output_value, non_null))
+                text = inner is GraphQLString or inner is GraphQLID
+                return (_LEAF, details, (attr, inner.coerce_output_value, non_null, text))
             if isinstance(inner, GraphQLList) and isinstance(inner.of_type, GraphQLNonNull):
                 item = inner.of_type.of_type
                 if is_leaf_type(item):
@@ -122,7 +139,8 @@ class KBExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 info = self._kb_info(field_def, details, parent_type, None)
                 origin = _origin(item.of_type)
                 if origin is not None:
-                    return (_DIRECT, details, (resolve, args, info, rtype, item, item.of_type, origin))
+                    many = many_of(resolve)
+                    return (_DIRECT, details, (resolve, args, info, rtype, item, item.of_type, origin, many))
         return slow
 
     def _kb_info(
@@ -145,7 +163,178 @@ class KBExecutionContext(StrawberryGraphQLCoreExecutionContext):
         plan = self._kb_plan(parent_type, grouped_field_set) if self._kb_fast else None
         if plan is None:
             return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
+        # Not for an item of a list graphql-core completes: its siblings are executed one by one,
+        # and their relationship lists are batched by the DataLoaders instead.
+        if (path is None or not isinstance(path.key, int)) and self._kb_columnar_ok(plan):
+            try:
+                answer: dict[str, Any] = self._kb_columns(parent_type, [source_value], plan)[0]
+                return answer
+            except _Bail:
+                pass  # something unusual below: graphql-core's rules, object by object
         return self._kb_execute(parent_type, source_value, path, plan, position_context)
+
+    # -- level by level ------------------------------------------------------------------------
+
+    def _kb_columnar_ok(self, plan: list[_FieldPlan]) -> bool:
+        """Whether every field below ``plan`` can be executed level by level: plain attributes,
+        ``__typename`` and relationship lists with a batch resolver, down to the leaves."""
+        hit = self._kb_columnar.get(id(plan))
+        if hit is not None and hit[0] is plan:
+            return hit[1]
+        self._kb_columnar[id(plan)] = (plan, False)  # the plan is kept alive by the entry
+        ok = True
+        for _, kind, details, data in plan:
+            if kind == _OBJECT:
+                types: Any = self.schema.get_possible_types(data[2]) if is_abstract_type(data[2]) else [data[2]]
+            elif kind == _DIRECT and data[7] is not None:
+                types = [data[5]]
+            elif kind in (_LEAF, _LEAVES, _TYPENAME):
+                continue
+            else:
+                ok = False
+                break
+            for runtime in types:
+                _, sub, deferred = self._kb_subplan(runtime, details)
+                if sub is None or deferred or not self._kb_columnar_ok(sub):
+                    ok = False
+                    break
+            if not ok:
+                break
+        self._kb_columnar[id(plan)] = (plan, ok)
+        return ok
+
+    def _kb_root_field(
+        self, root_type: GraphQLObjectType, source: Any, details: FieldDetailsList, path: Path, position_context: Any
+    ) -> Any:
+        """A root field, its resolver told not to read ahead when everything below it will be
+        executed level by level (each level then reads for all its entities at once)."""
+        context = self.context_value
+        field_def = self.schema.get_field(root_type, details[0].node.name.value)
+        if not getattr(context, "lookahead", False) or field_def is None:
+            return self.execute_field(root_type, source, details, path, position_context)
+        named: Any = field_def.type
+        while isinstance(named, GraphQLNonNull | GraphQLList):
+            named = named.of_type
+        if is_object_type(named):
+            types: Any = [named]
+        elif is_abstract_type(named):
+            types = self.schema.get_possible_types(named)
+        else:
+            types = []
+        batched = bool(types)
+        for runtime in types:
+            _, plan, deferred = self._kb_subplan(runtime, details)
+            if plan is None or deferred or not self._kb_columnar_ok(plan):
+                batched = False
+                break
+        context.lookahead = not batched
+        try:
+            return self.execute_field(root_type, source, details, path, position_context)
+        finally:
+            context.lookahead = True
+
+    def _kb_columns(
+        self, parent_type: GraphQLObjectType, sources: list[Any], plan: list[_FieldPlan]
+    ) -> list[dict[str, Any]]:
+        """The answers for ``sources``, all of ``parent_type``, field by field across them.
+
+        Raises :class:`_Bail` on anything graphql-core would have to rule on (a null in a
+        non-null field, an error, an unexpected object); it calls nothing but attribute reads
+        and batch resolvers, so nothing has to be undone then.
+        """
+        out: list[dict[str, Any]] = [{} for _ in sources]
+        if not sources:
+            return out
+        for name, kind, details, data in plan:
+            if kind == _LEAF:
+                attr, coerce, non_null, text = data
+                for source, result in zip(sources, out, strict=True):
+                    try:
+                        value = getattr(source, attr)
+                    except Exception:
+                        raise _Bail from None
+                    if not (text and type(value) is str):
+                        value = _leaf(value, coerce, non_null)
+                        if value is _MISSING:
+                            raise _Bail
+                    result[name] = value
+            elif kind == _LEAVES:
+                for source, result in zip(sources, out, strict=True):
+                    value = _leaves(source, data)
+                    if value is _MISSING:
+                        raise _Bail
+                    result[name] = value
+            elif kind == _TYPENAME:
+                for result in out:
+                    result[name] = data[0]
+            elif kind == _OBJECT:
+                self._kb_object_columns(sources, out, name, details, data)
+            elif kind == _DIRECT:
+                self._kb_direct_columns(sources, out, name, details, data)
+            else:
+                raise _Bail
+        return out
+
+    def _kb_object_columns(
+        self, sources: list[Any], out: list[dict[str, Any]], name: str, details: FieldDetailsList, data: Any
+    ) -> None:
+        attr, rtype, inner = data
+        groups: dict[GraphQLObjectType, tuple[list[int], list[Any]]] = {}
+        for i, source in enumerate(sources):
+            try:
+                value = getattr(source, attr)
+            except Exception:
+                raise _Bail from None
+            if value is None:
+                if isinstance(rtype, GraphQLNonNull):
+                    raise _Bail
+                out[i][name] = None
+                continue
+            runtime = self._kb_runtime_type(inner, value)
+            if runtime is None:
+                raise _Bail
+            group = groups.get(runtime)
+            if group is None:
+                group = groups[runtime] = ([], [])
+            group[0].append(i)
+            group[1].append(value)
+        for runtime, (index, values) in groups.items():
+            _, plan, deferred = self._kb_subplan(runtime, details)
+            if plan is None or deferred:
+                raise _Bail
+            for i, answer in zip(index, self._kb_columns(runtime, values, plan), strict=True):
+                out[i][name] = answer
+
+    def _kb_direct_columns(
+        self, sources: list[Any], out: list[dict[str, Any]], name: str, details: FieldDetailsList, data: Any
+    ) -> None:
+        _, args, info, _, _, item_type, origin, many = data
+        if many is None:
+            raise _Bail
+        try:
+            lists = many(sources, info, **args)
+        except Exception:
+            raise _Bail from None
+        if type(lists) is not list or len(lists) != len(sources):
+            raise _Bail
+        items: list[Any] = []
+        for lst in lists:
+            if type(lst) is not list:
+                _close(lists)  # a batch resolver broke its contract: do not leave coroutines behind
+                raise _Bail
+            for item in lst:
+                if type(item) is not origin or _is_cast(item):
+                    raise _Bail
+            items.extend(lst)
+        _, plan, deferred = self._kb_subplan(item_type, details)
+        if plan is None or deferred:
+            raise _Bail
+        answers = self._kb_columns(item_type, items, plan)
+        start = 0
+        for result, lst in zip(out, lists, strict=True):
+            end = start + len(lst)
+            result[name] = answers[start:end]
+            start = end
 
     def _kb_execute(
         self,
@@ -162,18 +351,38 @@ class KBExecutionContext(StrawberryGraphQLCoreExecutionContext):
         try:
             for name, kind, details, data in plan:
                 if kind == _LEAF:
-                    value = _leaf(source_value, data)
+                    attr, coerce, non_null, text = data
+                    try:
+                        value = getattr(source_value, attr)
+                    except Exception:
+                        value = _MISSING
+                    if text and type(value) is str:  # String and ID give a str back unchanged
+                        results[name] = value
+                        continue
+                    value = _leaf(value, coerce, non_null)
+                    if value is not _MISSING:
+                        results[name] = value
+                        continue
                 elif kind == _LEAVES:
                     value = _leaves(source_value, data)
+                    if value is not _MISSING:
+                        results[name] = value
+                        continue
                 elif kind == _OBJECT:
                     value = self._kb_object(parent_type, source_value, path, name, details, data)
                 elif kind == _DIRECT:
                     value = self._kb_direct(parent_type, source_value, path, name, details, data)
+                elif kind == _TYPENAME:
+                    results[name] = data[0]
+                    continue
                 else:
                     value = _MISSING
                 if value is _MISSING:
                     field_path = Path(path, name, parent_type.name)
-                    value = self.execute_field(parent_type, source_value, details, field_path, position_context)
+                    if parent_type is self._kb_root:
+                        value = self._kb_root_field(parent_type, source_value, details, field_path, position_context)
+                    else:
+                        value = self.execute_field(parent_type, source_value, details, field_path, position_context)
                     if value is Undefined:
                         continue
                 results[name] = value
@@ -229,11 +438,11 @@ class KBExecutionContext(StrawberryGraphQLCoreExecutionContext):
         details: FieldDetailsList,
         data: tuple[Any, ...],
     ) -> Any:
-        resolve, args, info, rtype, item_nn, item_type, origin = data
+        resolve, args, info, rtype, item_nn, item_type, origin, _ = data
         field_path = Path(path, name, parent_type.name)
         try:
             result = resolve(source, info, **args)
-            if type(result) is not list or not all(type(i) is origin and not hasattr(i, _CAST) for i in result):
+            if type(result) is not list or not all(type(i) is origin and not _is_cast(i) for i in result):
                 # graphql-core's completion, from the resolver's result (not called again)
                 if self.is_awaitable(result):
                     return self.complete_awaitable_value(rtype, details, info, field_path, result, None)
@@ -243,10 +452,14 @@ class KBExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 return completed
             out: list[Any] = []
             pending: list[int] = []
+            plan = self._kb_subplan(item_type, details)[1]
             for index, item in enumerate(result):
                 item_path = field_path.add_key(index, None)
                 try:
-                    done = self._kb_subfields(item_type, details, item_path, item)
+                    if plan is not None:
+                        done = self._kb_execute(item_type, item, item_path, plan)
+                    else:
+                        done = self._kb_subfields(item_type, details, item_path, item)
                 except Exception as error:
                     self.handle_field_error(error, item_nn, details, item_path)  # raises: items are non-null
                     done = None
@@ -271,7 +484,7 @@ class KBExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def _kb_runtime_type(self, declared: GraphQLOutputType, value: Any) -> GraphQLObjectType | None:
         """The object type ``value`` completes as under ``declared`` when that needs no resolver
         call: an object of exactly one generated strawberry class, not type-cast; else None."""
-        if value is None or hasattr(value, _CAST):
+        if value is None or _is_cast(value):
             return None
         key = (declared, type(value))
         try:
@@ -289,16 +502,24 @@ class KBExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self._kb_types[key] = found
         return found
 
-    def _kb_subfields(self, runtime: GraphQLObjectType, details: FieldDetailsList, path: Path, value: Any) -> Any:
+    def _kb_subplan(
+        self, runtime: GraphQLObjectType, details: FieldDetailsList
+    ) -> tuple[GroupedFieldSet, list[_FieldPlan] | None, bool]:
+        """The fields selected on ``runtime`` below ``details``, their plan (None: not planned)
+        and whether they defer anything."""
         key = (runtime, id(details))
         hit = self._kb_sub.get(key)
         if hit is None or hit[0] is not details:
             collected = self.collect_subfields(runtime, details)
             fields = collected.grouped_field_set
-            plan = None if collected.new_defer_usages else self._kb_plan(runtime, fields)
+            deferred = bool(collected.new_defer_usages)
+            plan = None if deferred else self._kb_plan(runtime, fields)
             # ``details`` is kept in the entry, so its id cannot be reused while cached.
-            hit = self._kb_sub[key] = (details, fields, plan, bool(collected.new_defer_usages))
-        _, fields, plan, deferred = hit
+            hit = self._kb_sub[key] = (details, fields, plan, deferred)
+        return hit[1], hit[2], hit[3]
+
+    def _kb_subfields(self, runtime: GraphQLObjectType, details: FieldDetailsList, path: Path, value: Any) -> Any:
+        fields, plan, deferred = self._kb_subplan(runtime, details)
         if plan is not None:
             return self._kb_execute(runtime, value, path, plan)
         if deferred:
@@ -319,11 +540,23 @@ def _python_name(field_def: GraphQLField) -> str | None:
     return name if isinstance(name, str) else None
 
 
-def _leaf(source: Any, data: tuple[str, Callable[[Any], Any], bool]) -> Any:
-    attr, coerce, non_null = data
-    try:
-        value = getattr(source, attr)
-    except Exception:
+def _close(values: list[Any]) -> None:
+    """Close the coroutines among ``values`` (never started, so nothing else is affected)."""
+    for v in values:
+        if inspect.iscoroutine(v):
+            v.close()
+
+
+def _is_cast(obj: Any) -> bool:
+    """True for an object given another type with ``strawberry.cast`` (an instance attribute)."""
+    attrs = getattr(obj, "__dict__", None)
+    return _CAST in attrs if attrs is not None else hasattr(obj, _CAST)
+
+
+def _leaf(value: Any, coerce: Callable[[Any], Any], non_null: bool) -> Any:
+    """A scalar attribute's value coerced as graphql-core would; _MISSING when graphql-core
+    must decide (a null in a non-null field, a value that does not coerce, an error)."""
+    if value is _MISSING:
         return _MISSING
     if value is None:
         return _MISSING if non_null else None

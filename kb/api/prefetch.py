@@ -85,9 +85,12 @@ def _int(value: Any) -> int | None:
 
 
 def prefetch(ctx: Context, nodes: Sequence[Node], selections: Sequence[Any]) -> None:
-    """Read ahead every level of relationships selected below ``nodes``."""
+    """Read ahead every level of relationships selected below ``nodes`` (unless the request's
+    executor reads them level by level itself: ``ctx.lookahead`` off)."""
     from kb.api.types import ABOUT, REL_DEFAULT_FIRST, REL_FIELDS_BY_NAME
 
+    if not ctx.lookahead:
+        return
     sels0 = list(selections)
     frontier: list[tuple[Node, list[Any]]] = [(n, sels0) for n in nodes]
     # Worked out once per selection list and class. Every list is kept alive in ``below`` (or is
@@ -123,7 +126,7 @@ def prefetch(ctx: Context, nodes: Sequence[Node], selections: Sequence[Any]) -> 
                 limits[lk] = None
             else:
                 limits[lk] = max(first, limits.get(lk) or 0)
-        _read(ctx, limits)
+        read_lists(ctx, limits)
         nxt: list[tuple[str, list[Any]]] = []
         for node, rf, f in wants:
             edges = ctx.prefetched.get((node.id, rf.rel.name, rf.direction), [])
@@ -134,11 +137,11 @@ def prefetch(ctx: Context, nodes: Sequence[Node], selections: Sequence[Any]) -> 
                 below[id(f)] = (f, sub_selections(f.selections, ("node",)))
             sub = below[id(f)][1]
             nxt.extend((other_end(e, node.id, rf.direction), sub) for e in shown)
-        _cache_nodes(ctx, {i for i, _ in nxt})
+        cache_nodes(ctx, {i for i, _ in nxt})
         frontier = [(ctx.node_cache[i], sels) for i, sels in nxt if i in ctx.node_cache]
 
 
-def _read(ctx: Context, limits: dict[EdgeKey, int | None]) -> None:
+def read_lists(ctx: Context, limits: dict[EdgeKey, int | None]) -> None:
     """Relationships for the keys not read yet, the first ``limit`` of each (all for None): one
     store call per direction and limit."""
     todo = {k: n for k, n in limits.items() if ctx.read_ahead(k, n, None) is None}
@@ -180,9 +183,8 @@ def _keys(e: Edge, direction: Direction) -> tuple[EdgeKey, ...]:
     )
 
 
-def _cache_nodes(ctx: Context, ids: set[str]) -> None:
+def cache_nodes(ctx: Context, ids: set[str]) -> None:
+    """Read the entities among ``ids`` not in the request's cache yet: one ``get_many``."""
     missing = sorted(ids - ctx.node_cache.keys())
     if missing:
-        got = ctx.store.get_many(missing)
-        ctx.node_cache.update(got)
-        ctx.nodes.prime_many(got)
+        ctx.node_cache.update(ctx.store.get_many(missing))

@@ -261,7 +261,10 @@ def _get(ctx: Context, entity_id: str) -> Node | None:
 
 
 def _selections(info: strawberry.Info[Context, None]) -> list[Any]:
-    """What the query selects on the current field's value."""
+    """What the query selects on the current field's value (nothing when the request reads level
+    by level instead of ahead: strawberry builds these objects for the whole tree below)."""
+    if not info.context.lookahead:
+        return []
     return [s for f in info.selected_fields for s in getattr(f, "selections", ())]
 
 

@@ -38,7 +38,7 @@ from kb.api.objects import (
     source_ids,
     upper_snake,
 )
-from kb.api.prefetch import page
+from kb.api.prefetch import cache_nodes, page, read_lists
 from kb.model import Direction, Edge, Node
 from kb.model import Evidence as EvidenceRecord
 from kb.ontology import ClassDef, Ontology, PropertyDef, RelationDef, ontology
@@ -368,10 +368,17 @@ def _rel_field(rf: RelField, edge_cls: Any) -> Any:
             raise ApiError(f"`after` is not the id of one of these relationships: {after[:80]!r}")
         return page(edges, nid, direction, after, None if stats else first)
 
+    fits: dict[str, bool] = {}  # entity type -> whether this field shows it
+
     def build(edges: list[Edge], others: list[Node | None], first: int, stat_args: tuple[Any, ...]) -> list[Any]:
         out = []
         for e, n in zip(edges, others, strict=True):
-            if n is None or not accepts(classes, n):
+            if n is None:
+                continue
+            ok = fits.get(n.type)
+            if ok is None:
+                ok = fits[n.type] = accepts(classes, n)
+            if not ok:
                 continue
             if stats and not statistic_matches(n, *stat_args):
                 continue
@@ -404,6 +411,39 @@ def _rel_field(rf: RelField, edge_cls: Any) -> Any:
                 return build(edges, others, first, stat_args)
         return load(ctx, nid, first, after, stat_args)
 
+    def resolve_many(
+        roots: list[Any],
+        info: strawberry.Info[Context, None],
+        first: int = REL_DEFAULT_FIRST,
+        after: str | None = None,
+        measure: str | None = None,
+        from_: str | None = None,
+        to: str | None = None,
+    ) -> list[list[Any]]:
+        """``resolve`` for many entities at once: one read for all their lists, one for the
+        far ends (kb.api.direct ``many``)."""
+        check_first(first)
+        ctx = info.context
+        shown_first = None if stats else first
+        keys = [(root._node.id, rel.name, direction) for root in roots]
+        # what prefetch would read for these fields: a first page, or all of a list paged with
+        # `after` or filtered afterwards (statistics)
+        limit = None if stats or after is not None else first
+        read_lists(ctx, {k: limit for k in keys})
+        pages: list[tuple[str, list[Edge]]] = []
+        for key in keys:
+            pre = ctx.read_ahead(key, shown_first, after)
+            if pre is None:
+                raise RuntimeError(f"relationship list not read: {key}")
+            pages.append((key[0], shown(pre, key[0], first, after)))
+        cache_nodes(ctx, {other_end(e, nid, direction) for nid, edges in pages for e in edges})
+        cache = ctx.node_cache
+        stat_args = (measure, from_, to)
+        return [
+            build(edges, [cache.get(other_end(e, nid, direction)) for e in edges], first, stat_args)
+            for nid, edges in pages
+        ]
+
     params: list[tuple[str, Any, Any]] = [
         (
             "first",
@@ -429,7 +469,7 @@ def _rel_field(rf: RelField, edge_cls: Any) -> Any:
     else:
         desc = f"{rel.name} relationships from {article(other)} to here: {rel.description}"
     # graphql-core calls it directly (kb.api.direct): it reads only info.context and scalar arguments
-    resolver = signed(direct(resolve, {"from": "from_"}), params, list[edge_cls])
+    resolver = signed(direct(resolve, {"from": "from_"}, many=resolve_many), params, list[edge_cls])
     return strawberry.field(resolver=resolver, name=rf.name, description=desc)
 
 
