@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import orjson
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
 from strawberry.extensions import SchemaExtension
 
@@ -172,6 +173,35 @@ def estimate(
         return limit + 1
 
 
+# Recent estimates: a document object comes from the parser cache, so a repeated query reuses
+# its estimate. Keyed by the objects' ids; the entry holds the objects, so the ids stay theirs.
+_ESTIMATES: dict[tuple[int, int, str | None, bytes], tuple[GraphQLSchema, DocumentNode, int]] = {}
+_ESTIMATES_MAX = 512
+
+
+def cached_estimate(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    variables: dict[str, Any] | None,
+    operation_name: str | None,
+    limit: int,
+) -> int:
+    """:func:`estimate`, remembered for the last few hundred (schema, document, variables)."""
+    try:
+        frozen = orjson.dumps(variables, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # a value orjson cannot encode: estimate afresh
+        return estimate(schema, document, variables, operation_name, limit)
+    key = (id(schema), id(document), operation_name, frozen + str(limit).encode())
+    hit = _ESTIMATES.get(key)
+    if hit is not None and hit[0] is schema and hit[1] is document:
+        return hit[2]
+    cost = estimate(schema, document, variables, operation_name, limit)
+    if len(_ESTIMATES) >= _ESTIMATES_MAX:
+        del _ESTIMATES[next(iter(_ESTIMATES))]
+    _ESTIMATES[key] = (schema, document, cost)
+    return cost
+
+
 class CostLimiter(SchemaExtension):
     """Refuses operations whose estimated cost exceeds ``max_cost``, before execution starts."""
 
@@ -181,7 +211,8 @@ class CostLimiter(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
         ec = self.execution_context
         if ec.graphql_document is not None and ec.result is None:
-            cost = estimate(ec.schema._schema, ec.graphql_document, ec.variables, ec.operation_name, self.max_cost)
+            schema = ec.schema._schema
+            cost = cached_estimate(schema, ec.graphql_document, ec.variables, ec.operation_name, self.max_cost)
             if cost > self.max_cost:
                 ec.result = ExecutionResult(
                     data=None,

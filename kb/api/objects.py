@@ -150,7 +150,9 @@ class NodeObj:
         d["aliases"] = list(node.aliases)
         props = node.props
         for attr, name, conv in cls._props:
-            d[attr] = conv(props.get(name))
+            v = props.get(name)
+            # most values are already what the field shows: skip the converter call for them
+            d[attr] = v if (v is None or type(v) is str) and conv is as_string else conv(v)
         return obj
 
 
@@ -178,7 +180,8 @@ class EdgeObj:
         d["node"] = EdgeObj._wrap(other) if other is not None else None
         props = edge.props
         for attr, name, conv in cls._props:
-            d[attr] = conv(props.get(name))
+            v = props.get(name)
+            d[attr] = v if (v is None or type(v) is str) and conv is as_string else conv(v)
         return obj
 
 

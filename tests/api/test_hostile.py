@@ -71,6 +71,10 @@ def test_expensive_nested_pages(mgql: GQL) -> None:
             node { ... on Allegation { outcomes(first: $n) { node { name } } } } } } } } } }"""
     assert any("too expensive" in e for e in mgql.errors(qv, {"n": 100}))
     assert mgql(qv, {"n": 2})["forces"]["nodes"]
+    # estimates are remembered per document and variables: the same text costs as its variables say
+    for _ in range(2):
+        assert any("too expensive" in e for e in mgql.errors(qv, {"n": 100}))
+        assert mgql(qv, {"n": 2})["forces"]["nodes"]
 
 
 def test_fragment_cycles(mgql: GQL) -> None:
