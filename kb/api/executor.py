@@ -22,6 +22,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import AwaitableOrValue, Path, Undefined, gather_with_cancel
@@ -30,6 +31,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.cast import TYPE_CAST_ATTRIBUTE as _CAST
 
 from graphql import (
+    FieldNode,
     GraphQLField,
     GraphQLID,
     GraphQLList,
@@ -38,6 +40,8 @@ from graphql import (
     GraphQLOutputType,
     GraphQLResolveInfo,
     GraphQLString,
+    Node,
+    VariableNode,
     is_abstract_type,
     is_leaf_type,
     is_object_type,
@@ -63,23 +67,101 @@ class _Bail(Exception):
 _FieldPlan = tuple[str, int, FieldDetailsList, tuple[Any, ...]]
 
 
+class _Plans:
+    """The plans of one operation with one set of variable values (they depend on nothing
+    else), kept across requests: a repeated query is planned once.
+
+    Selection sets are keyed by their parent type and the ids of their field nodes; the entry
+    holds the operation, so those nodes (and their ids) stay alive and unique.
+    """
+
+    def __init__(self, operation: Any) -> None:
+        self.operation = operation
+        self.by_nodes: dict[tuple[str, tuple[int, ...]], Any] = {}
+        self.columnar: dict[int, tuple[list[_FieldPlan], bool]] = {}
+        self.types: dict[tuple[GraphQLOutputType, type], GraphQLObjectType | None] = {}
+
+
+# (schema id, operation id, coerced variables as JSON) -> plans; the most recent few hundred.
+_SHARED: dict[tuple[int, int, bytes], tuple[Any, _Plans]] = {}
+_SHARED_MAX = 256
+# operation id -> (operation, the variables its plans depend on)
+_PLAN_VARIABLES: dict[int, tuple[Any, frozenset[str]]] = {}
+
+
+def _variables_in(node: Any) -> set[str]:
+    """The names of the variables used anywhere in ``node`` (an AST node or a list of them)."""
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, VariableNode):
+            found.add(n.name.value)
+        elif isinstance(n, list | tuple):
+            stack.extend(n)
+        elif isinstance(n, Node):
+            stack.extend(getattr(n, k, None) for k in n.keys if k != "loc")
+    return found
+
+
+def _plan_variables(operation: Any, fragments: dict[str, Any]) -> frozenset[str]:
+    """The variables plans depend on: all but those used only in root fields' arguments (an
+    ``id``), which graphql-core coerces for each request anyway."""
+    hit = _PLAN_VARIABLES.get(id(operation))
+    if hit is not None and hit[0] is operation:
+        return hit[1]
+    names: set[str] = _variables_in(list(fragments.values()))
+    for selection in operation.selection_set.selections:
+        if isinstance(selection, FieldNode):
+            names |= _variables_in([selection.directives, selection.selection_set])
+        else:
+            names |= _variables_in(selection)
+    if len(_PLAN_VARIABLES) >= _SHARED_MAX:
+        del _PLAN_VARIABLES[next(iter(_PLAN_VARIABLES))]
+    found = frozenset(names)
+    _PLAN_VARIABLES[id(operation)] = (operation, found)
+    return found
+
+
+def _shared_plans(schema: Any, operation: Any, fragments: dict[str, Any], coerced: dict[str, Any]) -> _Plans:
+    names = _plan_variables(operation, fragments)
+    try:
+        frozen = orjson.dumps({k: v for k, v in coerced.items() if k in names}, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # values JSON cannot hold: plans for this request only
+        return _Plans(operation)
+    key = (id(schema), id(operation), frozen)
+    hit = _SHARED.get(key)
+    if hit is not None and hit[0] is schema and hit[1].operation is operation:
+        return hit[1]
+    plans = _Plans(operation)
+    if len(_SHARED) >= _SHARED_MAX:
+        del _SHARED[next(iter(_SHARED))]
+    _SHARED[key] = (schema, plans)
+    return plans
+
+
 class KBExecutionContext(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's execution context with planned selection sets (see the module docstring)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Per request: selection sets, arguments and fragments depend on the document and the
-        # variables, and both are fixed for the life of this object.
-        self._kb_plans: dict[tuple[str, int], tuple[GroupedFieldSet, list[_FieldPlan] | None]] = {}
         # Field middleware (a strawberry extension with a ``resolve`` hook) sees every field call.
         middleware = self.middleware_manager
         self._kb_fast = (middleware is None or not middleware.middlewares) and self.error_propagation
-        self._kb_types: dict[tuple[GraphQLOutputType, type], GraphQLObjectType | None] = {}
         self._kb_root = self.schema.query_type
-        self._kb_columnar: dict[int, tuple[list[_FieldPlan], bool]] = {}
+        # Plans depend on the operation and the variables only: shared by the requests that repeat
+        # them. The per-request memos below find them by the ids of this request's objects.
+        shared = None
+        if self._kb_fast:
+            shared = _shared_plans(self.schema, self.operation, self.fragment_definitions, self.variable_values.coerced)
+        self._kb_shared = shared or _Plans(self.operation)
+        self._kb_types = self._kb_shared.types
+        self._kb_columnar = self._kb_shared.columnar
+        self._kb_plans: dict[tuple[str, int], tuple[GroupedFieldSet, list[_FieldPlan] | None]] = {}
         self._kb_sub: dict[
             tuple[GraphQLObjectType, int], tuple[FieldDetailsList, GroupedFieldSet, list[_FieldPlan] | None, bool]
         ] = {}
+        self._kb_infos: dict[int, tuple[Any, GraphQLResolveInfo[Any]]] = {}
 
     # -- planning ------------------------------------------------------------------------------
 
@@ -88,11 +170,15 @@ class KBExecutionContext(StrawberryGraphQLCoreExecutionContext):
         hit = self._kb_plans.get(key)
         if hit is not None and hit[0] is fields:
             return hit[1]
-        plan: list[_FieldPlan] | None = [
-            (name, *self._kb_field_plan(parent_type, details)) for name, details in fields.items()
-        ]
-        if plan is not None and parent_type is not self._kb_root and all(kind == _SLOW for _, kind, _, _ in plan):
-            plan = None
+        shared_key = ("fields:" + parent_type.name, tuple(id(d.node) for ds in fields.values() for d in ds))
+        plan: list[_FieldPlan] | None
+        if shared_key in self._kb_shared.by_nodes:
+            plan = self._kb_shared.by_nodes[shared_key]
+        else:
+            plan = [(name, *self._kb_field_plan(parent_type, details)) for name, details in fields.items()]
+            if parent_type is not self._kb_root and all(kind == _SLOW for _, kind, _, _ in plan):
+                plan = None
+            self._kb_shared.by_nodes[shared_key] = plan
         # The grouped field set is kept in the entry, so its id cannot be reused while cached.
         self._kb_plans[key] = (fields, plan)
         return plan
@@ -136,19 +222,24 @@ class KBExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     args = get_argument_values(field_def, node, variables, fragment_vars, self.hide_suggestions)
                 except Exception:  # graphql-core reports it, on its own path
                     return slow
-                info = self._kb_info(field_def, details, parent_type, None)
                 origin = _origin(item.of_type)
                 if origin is not None:
                     many = many_of(resolve)
-                    return (_DIRECT, details, (resolve, args, info, rtype, item, item.of_type, origin, many))
+                    data = (resolve, args, (field_def, parent_type), rtype, item, item.of_type, origin, many)
+                    return (_DIRECT, details, data)
         return slow
 
-    def _kb_info(
-        self, field_def: GraphQLField, details: FieldDetailsList, parent_type: GraphQLObjectType, path: Path | None
-    ) -> GraphQLResolveInfo[Any]:
-        # A direct resolver reads only ``info.context`` (kb.api.direct), and graphql-core's
-        # completion reads the field and parent type names: one info object serves every call.
-        return self.build_resolve_info(field_def, [d.node for d in details], parent_type, path)  # type: ignore[arg-type]
+    def _kb_info(self, details: FieldDetailsList, where: tuple[GraphQLField, GraphQLObjectType]) -> Any:
+        """This request's resolve info for a direct field. A direct resolver reads only
+        ``info.context`` (kb.api.direct), and graphql-core's completion reads the field and
+        parent type names: one info object per field serves every call."""
+        hit = self._kb_infos.get(id(where))
+        if hit is not None and hit[0] is where:
+            return hit[1]
+        field_def, parent_type = where
+        info = self.build_resolve_info(field_def, [d.node for d in details], parent_type, None)  # type: ignore[arg-type]
+        self._kb_infos[id(where)] = (where, info)
+        return info
 
     # -- execution -----------------------------------------------------------------------------
 
@@ -308,9 +399,10 @@ class KBExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def _kb_direct_columns(
         self, sources: list[Any], out: list[dict[str, Any]], name: str, details: FieldDetailsList, data: Any
     ) -> None:
-        _, args, info, _, _, item_type, origin, many = data
+        _, args, where, _, _, item_type, origin, many = data
         if many is None:
             raise _Bail
+        info = self._kb_info(details, where)
         try:
             lists = many(sources, info, **args)
         except Exception:
@@ -438,7 +530,8 @@ class KBExecutionContext(StrawberryGraphQLCoreExecutionContext):
         details: FieldDetailsList,
         data: tuple[Any, ...],
     ) -> Any:
-        resolve, args, info, rtype, item_nn, item_type, origin, _ = data
+        resolve, args, where, rtype, item_nn, item_type, origin, _ = data
+        info = self._kb_info(details, where)
         field_path = Path(path, name, parent_type.name)
         try:
             result = resolve(source, info, **args)
@@ -510,12 +603,16 @@ class KBExecutionContext(StrawberryGraphQLCoreExecutionContext):
         key = (runtime, id(details))
         hit = self._kb_sub.get(key)
         if hit is None or hit[0] is not details:
-            collected = self.collect_subfields(runtime, details)
-            fields = collected.grouped_field_set
-            deferred = bool(collected.new_defer_usages)
-            plan = None if deferred else self._kb_plan(runtime, fields)
+            shared_key = ("below:" + runtime.name, tuple(id(d.node) for d in details))
+            found = self._kb_shared.by_nodes.get(shared_key)
+            if found is None:
+                collected = self.collect_subfields(runtime, details)
+                fields = collected.grouped_field_set
+                deferred = bool(collected.new_defer_usages)
+                plan = None if deferred else self._kb_plan(runtime, fields)
+                found = self._kb_shared.by_nodes[shared_key] = (fields, plan, deferred)
             # ``details`` is kept in the entry, so its id cannot be reused while cached.
-            hit = self._kb_sub[key] = (details, fields, plan, deferred)
+            hit = self._kb_sub[key] = (details, *found)
         return hit[1], hit[2], hit[3]
 
     def _kb_subfields(self, runtime: GraphQLObjectType, details: FieldDetailsList, path: Path, value: Any) -> Any:

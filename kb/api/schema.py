@@ -20,6 +20,7 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.types.nodes import convert_selections
 
 from kb.api import aggregates, cursors, direct
 from kb.api import graph as graph_mod
@@ -86,7 +87,8 @@ def _one_field(cls: ClassDef) -> Any:
         return wrap(node)
 
     return strawberry.field(
-        resolver=signed(one, [("id", ID_ARG, EMPTY)], Optional[ret]),  # noqa: UP045
+        # graphql-core calls it directly (kb.api.direct): it reads info.context and the id
+        resolver=signed(direct.direct(one), [("id", ID_ARG, EMPTY)], Optional[ret]),  # noqa: UP045
         description=f"One {cls.label} by id ({cls.description})",
     )
 
@@ -265,7 +267,9 @@ def _selections(info: strawberry.Info[Context, None]) -> list[Any]:
     by level instead of ahead: strawberry builds these objects for the whole tree below)."""
     if not info.context.lookahead:
         return []
-    return [s for f in info.selected_fields for s in getattr(f, "selections", ())]
+    # strawberry's Info or, for a resolver graphql-core calls directly (kb.api.direct), its own
+    raw: Any = getattr(info, "_raw_info", info)
+    return [s for f in convert_selections(raw, raw.field_nodes) for s in getattr(f, "selections", ())]
 
 
 def _entity(root: Any, info: strawberry.Info[Context, None], id: strawberry.ID) -> Entity | None:
@@ -380,7 +384,7 @@ def _root_fields() -> dict[str, Any]:
     ]
     f: dict[str, Any] = {
         "entity": strawberry.field(
-            resolver=signed(_entity, [("id", ID_ARG, EMPTY)], Optional[Entity]),  # noqa: UP045
+            resolver=signed(direct.direct(_entity), [("id", ID_ARG, EMPTY)], Optional[Entity]),  # noqa: UP045
             description="Any entity by id (or IRI).",
         ),
         "search": strawberry.field(

@@ -328,3 +328,30 @@ def test_a_nested_answer_is_executed_level_by_level_with_one_read_per_level() ->
     assert _Levels.batches[:3] == [("PoliceForce", 1), ("ServesInInverseRelationship", 12), ("Officer", 12)]
     # a relationship read and an entity read per level, whatever the number of officers
     assert store.calls["first_edges"] == 2 and store.calls["get_many"] == 3, dict(store.calls)
+
+
+def test_plans_kept_across_requests_follow_the_variables(memory_kb: MemoryStore) -> None:
+    """Plans are shared by requests repeating an operation with the same values of the variables
+    they depend on; a root field's `id` is not one of them, page sizes and directives are."""
+    from kb.api import executor
+
+    query = """query($f: ID!, $n: Int!, $yes: Boolean!, $a: String) { force(id: $f) { id name @include(if: $yes)
+                 officers(first: $n, after: $a) { id node { id ... on Officer { rank @skip(if: $yes) } } } } }"""
+    runs = [
+        {"f": "kent", "n": 1, "yes": True, "a": None},
+        {"f": "thames-valley", "n": 1, "yes": True, "a": None},
+        {"f": "kent", "n": 0, "yes": False, "a": None},
+        {"f": "kent", "n": 1, "yes": False, "a": "not-an-id"},
+        {"f": "kent", "n": 1, "yes": True, "a": None},
+    ]
+    answers = []
+    for variables in runs * 2:
+        planned = _answer(build_schema(True), query, variables, Context(memory_kb, "https://kb", None))
+        plain = _answer(build_schema(True, planned=False), query, variables, Context(memory_kb, "https://kb", None))
+        assert planned == plain, variables
+        answers.append(planned)
+    assert len(set(answers[:4])) == 4 and answers[4] == answers[0]
+    ops = [
+        entry for entry in executor._SHARED.values() if "officers(first: $n" in str(entry[1].operation.loc.source.body)
+    ]
+    assert len(ops) == 3  # the runs differing only in the force's id, or not at all, shared plans
