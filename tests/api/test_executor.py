@@ -335,7 +335,8 @@ def test_plans_kept_across_requests_follow_the_variables(memory_kb: MemoryStore)
     they depend on; a root field's `id` is not one of them, page sizes and directives are."""
     from kb.api import executor
 
-    query = """query($f: ID!, $n: Int!, $yes: Boolean!, $a: String) { force(id: $f) { id name @include(if: $yes)
+    query = """query PlansAcross($f: ID!, $n: Int!, $yes: Boolean!, $a: String) { force(id: $f) { id
+                 name @include(if: $yes)
                  officers(first: $n, after: $a) { id node { id ... on Officer { rank @skip(if: $yes) } } } } }"""
     runs = [
         {"f": "kent", "n": 1, "yes": True, "a": None},
@@ -351,7 +352,10 @@ def test_plans_kept_across_requests_follow_the_variables(memory_kb: MemoryStore)
         assert planned == plain, variables
         answers.append(planned)
     assert len(set(answers[:4])) == 4 and answers[4] == answers[0]
-    ops = [
-        entry for entry in executor._SHARED.values() if "officers(first: $n" in str(entry[1].operation.loc.source.body)
-    ]
-    assert len(ops) == 3  # the runs differing only in the force's id, or not at all, shared plans
+    ours = [key for key, entry in executor._SHARED.items() if "PlansAcross" in entry[1].operation.loc.source.body]
+    # keyed by the values of $n, $yes and $a only: the runs differing in the force's id share plans
+    assert {key[2] for key in ours} == {
+        b'{"a":null,"n":1,"yes":true}',
+        b'{"a":null,"n":0,"yes":false}',
+        b'{"a":"not-an-id","n":1,"yes":false}',
+    }
