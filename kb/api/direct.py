@@ -28,10 +28,11 @@ def direct(func: F, renames: dict[str, str] | None = None, many: Callable[..., A
     """Mark a resolver as callable straight from graphql-core; ``renames`` maps GraphQL
     argument names to the resolver's parameter names (``from`` -> ``from_``).
 
-    ``many``, when given, is the same resolver for a list of parents at once:
-    ``many(roots, info, **arguments)`` returns one result per root, each what ``func`` would
-    return for it (never an awaitable), or raises. kb.api.executor calls it for the parents of
-    a level together, so that their reads are one batch.
+    ``many``, when given, is the same resolver for a list of parents at once, on records:
+    ``many(records, info, **arguments)`` takes the parents' store records (what their objects
+    were made from) and returns, for each, the records of the objects ``func`` would return
+    (never an awaitable), or raises. kb.api.executor calls it for the parents of a level
+    together, so that their reads are one batch, and answers from the records.
     """
     setattr(func, _MARK, dict(renames or {}))
     if many is not None:

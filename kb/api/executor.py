@@ -47,6 +47,7 @@ from graphql import (
     is_object_type,
 )
 from kb.api.direct import is_direct, many_of
+from kb.api.objects import EdgeObj, NodeObj
 
 # Plan kinds for one field of a selection set.
 _SLOW = 0  # graphql-core's execute_field
@@ -256,9 +257,14 @@ class KBExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
         # Not for an item of a list graphql-core completes: its siblings are executed one by one,
         # and their relationship lists are batched by the DataLoaders instead.
-        if (path is None or not isinstance(path.key, int)) and self._kb_columnar_ok(plan):
+        if (
+            (path is None or not isinstance(path.key, int))
+            and type(source_value) is _origin(parent_type)
+            and isinstance(source_value, NodeObj)
+            and self._kb_columnar_ok(parent_type, plan)
+        ):
             try:
-                answer: dict[str, Any] = self._kb_columns(parent_type, [source_value], plan)[0]
+                answer: dict[str, Any] = self._kb_columns(parent_type, [source_value._node], plan)[0]
                 return answer
             except _Bail:
                 pass  # something unusual below: graphql-core's rules, object by object
@@ -266,27 +272,32 @@ class KBExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     # -- level by level ------------------------------------------------------------------------
 
-    def _kb_columnar_ok(self, plan: list[_FieldPlan]) -> bool:
-        """Whether every field below ``plan`` can be executed level by level: plain attributes,
-        ``__typename`` and relationship lists with a batch resolver, down to the leaves."""
+    def _kb_columnar_ok(self, parent_type: GraphQLObjectType, plan: list[_FieldPlan]) -> bool:
+        """Whether everything below ``plan`` can be answered level by level from store records:
+        every field a plain attribute the type's class can read from its record (see
+        kb.api.objects ``readers``), ``__typename``, or a relationship list with a batch
+        resolver, down to the leaves."""
         hit = self._kb_columnar.get(id(plan))
         if hit is not None and hit[0] is plan:
             return hit[1]
         self._kb_columnar[id(plan)] = (plan, False)  # the plan is kept alive by the entry
-        ok = True
-        for _, kind, details, data in plan:
-            if kind == _OBJECT:
+        readers = _readers(parent_type) or {}
+        ok = bool(readers)
+        for _, kind, details, data in plan if ok else ():
+            if kind == _TYPENAME:
+                continue
+            if kind in (_LEAF, _LEAVES) and data[0] in readers:
+                continue
+            if kind == _OBJECT and data[0] in readers:
                 types: Any = self.schema.get_possible_types(data[2]) if is_abstract_type(data[2]) else [data[2]]
             elif kind == _DIRECT and data[7] is not None:
                 types = [data[5]]
-            elif kind in (_LEAF, _LEAVES, _TYPENAME):
-                continue
             else:
                 ok = False
                 break
             for runtime in types:
                 _, sub, deferred = self._kb_subplan(runtime, details)
-                if sub is None or deferred or not self._kb_columnar_ok(sub):
+                if sub is None or deferred or not self._kb_columnar_ok(runtime, sub):
                     ok = False
                     break
             if not ok:
@@ -315,7 +326,7 @@ class KBExecutionContext(StrawberryGraphQLCoreExecutionContext):
         batched = bool(types)
         for runtime in types:
             _, plan, deferred = self._kb_subplan(runtime, details)
-            if plan is None or deferred or not self._kb_columnar_ok(plan):
+            if plan is None or deferred or not self._kb_columnar_ok(runtime, plan):
                 batched = False
                 break
         context.lookahead = not batched
@@ -325,23 +336,28 @@ class KBExecutionContext(StrawberryGraphQLCoreExecutionContext):
             context.lookahead = True
 
     def _kb_columns(
-        self, parent_type: GraphQLObjectType, sources: list[Any], plan: list[_FieldPlan]
+        self, parent_type: GraphQLObjectType, records: list[Any], plan: list[_FieldPlan]
     ) -> list[dict[str, Any]]:
-        """The answers for ``sources``, all of ``parent_type``, field by field across them.
+        """The answers for ``records`` (the store records of objects of ``parent_type``), field by
+        field across them, read from the records as the objects would show them.
 
         Raises :class:`_Bail` on anything graphql-core would have to rule on (a null in a
-        non-null field, an error, an unexpected object); it calls nothing but attribute reads
-        and batch resolvers, so nothing has to be undone then.
+        non-null field, a value that does not coerce, an error); it calls nothing but record
+        readers and batch resolvers, so nothing has to be undone then.
         """
-        out: list[dict[str, Any]] = [{} for _ in sources]
-        if not sources:
+        out: list[dict[str, Any]] = [{} for _ in records]
+        if not records:
             return out
+        readers = _readers(parent_type)
+        if readers is None:
+            raise _Bail
         for name, kind, details, data in plan:
             if kind == _LEAF:
                 attr, coerce, non_null, text = data
-                for source, result in zip(sources, out, strict=True):
+                read = readers[attr]
+                for record, result in zip(records, out, strict=True):
                     try:
-                        value = getattr(source, attr)
+                        value = read(record)
                     except Exception:
                         raise _Bail from None
                     if not (text and type(value) is str):
@@ -350,8 +366,12 @@ class KBExecutionContext(StrawberryGraphQLCoreExecutionContext):
                             raise _Bail
                     result[name] = value
             elif kind == _LEAVES:
-                for source, result in zip(sources, out, strict=True):
-                    value = _leaves(source, data)
+                read = readers[data[0]]
+                for record, result in zip(records, out, strict=True):
+                    try:
+                        value = _leaf_list(read(record), data[1], data[2])
+                    except Exception:
+                        raise _Bail from None
                     if value is _MISSING:
                         raise _Bail
                     result[name] = value
@@ -359,21 +379,27 @@ class KBExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 for result in out:
                     result[name] = data[0]
             elif kind == _OBJECT:
-                self._kb_object_columns(sources, out, name, details, data)
+                self._kb_object_columns(records, out, name, details, data, readers[data[0]])
             elif kind == _DIRECT:
-                self._kb_direct_columns(sources, out, name, details, data)
+                self._kb_direct_columns(records, out, name, details, data)
             else:
                 raise _Bail
         return out
 
     def _kb_object_columns(
-        self, sources: list[Any], out: list[dict[str, Any]], name: str, details: FieldDetailsList, data: Any
+        self,
+        records: list[Any],
+        out: list[dict[str, Any]],
+        name: str,
+        details: FieldDetailsList,
+        data: Any,
+        read: Callable[[Any], Any],
     ) -> None:
-        attr, rtype, inner = data
+        _, rtype, inner = data
         groups: dict[GraphQLObjectType, tuple[list[int], list[Any]]] = {}
-        for i, source in enumerate(sources):
+        for i, record in enumerate(records):
             try:
-                value = getattr(source, attr)
+                value = read(record)
             except Exception:
                 raise _Bail from None
             if value is None:
@@ -381,7 +407,7 @@ class KBExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     raise _Bail
                 out[i][name] = None
                 continue
-            runtime = self._kb_runtime_type(inner, value)
+            runtime = self._kb_record_type(inner, value)
             if runtime is None:
                 raise _Bail
             group = groups.get(runtime)
@@ -397,26 +423,22 @@ class KBExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 out[i][name] = answer
 
     def _kb_direct_columns(
-        self, sources: list[Any], out: list[dict[str, Any]], name: str, details: FieldDetailsList, data: Any
+        self, records: list[Any], out: list[dict[str, Any]], name: str, details: FieldDetailsList, data: Any
     ) -> None:
-        _, args, where, _, _, item_type, origin, many = data
+        _, args, where, _, _, item_type, _, many = data
         if many is None:
             raise _Bail
-        info = self._kb_info(details, where)
         try:
-            lists = many(sources, info, **args)
+            lists = many(records, self._kb_info(details, where), **args)
         except Exception:
             raise _Bail from None
-        if type(lists) is not list or len(lists) != len(sources):
+        if type(lists) is not list or len(lists) != len(records):
             raise _Bail
         items: list[Any] = []
         for lst in lists:
             if type(lst) is not list:
-                _close(lists)  # a batch resolver broke its contract: do not leave coroutines behind
+                _close(lists)  # a batch resolver broke its contract: leave no coroutine behind
                 raise _Bail
-            for item in lst:
-                if type(item) is not origin or _is_cast(item):
-                    raise _Bail
             items.extend(lst)
         _, plan, deferred = self._kb_subplan(item_type, details)
         if plan is None or deferred:
@@ -427,6 +449,26 @@ class KBExecutionContext(StrawberryGraphQLCoreExecutionContext):
             end = start + len(lst)
             result[name] = answers[start:end]
             start = end
+
+    def _kb_record_type(self, declared: GraphQLOutputType, node: Any) -> GraphQLObjectType | None:
+        """The object type an entity record completes as under ``declared`` (its class's type,
+        as for the object made from it), or None when that is not a plain match."""
+        cls = NodeObj.class_of(node)
+        key = (declared, cls)
+        try:
+            return self._kb_types[key]
+        except KeyError:
+            pass
+        found: GraphQLObjectType | None = None
+        definition = getattr(cls, "__strawberry_definition__", None)
+        if definition is not None and getattr(definition, "origin", None) is cls:
+            candidate = self.schema.get_type(definition.name)
+            if isinstance(candidate, GraphQLObjectType) and (
+                candidate is declared or (is_abstract_type(declared) and self.schema.is_sub_type(declared, candidate))
+            ):
+                found = candidate
+        self._kb_types[key] = found
+        return found
 
     def _kb_execute(
         self,
@@ -637,6 +679,16 @@ def _python_name(field_def: GraphQLField) -> str | None:
     return name if isinstance(name, str) else None
 
 
+def _readers(object_type: GraphQLObjectType) -> dict[str, Callable[[Any], Any]] | None:
+    """How to read each attribute of ``object_type``'s objects from their records, when its
+    class says (kb.api.objects NodeObj / EdgeObj)."""
+    origin = _origin(object_type)
+    if origin is None or not issubclass(origin, NodeObj | EdgeObj):
+        return None
+    readers: dict[str, Callable[[Any], Any]] = origin.readers()
+    return readers
+
+
 def _close(values: list[Any]) -> None:
     """Close the coroutines among ``values`` (never started, so nothing else is affected)."""
     for v in values:
@@ -672,6 +724,11 @@ def _leaves(source: Any, data: tuple[str, Callable[[Any], Any], bool]) -> Any:
         values = getattr(source, attr)
     except Exception:
         return _MISSING
+    return _leaf_list(values, coerce, non_null)
+
+
+def _leaf_list(values: Any, coerce: Callable[[Any], Any], non_null: bool) -> Any:
+    """A list of scalars coerced as graphql-core would; _MISSING when graphql-core must decide."""
     if values is None:
         return _MISSING if non_null else None
     if type(values) is not list:  # other iterables, exceptions, Undefined: graphql-core's path

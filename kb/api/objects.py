@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Callable, Sequence
+from operator import attrgetter, itemgetter
 from typing import Any, ClassVar, TypeVar, cast
 
 from kb.model import Edge, Evidence, Node, PropValue
@@ -138,6 +139,8 @@ class NodeObj:
     _node: Node
     # (python attribute, property name, converter) for the class's ontology properties
     _props: ClassVar[tuple[tuple[str, str, Converter], ...]] = ()
+    # The generated class of an entity record, the one EdgeObj._wrap makes (set by kb.api.types).
+    class_of: ClassVar[Callable[[Node], type]]
 
     @classmethod
     def of(cls, node: Node) -> Any:
@@ -154,6 +157,40 @@ class NodeObj:
             # most values are already what the field shows: skip the converter call for them
             d[attr] = v if (v is None or type(v) is str) and conv is as_string else conv(v)
         return obj
+
+    @classmethod
+    def readers(cls) -> dict[str, Callable[[Node], Any]]:
+        """For each attribute :meth:`of` sets, how to read its value from the record itself
+        (kb.api.executor answers from records, without making objects)."""
+        found = cls.__dict__.get("_readers")
+        if found is None:
+            found = {
+                "id": attrgetter("id"),
+                "type": attrgetter("type"),
+                "name": attrgetter("name"),
+                "aliases": _aliases,
+                **{attr: _prop_reader(name, conv) for attr, name, conv in cls._props},
+            }
+            cls._readers = found  # type: ignore[attr-defined]
+        return found
+
+
+def _aliases(node: Node) -> list[str]:
+    return list(node.aliases)
+
+
+def _prop_reader(name: str, conv: Converter) -> Callable[[Node], Any]:
+    """Reads property ``name`` of an entity record as :meth:`NodeObj.of` sets it."""
+
+    def read(node: Node) -> Any:
+        v = node.props.get(name)
+        return v if (v is None or type(v) is str) and conv is as_string else conv(v)
+
+    return read
+
+
+# An edge record: (relationship, the entity at the far end). See EdgeObj.readers.
+EdgeRecord = tuple[Edge, Node]
 
 
 class EdgeObj:
@@ -183,6 +220,36 @@ class EdgeObj:
             v = props.get(name)
             d[attr] = v if (v is None or type(v) is str) and conv is as_string else conv(v)
         return obj
+
+    @classmethod
+    def readers(cls) -> dict[str, Callable[[EdgeRecord], Any]]:
+        """For each attribute :meth:`of` sets, how to read its value from an edge record
+        ``(edge, far end)``; ``node`` gives the far end's record, not an object."""
+        found = cls.__dict__.get("_readers")
+        if found is None:
+            found = {
+                "id": _edge_attr("id"),
+                "type": _edge_attr("type"),
+                "source": _edge_attr("source"),
+                "target": _edge_attr("target"),
+                "node": itemgetter(1),
+                **{attr: _edge_prop_reader(name, conv) for attr, name, conv in cls._props},
+            }
+            cls._readers = found  # type: ignore[attr-defined]
+        return found
+
+
+def _edge_attr(name: str) -> Callable[[EdgeRecord], Any]:
+    get = attrgetter(name)
+    return lambda record: get(record[0])
+
+
+def _edge_prop_reader(name: str, conv: Converter) -> Callable[[EdgeRecord], Any]:
+    def read(record: EdgeRecord) -> Any:
+        v = record[0].props.get(name)
+        return v if (v is None or type(v) is str) and conv is as_string else conv(v)
+
+    return read
 
 
 def gql_field(description: str, name: str | None = None) -> Callable[[F], F]:

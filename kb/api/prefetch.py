@@ -64,7 +64,10 @@ def sub_selections(selections: Iterable[Any], path: Sequence[str]) -> list[Any]:
 
 def page(edges: Sequence[Edge], entity_id: str, direction: Direction, after: Any, first: Any) -> list[Edge]:
     """A relationship list as its field shows it: sorted by the far end, after ``after``, ``first`` long."""
-    ordered = sorted(edges, key=lambda e: (other_end(e, entity_id, direction), e.key))
+    if len(edges) > 1:
+        ordered = sorted(edges, key=lambda e: (other_end(e, entity_id, direction), e.key))
+    else:
+        ordered = list(edges)
     if after is not None:
         pos = next((i for i, e in enumerate(ordered) if e.id == after), None)
         ordered = ordered[pos + 1 :] if pos is not None else []

@@ -310,15 +310,21 @@ def accepts(classes: tuple[str, ...] | list[str], node: Node) -> bool:
     return any(ONTO.is_a(node.type, c) for c in classes)
 
 
-def wrap(node: Node) -> Any:
-    """The GraphQL object for a store node (its class's generated type)."""
+def class_of(node: Node) -> Any:
+    """The generated class of a store node's GraphQL type."""
     cls = ENTITY_TYPES.get(node.type)
     if cls is None:  # a type the registry no longer knows: show it as its nearest class
         cls = ENTITY_TYPES["Organisation"]
-    return cls.of(node)
+    return cls
+
+
+def wrap(node: Node) -> Any:
+    """The GraphQL object for a store node (its class's generated type)."""
+    return class_of(node).of(node)
 
 
 EdgeObj._wrap = staticmethod(wrap)
+NodeObj.class_of = staticmethod(class_of)
 
 
 def _prop_field(pname: str) -> tuple[Any, Any, Any]:
@@ -371,6 +377,12 @@ def _rel_field(rf: RelField, edge_cls: Any) -> Any:
     fits: dict[str, bool] = {}  # entity type -> whether this field shows it
 
     def build(edges: list[Edge], others: list[Node | None], first: int, stat_args: tuple[Any, ...]) -> list[Any]:
+        return [edge_cls.of(e, n, direction) for e, n in pairs(edges, others, first, stat_args)]
+
+    def pairs(
+        edges: list[Edge], others: list[Node | None], first: int, stat_args: tuple[Any, ...]
+    ) -> list[tuple[Edge, Node]]:
+        """The relationships shown, each with its far end (those the field can show)."""
         out = []
         for e, n in zip(edges, others, strict=True):
             if n is None:
@@ -382,7 +394,7 @@ def _rel_field(rf: RelField, edge_cls: Any) -> Any:
                 continue
             if stats and not statistic_matches(n, *stat_args):
                 continue
-            out.append(edge_cls.of(e, n, direction))
+            out.append((e, n))
         return out[:first]
 
     async def load(ctx: Context, nid: str, first: int, after: str | None, stat_args: tuple[Any, ...]) -> list[Any]:
@@ -412,20 +424,21 @@ def _rel_field(rf: RelField, edge_cls: Any) -> Any:
         return load(ctx, nid, first, after, stat_args)
 
     def resolve_many(
-        roots: list[Any],
+        nodes: list[Node],
         info: strawberry.Info[Context, None],
         first: int = REL_DEFAULT_FIRST,
         after: str | None = None,
         measure: str | None = None,
         from_: str | None = None,
         to: str | None = None,
-    ) -> list[list[Any]]:
-        """``resolve`` for many entities at once: one read for all their lists, one for the
-        far ends (kb.api.direct ``many``)."""
+    ) -> list[list[tuple[Edge, Node]]]:
+        """``resolve`` for many entity records at once, answering with records, each
+        relationship with its far end (kb.api.direct ``many``): one read for all their lists,
+        one for the far ends."""
         check_first(first)
         ctx = info.context
         shown_first = None if stats else first
-        keys = [(root._node.id, rel.name, direction) for root in roots]
+        keys = [(node.id, rel.name, direction) for node in nodes]
         # what prefetch would read for these fields: a first page, or all of a list paged with
         # `after` or filtered afterwards (statistics)
         limit = None if stats or after is not None else first
@@ -440,7 +453,7 @@ def _rel_field(rf: RelField, edge_cls: Any) -> Any:
         cache = ctx.node_cache
         stat_args = (measure, from_, to)
         return [
-            build(edges, [cache.get(other_end(e, nid, direction)) for e in edges], first, stat_args)
+            pairs(edges, [cache.get(other_end(e, nid, direction)) for e in edges], first, stat_args)
             for nid, edges in pages
         ]
 
