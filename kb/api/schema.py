@@ -18,7 +18,6 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
-    ValidationCache,
 )
 from strawberry.types.nodes import convert_selections
 
@@ -28,7 +27,7 @@ from kb.api.context import Context
 from kb.api.errors import MAX_PAGE, ApiError, check_first, should_mask
 from kb.api.executor import KBExecutionContext
 from kb.api.filters import to_filter
-from kb.api.limits import MAX_COMPLEXITY, CostLimiter
+from kb.api.limits import MAX_COMPLEXITY, CostLimiter, DocumentValidationCache
 from kb.api.objects import list_of, signed
 from kb.api.prefetch import prefetch, sub_selections
 from kb.api.types import (
@@ -551,7 +550,7 @@ def extensions(introspection: bool) -> list[Any]:
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: ParserCache(maxsize=256),
         LimitRules,
-        lambda: ValidationCache(maxsize=256),
+        lambda: DocumentValidationCache(maxsize=256),
         lambda: CostLimiter(MAX_COMPLEXITY),
         lambda: MaskErrors(
             should_mask_error=should_mask, error_message="Internal error: the request could not be completed."

@@ -167,3 +167,15 @@ def test_introspection_and_ide_can_be_switched_off(memory_kb: MemoryStore) -> No
     with TestClient(create_app(memory_kb)) as c:
         assert "graphiql" in c.get("/graphql", headers={"accept": "text/html"}).text.lower()
         assert GQL(c)("{ __schema { queryType { name } } }")["__schema"]["queryType"]["name"] == "Query"
+
+
+def test_validation_results_are_remembered_per_schema_and_document(memory_kb: MemoryStore) -> None:
+    """The same query text is validated once per schema and its answer reused: introspection
+    stays refused where it is off and answered where it is on, however the requests alternate."""
+    query = "{ __schema { queryType { name } } }"
+    with TestClient(create_app(memory_kb, introspection=False)) as off, TestClient(create_app(memory_kb)) as on:
+        for _ in range(3):
+            assert any("introspection" in e.lower() for e in GQL(off).errors(query))
+            assert GQL(on)(query)["__schema"]["queryType"]["name"] == "Query"
+            assert GQL(on).errors('{ force(id: "kent") { nope } }') == GQL(off).errors('{ force(id: "kent") { nope } }')
+            assert "nope" in GQL(on).errors('{ force(id: "kent") { nope } }')[0]
