@@ -170,13 +170,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
             host=args.host,
             port=args.port,
             log_level="info" if args.verbose else "warning",
+            access_log=args.verbose,  # a line per request only when asked for
         )
         return 0
     store = open_store(settings)
     app = create_app(store, ide=not args.no_ide, introspection=not args.no_introspection, base=settings.base_iri)
     _eprint(f"GraphiQL on http://{args.host}:{args.port}/graphql")
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level="info" if args.verbose else "warning")
+        level = "info" if args.verbose else "warning"
+        uvicorn.run(app, host=args.host, port=args.port, log_level=level, access_log=args.verbose)
     finally:
         store.close()
     return 0
