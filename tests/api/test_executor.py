@@ -327,7 +327,7 @@ def test_a_nested_answer_is_executed_level_by_level_with_one_read_per_level() ->
 def test_plans_kept_across_requests_follow_the_variables(memory_kb: MemoryStore) -> None:
     """Plans are shared by requests repeating an operation with the same values of the variables
     they depend on; a root field's `id` is not one of them, page sizes and directives are."""
-    from kb.api import executor
+    from kb.api import plans
 
     query = """query PlansAcross($f: ID!, $n: Int!, $yes: Boolean!, $a: String) { force(id: $f) { id
                  name @include(if: $yes)
@@ -346,7 +346,7 @@ def test_plans_kept_across_requests_follow_the_variables(memory_kb: MemoryStore)
         assert planned == plain, variables
         answers.append(planned)
     assert len(set(answers[:4])) == 4 and answers[4] == answers[0]
-    ours = [key for key, entry in executor._SHARED.items() if "PlansAcross" in entry[1].operation.loc.source.body]
+    ours = [key for key, entry in plans.SHARED.items() if "PlansAcross" in entry[1].operation.loc.source.body]
     # keyed by the values of $n, $yes and $a only: the runs differing in the force's id share plans
     assert {key[2] for key in ours} == {
         b'{"a":null,"n":1,"yes":true}',
