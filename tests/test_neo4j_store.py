@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from neo4j import GraphDatabase
+from neo4j import GraphDatabase, ManagedTransaction, Record
+from neo4j.exceptions import Neo4jError
 
 from kb.cli import main as cli_main
 from kb.config import Neo4jSettings
@@ -18,8 +19,9 @@ from kb.paths import sample_dir
 from kb.reference import reference_facts
 from kb.store.base import StoreError
 from kb.store.neo4j import Neo4jStore
-from kb.store.neo4j_model import check_label, check_rel_type, dumps, label_expr, labels_for, loads
+from kb.store.neo4j_model import check_label, check_rel_type, dumps, label_expr, labels_for, loads, lookup_label
 from kb.store.neo4j_server import free_port
+from kb.store.neo4j_write import StatementPipe
 from tests.fixtures.bolt import BoltServer
 
 pytestmark = pytest.mark.neo4j
@@ -213,3 +215,38 @@ def test_cli_load_stats_and_export_with_neo4j(
     text = target.read_text(encoding="utf-8")
     assert "<https://w3id.org/policing-kb/id/force/kent>" in text
     assert bolt_server.password not in capsys.readouterr().err
+
+
+def test_write_statements_stop_at_the_first_failure_and_roll_back(bolt_server: BoltServer) -> None:
+    # The write phase queues statements on a helper thread: a failing one must skip the rest
+    # and surface in the caller, so that the managed transaction writes nothing.
+    ran: list[str] = []
+
+    def note(records: list[Record]) -> None:
+        ran.extend(r["id"] for r in records)
+
+    def work(tx: ManagedTransaction) -> None:
+        with StatementPipe(tx) as pipe:
+            pipe.run("CREATE (n:Entity:Place {id: $id, name: 'a'}) RETURN n.id AS id", note, id="place/pipe-a")
+            pipe.run("THIS IS NOT CYPHER")
+            pipe.run("CREATE (n:Entity:Place {id: $id, name: 'c'}) RETURN n.id AS id", note, id="place/pipe-c")
+
+    with (
+        GraphDatabase.driver(bolt_server.uri, auth=(bolt_server.user, bolt_server.password)) as driver,
+        driver.session(database=bolt_server.database) as s,
+        pytest.raises(Neo4jError),
+    ):
+        s.execute_write(work)
+    assert ran == ["place/pipe-a"]  # the statement after the failure never ran
+    found = _raw(
+        bolt_server, "MATCH (n:Place) WHERE n.id IN $ids RETURN n.id AS id", ids=["place/pipe-a", "place/pipe-c"]
+    )
+    assert found == []
+
+
+def test_nodes_are_looked_up_by_the_root_class_of_their_id() -> None:
+    assert lookup_label("person/ann-lee") == "Person"  # a Person or an Officer
+    assert lookup_label("force/kent") == "PoliceForce"
+    assert lookup_label("source/browse-1") == "Source"
+    assert lookup_label("nonsense/x") == "Entity"
+    assert lookup_label("no-slash") == "Entity"

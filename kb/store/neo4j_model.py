@@ -85,6 +85,32 @@ def stored_rel_types() -> tuple[str, ...]:
     return tuple(r for r in ontology().relations if r != MENTIONED_IN)
 
 
+@lru_cache(maxsize=1)
+def _slug_roots() -> dict[str, str | None]:
+    """Each id prefix (class slug) -> the root class of the classes using it (None if several)."""
+    onto = ontology()
+    roots: dict[str, set[str]] = {}
+    for c in onto.classes.values():
+        root = c.name
+        while (parent := onto.classes[root].parent) is not None:
+            root = parent
+        roots.setdefault(c.slug, set()).add(root)
+    return {slug: next(iter(r)) if len(r) == 1 else None for slug, r in roots.items()}
+
+
+def lookup_label(entity_id: str) -> str:
+    """The label to find the stored node of ``entity_id`` by.
+
+    Every stored id passed validation, which ties its prefix to its class: the root class of
+    that prefix (a person id is a Person, possibly an Officer) has a uniqueness constraint on
+    id, and seeking it probes far fewer indexes than ``:Entity`` on ArcadeDB (one per label
+    set below the label). Anything unusual falls back to ``Entity``.
+    """
+    slug, sep, _ = entity_id.partition("/")
+    root = _slug_roots().get(slug) if sep else None
+    return root or ENTITY_LABEL
+
+
 def rel_type_of_key(key: str) -> str:
     return check_rel_type(key.split("|", 1)[0])
 
@@ -265,8 +291,14 @@ def _label_tokens(label: str) -> tuple[str, ...]:
     return tuple(normalise_name(label).split())
 
 
-def node_props(node_id: str, view: tuple[str, str, tuple[str, ...], Props], tokens: list[str]) -> dict[str, Any]:
-    """Plain node properties: id, type, name, aliases, the merged properties, search tokens."""
+def node_props(
+    node_id: str, view: tuple[str, str, tuple[str, ...], Props], tokens: list[str], fulltext: bool = True
+) -> dict[str, Any]:
+    """Plain node properties: id, type, name, aliases, the merged properties, search tokens.
+
+    ``_search`` (the tokens as one text) feeds the full-text index; a server without one
+    (ArcadeDB's Bolt endpoint) searches ``_tokens`` only, so it is not written there.
+    """
     t, name, aliases, props = view
     p: dict[str, Any] = {"id": node_id, "type": t, "name": name, "aliases": list(aliases)}
     extra = {}
@@ -278,7 +310,8 @@ def node_props(node_id: str, view: tuple[str, str, tuple[str, ...], Props], toke
     if extra:
         p["_extra"] = dumps(extra)
     p["_tokens"] = tokens
-    p["_search"] = " ".join(tokens)
+    if fulltext:
+        p["_search"] = " ".join(tokens)
     return p
 
 

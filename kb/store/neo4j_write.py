@@ -4,16 +4,20 @@ source exactly as the memory store does, then write the difference in batched
 
 Applying in Python on a working set (rather than statement by statement) keeps the two
 stores' semantics identical and turns a batch of sources into a few dozen statements.
+The statements of the write phase run in order on a helper thread (:class:`StatementPipe`),
+so the client encodes the next statement's rows while the server executes the previous one.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from types import TracebackType
 from typing import Any
 
-from neo4j import ManagedTransaction
+from neo4j import ManagedTransaction, Record
 
 from kb.model import Facts, Props, UpsertResult
 from kb.store.neo4j_model import (
@@ -29,6 +33,7 @@ from kb.store.neo4j_model import (
     label_expr,
     labels_for,
     loads,
+    lookup_label,
     mention_props,
     merged_type,
     merged_view,
@@ -91,13 +96,108 @@ def _key_from_text(t: str) -> EdgeKey:
     return (str(u), str(v), str(key))
 
 
+class QuietList(list[Any]):
+    """A list whose repr is short.
+
+    The driver formats every statement's parameters for a debug log line even when debug
+    logging is off; for a 2,000-row batch that repr costs as much as encoding the rows.
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} items>"
+
+
+def quiet(params: dict[str, Any]) -> dict[str, Any]:
+    """``params`` with list values wrapped in :class:`QuietList` (same values, same encoding)."""
+    return {k: QuietList(v) if type(v) is list else v for k, v in params.items()}
+
+
+class _Skipped(Exception):
+    """A statement not run because an earlier one of the transaction failed."""
+
+
+class StatementPipe:
+    """Runs one transaction's statements in submission order on a single helper thread.
+
+    The driver releases the GIL while it waits for the server, so the caller prepares the
+    next statement's rows while the server executes the previous one (the client and the
+    server otherwise take turns). Only the helper thread touches the transaction until
+    :meth:`wait` returns; after a failure the remaining statements are skipped and the
+    first error is raised by :meth:`wait` (the managed transaction then rolls back and
+    may retry the whole unit of work).
+    """
+
+    def __init__(self, tx: ManagedTransaction) -> None:
+        self._tx = tx
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kb-neo4j-write")
+        self._pending: list[Future[None]] = []
+        self._failed = False
+
+    def run(self, query: str, on_records: Callable[[list[Record]], None] | None = None, **params: Any) -> None:
+        """Queue ``query``; ``on_records`` gets its records (on the helper thread)."""
+        self._pending.append(self._pool.submit(self._execute, query, params, on_records))
+
+    def _execute(self, query: str, params: dict[str, Any], on_records: Callable[[list[Record]], None] | None) -> None:
+        if self._failed:
+            raise _Skipped
+        try:
+            result = self._tx.run(query, quiet(params))
+            if on_records is None:
+                result.consume()
+            else:
+                on_records(list(result))
+        except BaseException:
+            self._failed = True
+            raise
+
+    def read(self, query: str, **params: Any) -> list[dict[str, Any]]:
+        """Run ``query`` after everything queued; its rows as dicts."""
+        out: list[dict[str, Any]] = []
+        self.run(query, lambda records: out.extend(r.data() for r in records), **params)
+        self.wait()
+        return out
+
+    def wait(self) -> None:
+        """Block until every queued statement has run; raise the first failure."""
+        pending, self._pending = self._pending, []
+        first: BaseException | None = None
+        for f in pending:
+            exc = f.exception()
+            if first is None and exc is not None and not isinstance(exc, _Skipped):
+                first = exc
+        if first is not None:
+            raise first
+
+    def __enter__(self) -> StatementPipe:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            if exc_type is None:
+                self.wait()
+            else:  # the caller failed: run nothing more, but let a running statement finish
+                self._failed = True
+                for f in self._pending:
+                    f.cancel()
+                for f in self._pending:
+                    if not f.cancelled():
+                        f.exception()
+        finally:
+            self._pool.shutdown(wait=True)
+
+
 class WorkingSet:
     """The part of the graph a batch of sources touches, loaded inside the transaction."""
 
-    def __init__(self, tx: ManagedTransaction, batch_sids: set[str], chunk: int) -> None:
+    def __init__(self, tx: ManagedTransaction, batch_sids: set[str], chunk: int, fulltext: bool = True) -> None:
         self.tx = tx
         self.sids = batch_sids
         self.chunk = chunk
+        self.fulltext = fulltext  # write the full-text index's _search property
         self.nodes: dict[str, _WNode] = {}
         self.edges: dict[EdgeKey, _WEdge] = {}
         self.adj: dict[str, set[EdgeKey]] = defaultdict(set)
@@ -111,7 +211,7 @@ class WorkingSet:
 
     # -- loading -------------------------------------------------------------------------
     def _run(self, query: str, **params: Any) -> list[dict[str, Any]]:
-        return [r.data() for r in self.tx.run(query, params)]
+        return [r.data() for r in self.tx.run(query, quiet(params))]
 
     def load(self, ids: Iterable[str]) -> None:
         # 1. what each source of the batch said before: its mentions and its relations
@@ -152,9 +252,13 @@ class WorkingSet:
         self._load_incident(sorted(set(candidates)))
 
     def _load_nodes(self, ids: Sequence[str]) -> None:
-        for part in _rows(ids, self.chunk):
+        # one statement per root label: an id seek on the root label is cheaper than on Entity
+        by_label: dict[str, list[str]] = defaultdict(list)
+        for nid in ids:
+            by_label[lookup_label(nid)].append(nid)
+        for label, part in ((lb, p) for lb, group in sorted(by_label.items()) for p in _rows(group, self.chunk)):
             for r in self._run(
-                "UNWIND $ids AS id MATCH (n:Entity {id: id}) "
+                f"UNWIND $ids AS id MATCH (n{label_expr([label])} {{id: id}}) "
                 "OPTIONAL MATCH (n)-[m:MENTIONED_IN]->(s:Entity) "
                 "WITH n, collect([s.id, m.seq, m.c, CASE WHEN s.id IN $sids THEN m.ev ELSE null END]) AS cs "
                 "RETURN n.id AS id, elementId(n) AS eid, labels(n) AS labels, n._own AS own, n._ownEv AS ownEv, "
@@ -345,7 +449,11 @@ class WorkingSet:
 
     # -- writing the difference ----------------------------------------------------------
     def write(self) -> None:
-        tx, chunk = self.tx, self.chunk
+        with StatementPipe(self.tx) as pipe:
+            self._write(pipe)
+
+    def _write(self, pipe: StatementPipe) -> None:
+        chunk = self.chunk
         # Nodes whose db record goes: removed ones, and ones removed then created again.
         drop_nodes = [n.id for n in self.nodes.values() if n.in_db and (not n.alive or n.fresh)]
         dropped = set(drop_nodes)
@@ -356,10 +464,10 @@ class WorkingSet:
             if e.in_db and e.dirty and (not e.alive or e.fresh) and e.key[0] not in dropped and e.key[1] not in dropped
         ]
         for part in _rows(drop_edges, chunk):
-            tx.run(
+            pipe.run(
                 "UNWIND $rows AS r MATCH (a:Entity {id: r.u})-[e]->(b:Entity {id: r.v}) WHERE e.key = r.k DELETE e",
                 rows=[{"u": k[0], "v": k[1], "k": k[2]} for k in part],
-            ).consume()
+            )
         # MENTIONED_IN edges whose source no longer says anything about a surviving node.
         drop_mentions = [
             {"n": n.id, "s": sid}
@@ -369,10 +477,10 @@ class WorkingSet:
             if sid != n.id and sid in n.db_mentions and sid not in n.contribs
         ]
         for part in _rows(drop_mentions, chunk):
-            tx.run(
+            pipe.run(
                 "UNWIND $rows AS r MATCH (n:Entity {id: r.n})-[m:MENTIONED_IN]->(s:Entity {id: r.s}) DELETE m",
                 rows=list(part),
-            ).consume()
+            )
         # Nodes whose class changed (Person -> Officer): some servers cannot relabel a node
         # under a uniqueness constraint, so the node is recreated with its relationships.
         views: dict[str, tuple[str, str, tuple[str, ...], Props]] = {}
@@ -386,30 +494,24 @@ class WorkingSet:
         ]
         saved: list[dict[str, Any]] = []
         if relabel:
-            saved = self._save_relationships(relabel)
+            saved = self._save_relationships(relabel, pipe)
             drop_nodes.extend(relabel)
         for part in _rows(drop_nodes, chunk):
-            tx.run("UNWIND $ids AS id MATCH (n:Entity {id: id}) DETACH DELETE n", ids=list(part)).consume()
+            pipe.run("UNWIND $ids AS id MATCH (n:Entity {id: id}) DETACH DELETE n", ids=list(part))
         for nid in drop_nodes:
             self.eids.pop(nid, None)
         recreated = set(relabel)
-        # Node writes, grouped by label set (labels come from the registry only).
-        creates: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
-        updates: list[dict[str, Any]] = []
-        for nid, view in views.items():
+        # Node writes, grouped by label set (labels come from the registry only). A row's
+        # properties are built just before its statement is queued: while the server runs one
+        # statement, the client builds the next.
+        creates: dict[tuple[str, ...], list[str]] = defaultdict(list)
+        updates: list[str] = []
+        for nid in views:
             n = self.nodes[nid]
-            p = node_props(nid, view, search_tokens(c[:4] for c in n.contribs.values()))
-            own = n.contribs.get(nid)
-            if own is not None:
-                cj, evj = encode_node_contrib(own)  # type: ignore[arg-type]
-                p["_own"], p["_ownEv"], p["_ownSeq"] = cj, evj, n.seqs[nid]
-            rels = self._rels_of(n)
-            if rels is not None:
-                p["_rels"] = rels
             if n.in_db and not n.fresh and nid not in recreated:
-                updates.append({"id": nid, "p": p})
+                updates.append(nid)
             else:
-                creates[labels[nid]].append({"id": nid, "p": p})
+                creates[labels[nid]].append(nid)
         # Sources first: a new entity mentioned by one source is created with its MENTIONED_IN
         # edge in the same statement. One statement per label set (the source is a row field):
         # per-statement overhead, not per-row work, dominates small statements.
@@ -417,8 +519,9 @@ class WorkingSet:
         for lbs in sorted(creates, key=lambda lb: "Source" not in lb):
             plain: list[dict[str, Any]] = []
             mentioned: list[dict[str, Any]] = []
-            for crow in creates[lbs]:
-                n = self.nodes[crow["id"]]
+            for nid in creates[lbs]:
+                n = self.nodes[nid]
+                crow: dict[str, Any] = {"p": self._node_props(n, views[nid])}
                 only = next(iter(n.contribs)) if len(n.contribs) == 1 else None
                 if "Source" not in lbs and only is not None and only != n.id and not n.in_db:
                     crow["s"] = only
@@ -432,22 +535,25 @@ class WorkingSet:
                 "RETURN collect([r.p.id, elementId(n)]) AS es"
             )
             for part in _rows(plain, chunk):
-                self._created(tx.run(q, rows=list(part)))
+                pipe.run(q, self._created, rows=list(part))
+            if any(crow["s"] not in self.eids for crow in mentioned):
+                pipe.wait()  # the sources created by this batch (queued first)
+            for crow in mentioned:
+                crow["s"] = self.eid(crow["s"])
             q = (
                 f"UNWIND $rows AS r MATCH (s) WHERE elementId(s) = r.s CREATE (n{label_expr(lbs)}) SET n = r.p "
                 f"CREATE (n)-[:MENTIONED_IN {_MENTION_MAP}]->(s) RETURN collect([r.p.id, elementId(n)]) AS es"
             )
             for part in _rows(mentioned, chunk):
-                for crow in part:
-                    crow["s"] = self.eid(crow["s"])
-                self._created(tx.run(q, rows=list(part)))
-        for urow in updates:
-            urow["id"] = self.eid(urow["id"])
-        for part in _rows(updates, chunk):
-            tx.run("UNWIND $rows AS r MATCH (n) WHERE elementId(n) = r.id SET n = r.p", rows=list(part)).consume()
+                pipe.run(q, self._created, rows=list(part))
+        # nodes updated in place were loaded: their element ids are known
+        urows = [{"id": self.eid(nid), "p": self._node_props(self.nodes[nid], views[nid])} for nid in updates]
+        for part in _rows(urows, chunk):
+            pipe.run("UNWIND $rows AS r MATCH (n) WHERE elementId(n) = r.id SET n = r.p", rows=list(part))
         if saved:
-            self._restore_relationships(saved)
-        # MENTIONED_IN edges of the batch's sources.
+            self._restore_relationships(saved, pipe)
+        # MENTIONED_IN edges of the batch's sources, and the relations: their rows are built
+        # while the node statements run; the element ids of created nodes are filled in after.
         new_m: list[dict[str, Any]] = []
         upd_m: list[dict[str, Any]] = []
         for n in self.nodes.values():
@@ -462,20 +568,6 @@ class WorkingSet:
                     upd_m.append(row)
                 else:
                     new_m.append(row)
-        for row in new_m:
-            row["n"], row["s"] = self.eid(row["n"]), self.eid(row["s"])
-        for part in _rows(new_m, chunk):
-            tx.run(
-                "UNWIND $rows AS r MATCH (s) WHERE elementId(s) = r.s MATCH (n) WHERE elementId(n) = r.n "
-                f"CREATE (n)-[m:MENTIONED_IN {_MENTION_MAP.replace('r.m.', 'r.p.')}]->(s)",
-                rows=list(part),
-            ).consume()
-        for part in _rows(upd_m, chunk):
-            tx.run(
-                "UNWIND $rows AS r MATCH (n:Entity {id: r.n})-[m:MENTIONED_IN]->(s:Entity {id: r.s}) SET m = r.p",
-                rows=list(part),
-            ).consume()
-        # Relations, grouped by type.
         new_r: dict[str, list[dict[str, Any]]] = defaultdict(list)
         upd_r: list[dict[str, Any]] = []
         for e in self.edges.values():
@@ -489,6 +581,20 @@ class WorkingSet:
                 upd_r.append(row)
             else:
                 new_r[check_rel_type(e.type)].append(row)
+        pipe.wait()  # every node this batch creates has its element id now
+        for row in new_m:
+            row["n"], row["s"] = self.eid(row["n"]), self.eid(row["s"])
+        for part in _rows(new_m, chunk):
+            pipe.run(
+                "UNWIND $rows AS r MATCH (s) WHERE elementId(s) = r.s MATCH (n) WHERE elementId(n) = r.n "
+                f"CREATE (n)-[m:MENTIONED_IN {_MENTION_MAP.replace('r.m.', 'r.p.')}]->(s)",
+                rows=list(part),
+            )
+        for part in _rows(upd_m, chunk):
+            pipe.run(
+                "UNWIND $rows AS r MATCH (n:Entity {id: r.n})-[m:MENTIONED_IN]->(s:Entity {id: r.s}) SET m = r.p",
+                rows=list(part),
+            )
         for rtype, rows in new_r.items():
             q = (
                 "UNWIND $rows AS r MATCH (a) WHERE elementId(a) = r.u MATCH (b) WHERE elementId(b) = r.v "
@@ -497,16 +603,28 @@ class WorkingSet:
             for row in rows:
                 row["u"], row["v"] = self.eid(row["u"]), self.eid(row["v"])
             for part in _rows(rows, chunk):
-                tx.run(q, rows=list(part)).consume()
+                pipe.run(q, rows=list(part))
         for part in _rows(upd_r, chunk):
-            tx.run(
+            pipe.run(
                 "UNWIND $rows AS r MATCH (a:Entity {id: r.u})-[e]->(b:Entity {id: r.v}) WHERE e.key = r.k SET e = r.p",
                 rows=list(part),
-            ).consume()
+            )
 
-    def _created(self, result: Any) -> None:
-        # one record holding [id, element id] pairs: far cheaper for the driver than a record per node
-        for r in result:
+    def _node_props(self, n: _WNode, view: tuple[str, str, tuple[str, ...], Props]) -> dict[str, Any]:
+        p = node_props(n.id, view, search_tokens(c[:4] for c in n.contribs.values()), self.fulltext)
+        own = n.contribs.get(n.id)
+        if own is not None:
+            cj, evj = encode_node_contrib(own)  # type: ignore[arg-type]
+            p["_own"], p["_ownEv"], p["_ownSeq"] = cj, evj, n.seqs[n.id]
+        rels = self._rels_of(n)
+        if rels is not None:
+            p["_rels"] = rels
+        return p
+
+    def _created(self, records: list[Record]) -> None:
+        # (on the pipe's thread) one record holding [id, element id] pairs: far cheaper for the
+        # driver than a record per node
+        for r in records:
             self.eids.update(r["es"])
 
     def eid(self, node_id: str) -> str:
@@ -523,7 +641,7 @@ class WorkingSet:
             return sorted(_key_text(k) for k in rels) if rels else None
         return n.db_rels
 
-    def _save_relationships(self, ids: Sequence[str]) -> list[dict[str, Any]]:
+    def _save_relationships(self, ids: Sequence[str], pipe: StatementPipe) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
         for part in _rows(ids, self.chunk):
             for pattern, u, v in (
@@ -531,7 +649,7 @@ class WorkingSet:
                 ("(a:Entity {id: id}) MATCH (b:Entity)-[e]->(a)", "b", "a"),
             ):
                 out.extend(
-                    self._run(
+                    pipe.read(
                         f"UNWIND $ids AS id MATCH {pattern} "
                         f"RETURN {u}.id AS u, {v}.id AS v, type(e) AS t, properties(e) AS p",
                         ids=list(part),
@@ -547,7 +665,7 @@ class WorkingSet:
                 unique.append(r)
         return unique
 
-    def _restore_relationships(self, saved: list[dict[str, Any]]) -> None:
+    def _restore_relationships(self, saved: list[dict[str, Any]], pipe: StatementPipe) -> None:
         by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for r in saved:
             by_type[check_rel_type(r["t"])].append(r)
@@ -557,13 +675,16 @@ class WorkingSet:
                 f"CREATE (a)-[e:`{rtype}`]->(b) SET e = r.p"
             )
             for part in _rows(rows, self.chunk):
-                self.tx.run(q, rows=list(part)).consume()
+                pipe.run(q, rows=list(part))
 
 
 def run_batch(
-    tx: ManagedTransaction, items: Sequence[tuple[str, Facts | None]], seq0: int, chunk: int
+    tx: ManagedTransaction, items: Sequence[tuple[str, Facts | None]], seq0: int, chunk: int, fulltext: bool = True
 ) -> list[UpsertResult]:
-    """Apply ``items`` (source id, facts or None to delete) in order, in this transaction."""
+    """Apply ``items`` (source id, facts or None to delete) in order, in this transaction.
+
+    ``fulltext``: whether the server has the full-text index (which reads ``_search``).
+    """
     sids = {sid for sid, _ in items}
     ids: set[str] = set()
     for _, facts in items:
@@ -574,7 +695,7 @@ def run_batch(
         for r in facts.relations:
             ids.add(r.source)
             ids.add(r.target)
-    ws = WorkingSet(tx, sids, chunk)
+    ws = WorkingSet(tx, sids, chunk, fulltext)
     ws.load(ids)
     # a relation can only exist already when both its ends do
     in_db = {nid for nid, n in ws.nodes.items() if n.in_db}
