@@ -9,11 +9,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from typing import Any
 
 import orjson
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 from strawberry.asgi import GraphQL
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from kb.api.context import Context
 from kb.api.pages import iri_endpoint
@@ -42,9 +45,57 @@ class KBGraphQL(GraphQL[Context, None]):
         )
         self.store = store
         self.base = base
+        self.fast_post = True  # False: every request takes strawberry's full handling (tests compare)
 
     async def get_context(self, request: Any, response: Any) -> Context:
         return Context(self.store, self.base, request)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A plain JSON POST (what API clients send) goes straight to the schema; everything
+        else (GET, the IDE, other content types, streaming, batches, anything malformed) takes
+        strawberry's full request handling. Both answer through strawberry's own context,
+        result processing and response methods."""
+        if not self.fast_post or scope["type"] != "http" or scope["method"] != "POST" or not _plain_json(scope):
+            await super().__call__(scope, receive, send)
+            return
+        body = await _read_body(receive)
+        replay = _Replay(body)
+        data = _simple_request(body)
+        if data is None or not await self._answer(scope, replay, send, data):
+            await super().__call__(scope, replay.again(), send)
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send, data: dict[str, Any]) -> bool:
+        request = Request(scope, receive)
+        sub_response = await self.get_sub_response(request)
+        context = await self.get_context(request, sub_response)
+        try:
+            result = await self.schema.execute(
+                data.get("query"),
+                root_value=None,  # this view has no root value (GraphQL[Context, None])
+                variable_values=data.get("variables"),
+                context_value=context,
+                operation_name=data.get("operationName"),
+                allowed_operation_types=_POST_OPERATIONS,
+                operation_extensions=data.get("extensions"),
+            )
+        except Exception:  # strawberry's handling turns these into its HTTP errors
+            return False
+        if not isinstance(result, ExecutionResult):
+            return False
+        response_data = await self.process_result(request, result)
+        if result.errors:
+            self._handle_errors(result.errors, response_data)
+        response = self.create_response(response_data, sub_response)
+        await response(scope, receive, send)
+        return True
+
+    async def parse_http_body(self, request: Any) -> Any:
+        # strawberry reads fields off whatever JSON the body holds: a string, number or null
+        # body would fail with an AttributeError (a 500) instead of a clear 400.
+        try:
+            return await super().parse_http_body(request)
+        except AttributeError as e:
+            raise HTTPException(400, "The request body must be a JSON object with a `query`.") from e
 
     # orjson: several times faster than the json module on a nested answer of a few hundred
     # fields. Its decode error subclasses json.JSONDecodeError, so bad bodies still get a 400.
@@ -53,6 +104,65 @@ class KBGraphQL(GraphQL[Context, None]):
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+
+_POST_OPERATIONS = OperationType.from_http("POST")
+# Accept values that ask for a plain JSON answer (others may ask strawberry for a stream).
+_PLAIN_ACCEPT = {b"", b"*/*", b"application/json", b"application/graphql-response+json"}
+
+
+def _plain_json(scope: Scope) -> bool:
+    content_type = accept = b""
+    for name, value in scope.get("headers") or ():
+        if name == b"content-type":
+            content_type = value
+        elif name == b"accept":
+            accept = value
+    return content_type.split(b";")[0].strip().lower() == b"application/json" and accept.strip() in _PLAIN_ACCEPT
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+class _Replay:
+    """A receive callable that gives a body already read, then waits for the disconnect."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self.sent = False
+
+    def again(self) -> _Replay:
+        return _Replay(self.body)
+
+    async def __call__(self) -> Message:
+        if not self.sent:
+            self.sent = True
+            return {"type": "http.request", "body": self.body, "more_body": False}
+        return {"type": "http.disconnect"}
+
+
+def _simple_request(body: bytes) -> dict[str, Any] | None:
+    """The request when it is one operation of the expected shape, else None."""
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("query"), str):
+        return None
+    if not isinstance(data.get("variables"), dict | None) or not isinstance(data.get("extensions"), dict | None):
+        return None
+    if not isinstance(data.get("operationName"), str | None):
+        return None
+    return data
 
 
 class BodyLimit:
@@ -124,7 +234,8 @@ def create_app(store: Store, *, ide: bool = True, introspection: bool = True, ba
     (turn both off in production). ``base`` is the IRI base (default: the registry's).
     """
     base = (base or ontology().base).rstrip("/")
-    gql = BodyLimit(KBGraphQL(store, base, ide=ide, introspection=introspection))
+    view = KBGraphQL(store, base, ide=ide, introspection=introspection)
+    gql = BodyLimit(view)
 
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -147,4 +258,5 @@ def create_app(store: Store, *, ide: bool = True, introspection: bool = True, ba
     app = Starlette(routes=routes, lifespan=_lifespan)
     app.state.store = store
     app.state.base = base
+    app.state.graphql_view = view
     return app
