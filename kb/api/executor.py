@@ -379,21 +379,7 @@ class KBExecutionContext(LevelByLevel, StrawberryGraphQLCoreExecutionContext):
         call: an object of exactly one generated strawberry class, not type-cast; else None."""
         if value is None or is_cast(value):
             return None
-        key = (declared, type(value))
-        try:
-            return self._kb_types[key]
-        except KeyError:
-            pass
-        found: GraphQLObjectType | None = None
-        definition = getattr(type(value), "__strawberry_definition__", None)
-        if definition is not None and getattr(definition, "origin", None) is type(value):
-            candidate = self.schema.get_type(definition.name)
-            if isinstance(candidate, GraphQLObjectType) and (
-                candidate is declared or (is_abstract_type(declared) and self.schema.is_sub_type(declared, candidate))
-            ):
-                found = candidate
-        self._kb_types[key] = found
-        return found
+        return self._kb_class_type(declared, type(value))
 
     def _kb_subplan(
         self, runtime: GraphQLObjectType, details: FieldDetailsList

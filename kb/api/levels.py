@@ -202,7 +202,11 @@ class LevelByLevel:
     def _kb_record_type(self, declared: GraphQLOutputType, node: Any) -> GraphQLObjectType | None:
         """The object type an entity record completes as under ``declared`` (its class's type,
         as for the object made from it), or None when that is not a plain match."""
-        cls = NodeObj.class_of(node)
+        return self._kb_class_type(declared, NodeObj.class_of(node))
+
+    def _kb_class_type(self, declared: GraphQLOutputType, cls: type) -> GraphQLObjectType | None:
+        """The object type of a generated strawberry class when it is ``declared`` or one of its
+        possible types, else None."""
         key = (declared, cls)
         try:
             return self._kb_types[key]

@@ -37,6 +37,7 @@ from graphql import (
     VariableNode,
 )
 from kb.api.errors import MAX_PAGE
+from kb.api.idcache import IdentityCache
 
 MAX_COMPLEXITY = 50_000
 # Typical number of relationships of one type on one entity, for lists without `first`.
@@ -173,10 +174,9 @@ def estimate(
         return limit + 1
 
 
-# Recent estimates: a document object comes from the parser cache, so a repeated query reuses
-# its estimate. Keyed by the objects' ids; the entry holds the objects, so the ids stay theirs.
-_ESTIMATES: dict[tuple[int, int, str | None, bytes], tuple[GraphQLSchema, DocumentNode, int]] = {}
-_ESTIMATES_MAX = 512
+# Recent estimates and validation results, by the parsed document's identity (kb.api.idcache).
+_ESTIMATES: IdentityCache[int] = IdentityCache(512)
+_VALIDATED: IdentityCache[Any] = IdentityCache(256)
 
 
 def cached_estimate(
@@ -191,14 +191,10 @@ def cached_estimate(
         frozen = orjson.dumps(variables, option=orjson.OPT_SORT_KEYS)
     except TypeError:  # a value orjson cannot encode: estimate afresh
         return estimate(schema, document, variables, operation_name, limit)
-    key = (id(schema), id(document), operation_name, frozen + str(limit).encode())
-    hit = _ESTIMATES.get(key)
-    if hit is not None and hit[0] is schema and hit[1] is document:
-        return hit[2]
-    cost = estimate(schema, document, variables, operation_name, limit)
-    if len(_ESTIMATES) >= _ESTIMATES_MAX:
-        del _ESTIMATES[next(iter(_ESTIMATES))]
-    _ESTIMATES[key] = (schema, document, cost)
+    extra = (operation_name, frozen, limit)
+    cost = _ESTIMATES.get((schema, document), extra)
+    if cost is None:
+        cost = _ESTIMATES.put((schema, document), extra, estimate(schema, document, variables, operation_name, limit))
     return cost
 
 
@@ -208,32 +204,17 @@ class DocumentValidationCache(ValidationCache):
     strawberry's cache is an ``lru_cache`` on (schema, document, rules): every lookup hashes
     the whole document tree, about 15 µs for a 2-hop query, on every request. The parser cache
     hands out the same document object for the same query text, so its identity finds the
-    result; anything else goes through strawberry's cache as before. Bounded like it.
+    result; anything else goes through strawberry's cache as before.
     """
-
-    def __init__(self, maxsize: int = 256) -> None:
-        super().__init__(maxsize=maxsize)
-        self.maxsize = maxsize
 
     def on_validate(self) -> Iterator[None]:
         ec = self.execution_context
         schema, document, rules = ec.schema._schema, ec.graphql_document, ec.validation_rules
-        key = (id(schema), id(document), rules)
-        hit = _VALIDATED.get(key)
-        if hit is not None and hit[0] is schema and hit[1] is document:
-            ec.pre_execution_errors = hit[2]
-            yield
-            return
-        errors = self.cached_validate_document(schema, document, rules)
-        if len(_VALIDATED) >= self.maxsize:
-            del _VALIDATED[next(iter(_VALIDATED))]
-        # the entry holds the schema and document, so their ids stay theirs while cached
-        _VALIDATED[key] = (schema, document, errors)
+        errors = _VALIDATED.get((schema, document), rules)
+        if errors is None:
+            errors = _VALIDATED.put((schema, document), rules, self.cached_validate_document(schema, document, rules))
         ec.pre_execution_errors = errors
         yield
-
-
-_VALIDATED: dict[tuple[int, int, Any], tuple[GraphQLSchema, DocumentNode | None, Any]] = {}
 
 
 class CostLimiter(SchemaExtension):

@@ -21,6 +21,7 @@ from graphql.pyutils import Undefined
 from strawberry.types.cast import TYPE_CAST_ATTRIBUTE as _CAST
 
 from graphql import FieldNode, GraphQLField, GraphQLObjectType, GraphQLOutputType, Node, VariableNode
+from kb.api.idcache import IdentityCache
 from kb.api.objects import EdgeObj, NodeObj
 
 # Plan kinds for one field of a selection set.
@@ -52,11 +53,10 @@ class SharedPlans:
         self.types: dict[tuple[GraphQLOutputType, type], GraphQLObjectType | None] = {}
 
 
-# (schema id, operation id, coerced variables as JSON) -> plans; the most recent few hundred.
-SHARED: dict[tuple[int, int, bytes], tuple[Any, SharedPlans]] = {}
-SHARED_MAX = 256
-# operation id -> (operation, the variables its plans depend on)
-PLAN_VARIABLES: dict[int, tuple[Any, frozenset[str]]] = {}
+# (schema, operation) and their variables' values as JSON -> plans; the most recent few hundred.
+SHARED: IdentityCache[SharedPlans] = IdentityCache(256)
+# operation -> the variables its plans depend on
+PLAN_VARIABLES: IdentityCache[frozenset[str]] = IdentityCache(256)
 
 
 def _variables_in(node: Any) -> set[str]:
@@ -77,20 +77,16 @@ def _variables_in(node: Any) -> set[str]:
 def _plan_variables(operation: Any, fragments: dict[str, Any]) -> frozenset[str]:
     """The variables plans depend on: all but those used only in root fields' arguments (an
     ``id``), which graphql-core coerces for each request anyway."""
-    hit = PLAN_VARIABLES.get(id(operation))
-    if hit is not None and hit[0] is operation:
-        return hit[1]
+    hit = PLAN_VARIABLES.get((operation,))
+    if hit is not None:
+        return hit
     names: set[str] = _variables_in(list(fragments.values()))
     for selection in operation.selection_set.selections:
         if isinstance(selection, FieldNode):
             names |= _variables_in([selection.directives, selection.selection_set])
         else:
             names |= _variables_in(selection)
-    if len(PLAN_VARIABLES) >= SHARED_MAX:
-        del PLAN_VARIABLES[next(iter(PLAN_VARIABLES))]
-    found = frozenset(names)
-    PLAN_VARIABLES[id(operation)] = (operation, found)
-    return found
+    return PLAN_VARIABLES.put((operation,), None, frozenset(names))
 
 
 def shared_plans(schema: Any, operation: Any, fragments: dict[str, Any], coerced: dict[str, Any]) -> SharedPlans:
@@ -99,15 +95,7 @@ def shared_plans(schema: Any, operation: Any, fragments: dict[str, Any], coerced
         frozen = orjson.dumps({k: v for k, v in coerced.items() if k in names}, option=orjson.OPT_SORT_KEYS)
     except TypeError:  # values JSON cannot hold: plans for this request only
         return SharedPlans(operation)
-    key = (id(schema), id(operation), frozen)
-    hit = SHARED.get(key)
-    if hit is not None and hit[0] is schema and hit[1].operation is operation:
-        return hit[1]
-    plans = SharedPlans(operation)
-    if len(SHARED) >= SHARED_MAX:
-        del SHARED[next(iter(SHARED))]
-    SHARED[key] = (schema, plans)
-    return plans
+    return SHARED.get((schema, operation), frozen) or SHARED.put((schema, operation), frozen, SharedPlans(operation))
 
 
 def python_name(field_def: GraphQLField) -> str | None:
