@@ -16,9 +16,9 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 from strawberry.asgi import GraphQL
 from strawberry.types import ExecutionResult
-from strawberry.types.graphql import OperationType
 
 from kb.api.context import Context
+from kb.api.fastpost import POST_OPERATIONS, Prepared, Replay, plain_json, read_body, simple_request
 from kb.api.pages import iri_endpoint
 from kb.api.schema import build_schema
 from kb.ontology import ontology
@@ -46,42 +46,47 @@ class KBGraphQL(GraphQL[Context, None]):
         self.store = store
         self.base = base
         self.fast_post = True  # False: every request takes strawberry's full handling (tests compare)
+        self.prepared = Prepared(self.schema)
 
     async def get_context(self, request: Any, response: Any) -> Context:
         return Context(self.store, self.base, request)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """A plain JSON POST (what API clients send) goes straight to the schema; everything
-        else (GET, the IDE, other content types, streaming, batches, anything malformed) takes
-        strawberry's full request handling. Both answer through strawberry's own context,
-        result processing and response methods."""
-        if not self.fast_post or scope["type"] != "http" or scope["method"] != "POST" or not _plain_json(scope):
+        """A plain JSON POST (what API clients send) goes straight to the schema (kb.api.fastpost);
+        everything else (GET, the IDE, other content types, streaming, batches, anything
+        malformed) takes strawberry's full request handling. Both answer through strawberry's
+        own context, result processing and response methods."""
+        if not self.fast_post or scope["type"] != "http" or scope["method"] != "POST" or not plain_json(scope):
             await super().__call__(scope, receive, send)
             return
-        body = await _read_body(receive)
-        replay = _Replay(body)
-        data = _simple_request(body)
+        body = await read_body(receive)
+        replay = Replay(body)
+        data = simple_request(body)
         if data is None or not await self._answer(scope, replay, send, data):
             await super().__call__(scope, replay.again(), send)
 
     async def _answer(self, scope: Scope, receive: Receive, send: Send, data: dict[str, Any]) -> bool:
         request = Request(scope, receive)
         sub_response = await self.get_sub_response(request)
-        context = await self.get_context(request, sub_response)
-        try:
-            result = await self.schema.execute(
-                data.get("query"),
-                root_value=None,  # this view has no root value (GraphQL[Context, None])
-                variable_values=data.get("variables"),
-                context_value=context,
-                operation_name=data.get("operationName"),
-                allowed_operation_types=_POST_OPERATIONS,
-                operation_extensions=data.get("extensions"),
-            )
-        except Exception:  # strawberry's handling turns these into its HTTP errors
-            return False
-        if not isinstance(result, ExecutionResult):
-            return False
+        result = await self.prepared.run(data, await self.get_context(request, sub_response))
+        if result is None:
+            context = await self.get_context(request, sub_response)
+            try:
+                result = await self.schema.execute(
+                    data.get("query"),
+                    root_value=None,  # this view has no root value (GraphQL[Context, None])
+                    variable_values=data.get("variables"),
+                    context_value=context,
+                    operation_name=data.get("operationName"),
+                    allowed_operation_types=POST_OPERATIONS,
+                    operation_extensions=data.get("extensions"),
+                )
+            except Exception:  # strawberry's handling turns these into its HTTP errors
+                return False
+            if not isinstance(result, ExecutionResult):
+                return False
+            if not result.errors and context.validated is not None:
+                self.prepared.remember(data["query"], data.get("operationName"), context.validated)
         response_data = await self.process_result(request, result)
         if result.errors:
             self._handle_errors(result.errors, response_data)
@@ -104,65 +109,6 @@ class KBGraphQL(GraphQL[Context, None]):
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
-
-
-_POST_OPERATIONS = OperationType.from_http("POST")
-# Accept values that ask for a plain JSON answer (others may ask strawberry for a stream).
-_PLAIN_ACCEPT = {b"", b"*/*", b"application/json", b"application/graphql-response+json"}
-
-
-def _plain_json(scope: Scope) -> bool:
-    content_type = accept = b""
-    for name, value in scope.get("headers") or ():
-        if name == b"content-type":
-            content_type = value
-        elif name == b"accept":
-            accept = value
-    return content_type.split(b";")[0].strip().lower() == b"application/json" and accept.strip() in _PLAIN_ACCEPT
-
-
-async def _read_body(receive: Receive) -> bytes:
-    chunks = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
-
-
-class _Replay:
-    """A receive callable that gives a body already read, then waits for the disconnect."""
-
-    def __init__(self, body: bytes) -> None:
-        self.body = body
-        self.sent = False
-
-    def again(self) -> _Replay:
-        return _Replay(self.body)
-
-    async def __call__(self) -> Message:
-        if not self.sent:
-            self.sent = True
-            return {"type": "http.request", "body": self.body, "more_body": False}
-        return {"type": "http.disconnect"}
-
-
-def _simple_request(body: bytes) -> dict[str, Any] | None:
-    """The request when it is one operation of the expected shape, else None."""
-    try:
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return None
-    if not isinstance(data, dict) or not isinstance(data.get("query"), str):
-        return None
-    if not isinstance(data.get("variables"), dict | None) or not isinstance(data.get("extensions"), dict | None):
-        return None
-    if not isinstance(data.get("operationName"), str | None):
-        return None
-    return data
 
 
 class BodyLimit:

@@ -40,6 +40,9 @@ class Context:
     # Whether root fields read ahead below them (kb.api.prefetch). kb.api.executor turns it off
     # for a root field whose whole answer it executes level by level, reading each level itself.
     lookahead: bool = True
+    # The request's parsed document once it passed validation (kb.api.limits): kb.api.fastpost
+    # runs it directly the next time the same operation comes.
+    validated: Any = None
     nodes: DataLoader[str, Node | None] = field(init=False)
     edges: DataLoader[EdgeKey, list[Edge]] = field(init=False)
     mentions: DataLoader[str, list[str]] = field(init=False)

@@ -214,6 +214,8 @@ class DocumentValidationCache(ValidationCache):
         if errors is None:
             errors = _VALIDATED.put((schema, document), rules, self.cached_validate_document(schema, document, rules))
         ec.pre_execution_errors = errors
+        if not errors and hasattr(ec.context, "validated"):
+            ec.context.validated = document  # kb.api.context.Context: for kb.api.fastpost
         yield
 
 

@@ -50,11 +50,15 @@ REQUESTS: list[tuple[bytes, dict[str, str]]] = [
 
 
 def _response(app_fast: bool, kb: MemoryStore, body: bytes, headers: dict[str, str]) -> tuple[Any, ...]:
+    """The response, the same for the first request and the same request again (the second
+    may run as a prepared operation)."""
     app = create_app(kb)
     app.state.graphql_view.fast_post = app_fast
     with TestClient(app) as client:
-        r = client.post("/graphql", content=body, headers={**JSON, **headers})
-    return r.status_code, r.headers.get("content-type"), r.content
+        answers = [client.post("/graphql", content=body, headers={**JSON, **headers}) for _ in range(2)]
+    first, again = ((r.status_code, r.headers.get("content-type"), r.content) for r in answers)
+    assert first == again
+    return first
 
 
 @pytest.mark.parametrize("body,headers", REQUESTS)
@@ -83,3 +87,27 @@ def test_the_fast_lane_is_taken_for_plain_queries(memory_kb: MemoryStore) -> Non
         assert client.post("/graphql", json={"query": "", "variables": None}).status_code == 400
         assert client.get("/graphql", params={"query": "{ __typename }"}).json() == {"data": {"__typename": "Query"}}
     assert taken == [True, False]  # the empty query went on to strawberry's handling; the GET never came here
+
+
+def test_an_operation_seen_before_runs_prepared_with_its_variables_checked(memory_kb: MemoryStore) -> None:
+    app = create_app(memory_kb)
+    view = app.state.graphql_view
+    prepared: list[bool] = []
+    run = view.prepared.run
+
+    async def spy(*args: Any) -> Any:
+        result = await run(*args)
+        prepared.append(result is not None)
+        return result
+
+    view.prepared.run = spy
+    costly = """query($n: Int!) { forces(first: $n) { nodes { officers(first: $n) { node { allegations(first: $n) {
+                node { ... on Allegation { outcomes(first: $n) { node { name } } } } } } } } } }"""
+    with TestClient(app) as client:
+        small = [client.post("/graphql", json={"query": costly, "variables": {"n": 2}}).json() for _ in range(3)]
+        big = client.post("/graphql", json={"query": costly, "variables": {"n": 100}}).json()
+        bad = client.post("/graphql", json={"query": costly, "variables": {"n": "two"}}).json()
+    assert small[0] == small[1] == small[2] and small[0]["data"]["forces"]["nodes"]
+    assert "too expensive" in big["errors"][0]["message"]  # the estimate is checked again
+    assert "errors" in bad and bad.get("data") is None
+    assert prepared == [False, True, True, False, False]
