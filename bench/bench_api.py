@@ -1,7 +1,7 @@
 """HTTP load on the GraphQL API: ``policekb serve`` over the synthetic KB, driven from another process.
 
 For each size N: a child process builds the synthetic KB into a MemoryStore snapshot; the
-server (``python -m kb.cli serve --data SNAPSHOT --workers 2``: uvicorn, one process per core)
+server (``python -m kb.app.cli serve --data SNAPSHOT --workers 2``: uvicorn, one process per core)
 opens it; this
 process sends GraphQL requests over loopback. Four operations are measured:
 
@@ -139,7 +139,7 @@ class Server:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.workers = workers
-        cmd = [sys.executable, "-m", "kb.cli", "serve", "--store", "memory", "--data", str(snapshot)]
+        cmd = [sys.executable, "-m", "kb.app.cli", "serve", "--store", "memory", "--data", str(snapshot)]
         cmd += ["--host", "127.0.0.1", "--port", str(self.port), "--no-ide", "--workers", str(workers)]
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=_env(), stdout=self.log, stderr=subprocess.STDOUT)

@@ -27,7 +27,7 @@ def corpus_dir() -> Path:
 @pytest.fixture(scope="session")
 def sample_store() -> MemoryStore:
     """A memory store holding the reference data and the bundled sample data (read-only use)."""
-    from loaders.pipeline import load_paths
+    from kb.app.pipeline import load_paths
 
     store = MemoryStore(None)
     load_paths(store, [sample_dir()])

@@ -365,7 +365,7 @@ def test_gold_and_json_output_shapes() -> None:
 
 
 def test_cli_extract_prints_gold_json(capsys: pytest.CaptureFixture[str]) -> None:
-    from kb.cli import main
+    from kb.app.cli import main
 
     assert main(["extract", str(ARTICLES / "foi_stats.txt"), "--format", "gold-json"]) == 0
     doc = json.loads(capsys.readouterr().out)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.cli import build_parser, main
+from kb.app.cli import build_parser, main
 from kb.paths import project_root, sample_dir
 
 SUBCOMMANDS = ("load", "extract", "serve", "stats", "export", "validate", "ontology")

@@ -47,7 +47,7 @@ def browser_queries() -> list[BrowserQuery]:
 
 @pytest.fixture(scope="module")
 def sample_neo4j(_shared_neo4j_store: Neo4jStore) -> Iterator[Neo4jStore]:
-    from loaders.pipeline import load_paths
+    from kb.app.pipeline import load_paths
 
     store = _shared_neo4j_store
     store.clear()

@@ -12,7 +12,7 @@ import pytest
 from neo4j import GraphDatabase, ManagedTransaction, Record
 from neo4j.exceptions import Neo4jError
 
-from kb.cli import main as cli_main
+from kb.app.cli import main as cli_main
 from kb.config import Neo4jSettings
 from kb.model import Entity, Evidence, Facts, Relation
 from kb.paths import sample_dir

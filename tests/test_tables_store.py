@@ -123,7 +123,7 @@ def test_every_fixture_and_sample_table_validates() -> None:
 
 
 def test_pipeline_loads_sample_folder() -> None:
-    from loaders.pipeline import load_paths
+    from kb.app.pipeline import load_paths
 
     store = MemoryStore(None)
     report = load_paths(store, [sample_dir()])
@@ -135,7 +135,7 @@ def test_pipeline_loads_sample_folder() -> None:
 
 
 def test_bad_table_in_a_folder_writes_nothing(tmp_path: Path) -> None:
-    from loaders.pipeline import load_paths
+    from kb.app.pipeline import load_paths
 
     folder = tmp_path / "in"
     folder.mkdir()

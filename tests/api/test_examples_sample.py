@@ -17,7 +17,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
 def _load(store: Store) -> Store:
-    from loaders.pipeline import load_paths
+    from kb.app.pipeline import load_paths
 
     load_paths(store, [sample_dir()])
     return store

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from rdflib import Dataset, Graph
 
-from kb.cli import main
+from kb.app.cli import main
 from kb.store.memory import MemoryStore
 from tests.rdf.facts import all_facts
 

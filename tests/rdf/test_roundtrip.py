@@ -7,13 +7,13 @@ import io
 import pytest
 from rdflib import Dataset, Graph
 
+from kb.app.pipeline import read_paths
 from kb.model import Facts
 from kb.paths import sample_dir
 from kb.rdf.export import FORMATS, export
 from kb.rdf.readback import normalise_edges, normalise_nodes, read_graph
 from kb.reference import reference_facts
 from kb.store.base import Store
-from loaders.pipeline import read_paths
 from tests.rdf.facts import all_facts
 
 RDFLIB_FORMAT = {"nt": "nt", "ttl": "turtle", "jsonld": "json-ld", "trig": "trig", "nq": "nquads"}

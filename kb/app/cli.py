@@ -74,7 +74,7 @@ def _print_stats(store: Store, out: IO[str]) -> None:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
-    from loaders.pipeline import load_paths
+    from kb.app.pipeline import load_paths
 
     t0 = time.perf_counter()
     with _open(args) as store:
