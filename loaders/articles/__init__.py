@@ -12,7 +12,7 @@ from pathlib import Path
 from kb.identity import make_id
 from kb.model import Entity, Facts, Props
 from loaders.articles.clean import clean_text
-from loaders.articles.extract import extract
+from loaders.articles.pipeline import extract
 from loaders.articles.reader import MEDIA_TYPES, SUFFIXES, Document, read_file
 from loaders.base import LoadError, looks_binary
 
