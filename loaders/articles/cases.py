@@ -242,7 +242,7 @@ def find_incidents(doc: ArticleDoc) -> None:
                 doc.relate("INVOLVES", iid, pid, evd)
         if place:
             doc.relate("OCCURRED_IN", iid, place, evd)
-        only_force = len({m.ref_id for m in doc.mentions if m.type == "PoliceForce"}) == 1
+        only_force = len(doc.forces_named()) == 1
         fid = doc.force_near(i) or (doc.primary_force if i <= 3 or only_force else None)
         if fid:
             doc.relate("HANDLED_BY", iid, fid, evd)

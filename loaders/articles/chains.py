@@ -38,8 +38,7 @@ def relations(doc: ArticleDoc) -> None:
 
 def _overseen_force(doc: ArticleDoc, e: Ent) -> str | None:
     """The force a body is reported alongside first (articles about two forces and two watchdogs)."""
-    forces = {m.ref_id for m in doc.mentions if m.type == "PoliceForce" and m.ref_id}
-    if len(forces) < 2:
+    if len(doc.forces_named()) < 2:
         return None
     for m in e.mentions:
         for j in (m.sent, m.sent + 1, m.sent - 1):

@@ -55,6 +55,7 @@ class ArticleDoc:
         self.mention_ids: list[tuple[Mention, str]] = []
         self._by_sent: dict[int, list[tuple[Mention, str]]] | None = None
         self.primary_force: str | None = None
+        self._forces: set[str] | None = None
         self.quote_spans: list[QuoteSpan] = []
         self.incidents: list[tuple[str, int]] = []  # (incident id, sentence)
         self.central: str | None = None  # the article's main incident
@@ -123,6 +124,12 @@ class ArticleDoc:
     def add_mention_id(self, m: Mention, eid: str) -> None:
         self.mention_ids.append((m, eid))
         self._by_sent = None
+
+    def forces_named(self) -> set[str]:
+        """The reference forces the article names (worked out once)."""
+        if self._forces is None:
+            self._forces = {m.ref_id for m in self.mentions if m.type == "PoliceForce" and m.ref_id}
+        return self._forces
 
     def force_near(self, i: int) -> str | None:
         for m, eid in self.ids_in_sentence(i):

@@ -155,5 +155,4 @@ def _met_only_rank(doc: ArticleDoc, rank: str) -> bool:
     rec = next((r for r in reference().ranks if r.rank == info.canonical), None)
     if rec is None or not rec.forces.startswith("met"):
         return False
-    forces = {m.ref_id for m in doc.mentions if m.type == "PoliceForce"}
-    return not forces & {"force/metropolitan", "force/city-of-london"}
+    return not doc.forces_named() & {"force/metropolitan", "force/city-of-london"}

@@ -133,7 +133,7 @@ def _ensure_reference_entity(doc: ArticleDoc, name: str, evd: Evidence) -> str |
 
 def _entity_at(doc: ArticleDoc, pos: int, types: set[str]) -> str | None:
     """The entity named at ``pos``, allowing a few lower-case words first ("the charity X")."""
-    for m, eid in doc.mention_ids:
+    for m, eid in doc.ids_in_sentence(doc.sent_index(pos)):
         if (
             doc.ents[eid].type in types
             and pos - 1 <= m.start <= pos + 30
@@ -157,9 +157,7 @@ def _org_context(doc: ArticleDoc, i: int, pre: str) -> str | None:
 
 def _officer_force(doc: ArticleDoc, e: Ent) -> str | None:
     for m in e.mentions:
-        near = [
-            (abs(x.start - m.start), eid) for x, eid in doc.mention_ids if x.sent == m.sent and x.type == "PoliceForce"
-        ]
+        near = [(abs(x.start - m.start), eid) for x, eid in doc.ids_in_sentence(m.sent) if x.type == "PoliceForce"]
         if near:
             return min(near)[1]
     return doc.primary_force

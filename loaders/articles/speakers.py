@@ -43,6 +43,17 @@ class _Memory:
     last_org: str | None = None
     last_it: str | None = None
     doc_author: str | None = None
+    _by_word: dict[str, str] | None = None
+
+    def body_word(self, doc: ArticleDoc) -> dict[str, str]:
+        """Each word of a body's or organisation's name -> the first such entity (built once)."""
+        if self._by_word is None:
+            self._by_word = {}
+            for eid, e in doc.ents.items():
+                if e.type in {"OversightBody", "Organisation"}:
+                    for w in e.name.lower().split():
+                        self._by_word.setdefault(w, eid)
+        return self._by_word
 
 
 def speaker_candidates(doc: ArticleDoc, mem: _Memory, i: int) -> list[Candidate]:
@@ -61,19 +72,7 @@ def speaker_candidates(doc: ArticleDoc, mem: _Memory, i: int) -> list[Candidate]
         fm = re.match(r"\s+(?:for|from|at)\s+the\s+([a-z]+)\b", s.text[m.end() :])
         if fm:  # "a spokesperson for the commissioner": the body whose name ends in that word
             noun = fm.group(1)
-            org = (
-                doc.primary_force
-                if noun in {"force", "constabulary"}
-                else next(
-                    (
-                        eid
-                        for eid, e in doc.ents.items()
-                        if e.type in {"OversightBody", "Organisation"}
-                        and any(noun == w.lower() for w in e.name.split())
-                    ),
-                    org,
-                )
-            )
+            org = doc.primary_force if noun in {"force", "constabulary"} else mem.body_word(doc).get(noun, org)
         if org:
             out.append(Candidate(org, s.start + m.start(), s.start + m.end(), False))
     for m in _DOC.finditer(s.text):
