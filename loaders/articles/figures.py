@@ -7,12 +7,12 @@ from collections import Counter
 
 from kb.identity import hashed_id
 from kb.model import Props
-from kb.ontology import ontology
 from loaders.articles import events as ev
 from loaders.articles import lexicon as lx
 from loaders.articles.doc import ArticleDoc
 from loaders.articles.registry import component
 from loaders.articles.stats import Figure, find_figures
+from loaders.concepts import classify
 
 SUBJECT_TYPES = {"PoliceForce", "Programme", "OversightBody", "Organisation", "Incident", "Investigation"}
 
@@ -31,20 +31,6 @@ _ORG_NOMINAL = re.compile(
 _FORCE_NOMINAL = re.compile(
     r"\b(?:the|this|our)\s+(?:police\s+)?(?:force|constabulary|agency|police agency|police service)\b", re.I
 )
-
-
-def _measure_concept(measure: str) -> str | None:
-
-    s = ontology().schemes.get("measure")
-    if s is None:
-        return None
-    low = f" {measure.lower()} "
-    best: tuple[int, str] | None = None
-    for c in s.concepts.values():
-        for p in c.match:
-            if f" {p} " in low and (best is None or len(p) > best[0]):
-                best = (len(p), c.key)
-    return best[1] if best else None
 
 
 @component("figures")
@@ -131,7 +117,7 @@ def add_statistic(doc: ArticleDoc, f: Figure, subject: str | None, i: int, scope
         "unit": f.unit,
         "status": "reported",
     }
-    concept = _measure_concept(measure)
+    concept = classify("measure", measure)
     if concept:
         props["measureConcept"] = concept
     if f.period:

@@ -12,8 +12,8 @@ from functools import cache
 
 from kb.reference import reference
 from loaders.articles import lexicon as lx
-from loaders.articles.phrases import PhraseIndex, phrase_key, tokens_rel
 from loaders.articles.text import Sentence
+from loaders.concepts.phrases import PhraseIndex, phrase_key, tokens_rel
 
 NAMED_TYPES = ("PoliceForce", "Officer", "Person", "Programme", "OversightBody", "Organisation", "Place")
 
