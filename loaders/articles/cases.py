@@ -36,6 +36,7 @@ class _Patterns:
     trial: re.Pattern[str]
     inquiry: re.Pattern[str]
     investigated_by: re.Pattern[str]
+    body_investigates: re.Pattern[str]
     anaphora: re.Pattern[str]
     unnamed: re.Pattern[str]
     cue: re.Pattern[str]
@@ -69,6 +70,7 @@ def patterns() -> _Patterns:
         trial=rx(p["trial"]),
         inquiry=rx(p["inquiry"]),
         investigated_by=rx(p["investigated_by"]),
+        body_investigates=rx(p["body_investigates"]),
         anaphora=rx(s["anaphora"]),
         unnamed=rx(s["unnamed"]),
         cue=rx(a["cue"]),
@@ -91,6 +93,7 @@ PROCEEDINGS = {
     "inspection": "inspection, review or report",
     "operation": "police operation",
 }
+_POSSESSOR = re.compile(r"(?:the\s+)?(?:\w+['’]s\s+)?")  # "by the force's Professional Standards ..."
 _NEGATED = re.compile(r"\b(?:not|no|never|without|nor)\s+(?:\w+\s+){0,3}$", re.I)
 _COUNT_AFTER = re.compile(r"\s+(?:a\s+total\s+of\s+)?\d[\d,]*\s")
 _COUNT_BEFORE = re.compile(r"\b\d[\d,]*\s+(?:\w+\s+){0,3}(?:were|was|have\s+been|had\s+been)\s+(?:\w+\s+)?$", re.I)
@@ -189,7 +192,10 @@ class _Reader:
         got = self.by_key.get(key)
         if got is not None:
             e = doc.ents[got.id]
-            if name != e.name and name not in e.aliases and len(e.aliases) < MAX_EVIDENCE:
+            if typ == "Allegation" and len(e.name.split()) <= 2 < len(name.split()):
+                e.aliases.append(e.name)  # "criminal offences" ... "making indecent images": say what was done
+                e.name = name
+            elif name != e.name and name not in e.aliases and len(e.aliases) < MAX_EVIDENCE:
                 e.aliases.append(name)
             if len(e.evidence) < MAX_EVIDENCE and evd not in e.evidence:
                 e.evidence.append(evd)
@@ -199,7 +205,8 @@ class _Reader:
             return got
         eid = hashed_id(typ, doc.skey, *key)
         e = doc.entity(eid, typ, name, evd)
-        date = self.date_of(i)
+        found = find_dates(doc.sents[i].text, doc.published)
+        date = (found[0].value, found[0].precision) if found else (doc.published[:10], "day") if doc.published else None
         if date:
             e.props["date"], e.props["datePrecision"] = date
         if typ == "Investigation" and kw.get("kind"):
@@ -210,15 +217,6 @@ class _Reader:
         self.by_key[key] = ce
         doc.case_events.append(ce)
         return ce
-
-    def date_of(self, i: int) -> tuple[str, str] | None:
-        """The first date written in sentence ``i``, else the article's date."""
-        found = find_dates(self.doc.sents[i].text, self.doc.published)
-        if found:
-            return found[0].value, found[0].precision
-        if self.doc.published:
-            return self.doc.published[:10], "day"
-        return None
 
     # -- reading ----------------------------------------------------------------------------
     def read(self) -> None:
@@ -293,7 +291,7 @@ class _Reader:
         for h in hits:
             rel_a, rel_b = h.start - s.start, h.end - s.start
             before, after = s.text[:rel_a], s.text[rel_b:]
-            if h.phrase.lower() in ev.TOO_GENERAL and h.key not in {"ongoing", "civil-injunction", "referral"}:
+            if ev.too_general(h.phrase) and h.key not in {"ongoing", "civil-injunction", "referral"}:
                 continue
             if any(a <= h.start < b for a, b in self.short_quotes):
                 continue  # a word in scare quotes is not an outcome
@@ -341,7 +339,7 @@ class _Reader:
         out: list[tuple[ConceptHit, str]] = []
         taken: list[tuple[int, int]] = []
         for h in hits:
-            if h.phrase.lower() in ev.TOO_GENERAL:
+            if ev.too_general(h.phrase):
                 continue
             if ev.CONTEXT_AFTER.match(s.text[h.end - s.start :]):
                 continue  # "a domestic abuse call": the job attended, not an allegation
@@ -439,11 +437,18 @@ class _Reader:
             return
         bodies = doc.ids_in_sentence(i, {"OversightBody"})
         by = p.investigated_by.search(s.text)
-        by_body = None
-        if by:
+        by_body = next(
+            (eid for m, eid in bodies if p.body_investigates.match(s.text, m.end - s.start)),
+            None,
+        )
+        if by and by_body is None:
             pos = s.start + by.end()
             by_body = next(
-                (eid for m, eid in doc.ids_in_sentence(i, {"OversightBody", "PoliceForce"}) if 0 <= m.start - pos <= 6),
+                (
+                    eid
+                    for m, eid in doc.ids_in_sentence(i, {"OversightBody", "PoliceForce"})
+                    if 0 <= m.start - pos <= 25 and _POSSESSOR.fullmatch(doc.text[pos : m.start])
+                ),
                 None,
             )
         for m in p.inquiry.finditer(s.text):

@@ -56,6 +56,34 @@ class _Chains:
         for o in outcomes:
             self.outcome(o, procs, incident_of)
         self.reversals(outcomes)
+        self.dates()
+
+    def dates(self) -> None:
+        """An outcome whose sentence gives no date takes the date of the proceedings it came from (decided
+        at the hearing); any event still undated takes one from the events it is linked with."""
+        doc = self.doc
+        by_id = {c.id: c for c in doc.case_events}
+        links: dict[str, list[str]] = {}
+        for r in doc.rels.values():
+            if r.type in {"RESULTED_IN", "CONCERNS"} and r.source in by_id and r.target in by_id:
+                links.setdefault(r.target, []).append(r.source)
+                links.setdefault(r.source, []).append(r.target)
+
+        def take(c: CaseEvent, other: CaseEvent) -> None:
+            e, o = doc.ents[c.id], doc.ents[other.id]
+            e.props["date"], e.props["datePrecision"] = o.props["date"], o.props["datePrecision"]
+
+        for c in doc.case_events:
+            if c.type == "Outcome" and not c.dated:
+                src = [by_id[x] for x in links.get(c.id, []) if by_id[x].type == "Investigation" and by_id[x].dated]
+                if src:
+                    take(c, src[0])
+        for _ in range(2):
+            for c in doc.case_events:
+                if "date" not in doc.ents[c.id].props:
+                    other = [by_id[x] for x in links.get(c.id, []) if "date" in doc.ents[x].props]
+                    if other:
+                        take(c, other[0])
 
     def fill_subjects(self) -> None:
         """Events read with no subject take the subjects of the nearest event that has them."""

@@ -44,6 +44,7 @@ class CaseEvent:
     kind: str = ""
     body: str | None = None
     category: str | None = None
+    dated: bool = False  # its date was written in its own sentence (not the article's date)
 
 
 def source_key(text: str) -> str:

@@ -63,6 +63,12 @@ CONTEXT_AFTER = re.compile(
 BULLET = re.compile(r"^\s*(?:[•·▪◦*\-–]\s*)")
 
 
+def too_general(phrase: str) -> bool:
+    """A concept phrase too general to stand for a case on its own (in either number)."""
+    low = phrase.lower()
+    return low in TOO_GENERAL or (low.endswith("s") and low[:-1] in TOO_GENERAL) or (low + "s") in TOO_GENERAL
+
+
 def spans_within(spans: list[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:
     """The spans (sorted by start) that begin inside [start, end)."""
     lo = bisect.bisect_left(spans, (start, -1))

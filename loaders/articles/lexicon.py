@@ -203,7 +203,7 @@ def ranks(ref: Reference | None = None) -> dict[str, RankInfo]:
 
 
 # Abbreviations that are ordinary words or initials more often than ranks.
-_AMBIGUOUS_RANKS = frozenset({"Con", "CI", "AC", "CC", "SC", "Special", "Spc", "Constable"})
+_AMBIGUOUS_RANKS = frozenset({"Con", "CI", "AC", "CC", "SC", "Special", "Spc"})
 
 
 @cache
