@@ -44,8 +44,8 @@ def _complete(store: MemoryStore, r: CaseReport) -> list[str]:
         if not (a.props.get("date") and a.props.get("datePrecision")):
             problems.append("allegation date")
         for inv in _in(store, a.id, "CONCERNS", "Investigation"):
-            for o in _out(store, inv.id, "RESULTED_IN", "Outcome"):
-                outcomes[str(o.props.get("category"))] = o
+            for found in _out(store, inv.id, "RESULTED_IN", "Outcome"):
+                outcomes[str(found.props.get("category"))] = found
             for b in _out(store, inv.id, "INVESTIGATED_BY"):
                 bodies.add(b.id if b.id == "body/iopc" else ("psd" if "Professional Standards" in b.name else b.id))
     o = outcomes.get(r.outcome)
