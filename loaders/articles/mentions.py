@@ -713,11 +713,17 @@ class MentionFinder:
             name = " ".join(toks[1:])
             self._add(Mention(a + len(toks[0]) + 1, b, name, "Person", name, i, role=toks[0], confidence=0.8))
             return
-        if len(toks) >= 3 and at_start and not lx.is_given_name(toks[0]) and lx.is_given_name(toks[1]):
-            if toks[0].lower() not in lx.ROLE_WORDS and toks[0].lower() not in _TITLE_MODIFIERS:
-                # "Incumbent Jane Harlow", "Later Jane Harlow": a word capitalised because it opens the sentence
-                self._classify_one(i, s, a + len(toks[0]) + 1, " ".join(toks[1:]), poss=poss, at_start=False)
-                return
+        if (
+            len(toks) >= 3
+            and at_start
+            and not lx.is_given_name(toks[0])
+            and lx.is_given_name(toks[1])
+            and toks[0].lower() not in lx.ROLE_WORDS
+            and toks[0].lower() not in _TITLE_MODIFIERS
+        ):
+            # "Incumbent Jane Harlow", "Later Jane Harlow": a word capitalised because it opens the sentence
+            self._classify_one(i, s, a + len(toks[0]) + 1, " ".join(toks[1:]), poss=poss, at_start=False)
+            return
         last_role = max((k for k, t in enumerate(low[:-1]) if t in lx.ROLE_WORDS), default=-1)
         if last_role >= 0 and len(toks) - last_role - 1 in (1, 2, 3):
             role = " ".join(toks[: last_role + 1])
