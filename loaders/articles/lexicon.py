@@ -183,6 +183,39 @@ def given_names() -> frozenset[str]:
     return frozenset(names - STOP_CAPS - ROLE_WORDS)
 
 
+@cache
+def _gendered_names() -> tuple[frozenset[str], frozenset[str]]:
+    """(female, male) given names (lower case) from the same Faker lists."""
+    import importlib
+
+    female: set[str] = set()
+    male: set[str] = set()
+    for loc in _NAME_LOCALES:
+        try:
+            provider = importlib.import_module(f"faker.providers.person.{loc}").Provider
+        except ImportError:
+            continue
+        for attr, into in (("first_names_female", female), ("first_names_male", male)):
+            got = getattr(provider, attr, ())
+            into.update(n.lower() for n in (got.keys() if isinstance(got, dict) else got))
+    return frozenset(female - male), frozenset(male - female)
+
+
+_HONORIFIC_GENDER = {"mr": "m", "sir": "m", "lord": "m", "ms": "f", "mrs": "f", "miss": "f", "dame": "f", "lady": "f"}
+
+
+def gender_of(first_name: str, honorific: str | None = None) -> str | None:
+    """Gender "f" or "m" when an honorific or a given name that is only one or the other says so, else None
+    (used to resolve "he" and "she" to the person last named)."""
+    if honorific:
+        g = _HONORIFIC_GENDER.get(honorific.lower().rstrip("."))
+        if g:
+            return g
+    female, male = _gendered_names()
+    low = first_name.lower()
+    return "f" if low in female else "m" if low in male else None
+
+
 @dataclass(frozen=True, slots=True)
 class RankInfo:
     canonical: str
