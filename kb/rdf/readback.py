@@ -138,9 +138,14 @@ def normalise_nodes(nodes: Iterable[Node]) -> dict[str, Node]:
     """Store nodes in the form :func:`read_graph` produces (sorted aliases, lists, evidence)."""
     out = {}
     for n in nodes:
-        props: Props = {k: sorted(v) if isinstance(v, list) else v for k, v in n.props.items()}
+        # a name or aliases repeated in props is the node's own field (exported once, as such)
+        props: Props = {
+            k: sorted(dict.fromkeys(v)) if isinstance(v, list) else v
+            for k, v in n.props.items()
+            if k not in ("name", "aliases")
+        }
         ev = tuple(sorted(set(n.evidence), key=evidence_key))
-        out[n.id] = Node(n.id, n.type, n.name, tuple(sorted(n.aliases)), props, ev)
+        out[n.id] = Node(n.id, n.type, n.name, tuple(sorted(set(n.aliases))), props, ev)
     return out
 
 
