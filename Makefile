@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint typecheck pytest bench install build clean ontology
+.PHONY: run test lint typecheck pytest bench install build clean ontology vendor screenshots
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -43,6 +43,16 @@ bench: $(STAMP)
 
 ontology: $(STAMP)
 	$(BIN)/policekb ontology --write
+
+# The web pages' JavaScript and CSS (GraphiQL, React, cytoscape), copied from the npm registry at
+# the versions pinned in kb/api/static/package*.json into kb/api/static/vendor/ (needs node and
+# npm; `make run` and `make test` use the committed copies and need neither).
+vendor:
+	node kb/api/static/vendor.mjs
+
+# Rewrites the screenshots in docs/screenshots/ from the browser tests (tests/browser).
+screenshots: $(STAMP)
+	KB_SCREENSHOTS=1 $(BIN)/pytest -q -p no:cacheprovider tests/browser
 
 clean:
 	rm -rf $(VENV) .kb .pytest_cache .mypy_cache .ruff_cache build *.egg-info
