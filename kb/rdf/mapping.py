@@ -29,7 +29,6 @@ from kb.model import Edge, Evidence, Node, PropValue
 from kb.rdf.blocks import Block, Pair
 from kb.rdf.terms import (
     DCT,
-    MEMBERSHIPS,
     ORG,
     OWL,
     PROV,
@@ -50,7 +49,6 @@ from kb.rdf.terms import (
     XSD_INTEGER,
     XSD_STRING,
     Iris,
-    concept_scheme_for,
 )
 from kb.reference import REFERENCE_SOURCE_ID
 
@@ -124,13 +122,10 @@ class Mapper:
         self.props = {n: (onto.expand(p.iri), dt_of(p.datatype)) for n, p in onto.properties.items()}
         self.rel_props = {n: (onto.expand(p.iri), dt_of(p.datatype)) for n, p in onto.relation_props.items()}
         self.rels = {n: onto.expand(r.iri) for n, r in onto.relations.items()}
+        self.memberships = frozenset(n for n, r in onto.relations.items() if r.membership)
+        self.posts = frozenset(n for n, r in onto.relations.items() if r.org == "post")
         self.classes = {n: ns + n for n in onto.classes}
-        self.schemes: dict[tuple[str, str], str] = {}
-        for c in onto.classes.values():
-            for p in c.properties:
-                s = concept_scheme_for(onto, c.name, p)
-                if s:
-                    self.schemes[(c.name, p)] = s
+        self.schemes = {(c.name, p): s for c in onto.classes.values() for p, s in c.schemes.items()}
         self.name_p = self.props["name"][0]
         self.alias_p = self.props["aliases"][0]
         self.mentioned = self.rels["MENTIONED_IN"]
@@ -399,7 +394,7 @@ class Mapper:
                     continue  # the post's role, below
                 spec = self.rel_props.get(k) or (iris.term(k), "")
                 st.append((spec[0], lexical(v, spec[1]), spec[1]))
-        if e.type in MEMBERSHIPS:
+        if e.type in self.memberships:
             st.insert(1, (RDF_TYPE, ORG + "Membership", None))
             st.append((ORG + "member", s, None))
             st.append((ORG + "organization", o, None))
@@ -408,7 +403,7 @@ class Mapper:
                 primary, stmt + "-during", str(start) if start else None, str(end) if end else None, out
             ):
                 st.append((ORG + "memberDuring", stmt + "-during", None))
-        if e.type == "HOLDS_POST":
+        if e.type in self.posts:
             post = f"{s}#post-{h}"
             main.append((ORG + "holds", post, None))
             pp: list[Pair] = [(RDF_TYPE, ORG + "Post", None), (ORG + "postIn", o, None), (ORG + "heldBy", s, None)]

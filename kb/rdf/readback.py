@@ -15,7 +15,7 @@ from rdflib.term import Node as RdfNode
 
 from kb.model import Edge, Evidence, Node, Props, PropValue, Relation
 from kb.rdf.mapping import STATISTIC_TYPE
-from kb.rdf.terms import ORG, PROV, RDF, RDF_TYPE, SKOS, XSD_BOOLEAN, XSD_DECIMAL, XSD_INTEGER, Iris, concept_scheme_for
+from kb.rdf.terms import ORG, PROV, RDF, RDF_TYPE, SKOS, XSD_BOOLEAN, XSD_DECIMAL, XSD_INTEGER, Iris
 
 
 @dataclass
@@ -94,7 +94,7 @@ def read_graph(g: Graph, base: str | None = None) -> ReadBack:
             objs = list(g.objects(s, props[pname]))
             if not objs:
                 continue
-            scheme = concept_scheme_for(onto, cls, pname)
+            scheme = cdef.schemes.get(pname)
             vals: list[PropValue] = []
             for o in objs:
                 if scheme is not None:

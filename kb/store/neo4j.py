@@ -25,6 +25,7 @@ from kb.identity import normalise_name
 from kb.model import Direction, Edge, Evidence, Facts, Node, Stats, UpsertResult
 from kb.ontology import ontology
 from kb.store.base import Page, SearchHit, Store, StoreError, decode_cursor, encode_cursor, search_tokens
+from kb.store.merge import merged_edge
 from kb.store.neo4j_model import (
     CORE_KEYS,
     ENTITY_LABEL,
@@ -206,13 +207,7 @@ class Neo4jStore(Store):
     @staticmethod
     def _edge(u: str, v: str, t: str, p: dict[str, Any]) -> Edge:
         contribs = relation_contribs(p.get("sources") or [], p.get("sourceProps") or [], p.get("evidence") or [])
-        props: dict[str, Any] = {}
-        evidence: list[Evidence] = []
-        for _, (cprops, cev) in contribs:
-            for k, val in cprops.items():
-                props.setdefault(k, val)
-            evidence.extend(cev)
-        return Edge(t, u, v, str(p["key"]), props, tuple(evidence))
+        return merged_edge(u, v, str(p["key"]), [c for _, c in contribs])
 
     # -- reads -------------------------------------------------------------------------------
     def get(self, entity_id: str) -> Node | None:

@@ -1,5 +1,4 @@
-"""How the Neo4j store lays the KB out in the graph, and the merge rules it shares with
-the memory store.
+"""How the Neo4j store lays the KB out in the graph (the merge rules are kb.store.merge's).
 
 Graph layout (readable in Neo4j Browser):
 
@@ -34,13 +33,7 @@ import orjson
 from kb.identity import normalise_name
 from kb.model import Evidence, Props
 from kb.ontology import ontology
-from kb.reference import REFERENCE_SOURCE_ID
-
-# (type, name, aliases, props, evidence) - the memory store's contribution tuple.
-NodeContrib = tuple[str, str, tuple[str, ...], Props, tuple[Evidence, ...]]
-# (props, evidence)
-EdgeContrib = tuple[Props, tuple[Evidence, ...]]
-EdgeKey = tuple[str, str, str]  # (source id, target id, relation key)
+from kb.store.merge import EdgeContrib, NodeContrib, merged_edge_props
 
 ENTITY_LABEL = "Entity"
 MENTIONED_IN = "MENTIONED_IN"
@@ -223,55 +216,6 @@ def relation_contribs(
         sid = d.pop("source")
         evs.setdefault(sid, []).append(ev_from_dict(d, sid))
     return [(sid, (dict(loads(pj)), tuple(evs.get(sid, ())))) for sid, pj in zip(sources, source_props, strict=True)]
-
-
-# -- merge rules (identical to MemoryStore) ---------------------------------------------
-def merged_type(contribs: Iterable[Sequence[Any]]) -> str:
-    """The most specific type any source gives (Officer over Person)."""
-    onto = ontology()
-    best: str | None = None
-    for c in contribs:
-        if best is None or (c[0] != best and onto.is_a(c[0], best)):
-            best = c[0]
-    if best is None:
-        raise ValueError("no contributions")
-    return best
-
-
-def merged_view(
-    contribs: Sequence[tuple[str, tuple[str, str, tuple[str, ...], Props]]],
-) -> tuple[str, str, tuple[str, ...], Props]:
-    """(type, name, aliases, props) of a node from its ``(source id, contribution)`` list in order.
-
-    Reference data names the thing, otherwise the first source does; properties are merged
-    first-writer-wins, except that reference data overrides.
-    """
-    if len(contribs) == 1:  # as the memory store: one source's view is taken as it is
-        only = contribs[0][1]
-        return only[0], only[1], tuple(only[2]), dict(only[3])
-    ref = next((c for sid, c in contribs if sid == REFERENCE_SOURCE_ID), None)
-    name = ref[1] if ref else contribs[0][1][1]
-    aliases: dict[str, None] = {}
-    props: Props = {}
-    for _, (_, cname, caliases, cprops) in contribs:
-        if cname != name:
-            aliases[cname] = None
-        for a in caliases:
-            if a != name:
-                aliases[a] = None
-        for k, v in cprops.items():
-            props.setdefault(k, v)
-    if ref:
-        props.update(ref[3])
-    return merged_type(c for _, c in contribs), name, tuple(aliases), props
-
-
-def merged_edge_props(contribs: Iterable[EdgeContrib]) -> Props:
-    props: Props = {}
-    for cprops, _ in contribs:
-        for k, v in cprops.items():
-            props.setdefault(k, v)
-    return props
 
 
 def search_tokens(contribs: Iterable[tuple[str, str, tuple[str, ...], Props]]) -> list[str]:

@@ -11,11 +11,10 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
-from functools import cache
 
-from kb.ontology import ontology
-from loaders.articles.phrases import PhraseIndex, phrase_key, tokenize, tokens_rel
 from loaders.articles.text import Sentence
+from loaders.concepts import ConceptHit, hits_in_tokens
+from loaders.concepts.phrases import tokens_rel
 
 # Phrases too general to stand for a case on their own.
 _TOO_GENERAL = {
@@ -71,59 +70,12 @@ def spans_within(spans: list[tuple[int, int]], start: int, end: int) -> list[tup
     return spans[lo:hi]
 
 
-@dataclass(frozen=True, slots=True)
-class ConceptHit:
-    scheme: str
-    key: str
-    label: str
-    phrase: str
-    start: int  # article offsets
-    end: int
-
-
-@cache
-def _matchers() -> dict[str, tuple[PhraseIndex, dict[str, tuple[str, str]]]]:
-    """Per scheme: an index of all match phrases and phrase key -> (concept key, label)."""
-    out: dict[str, tuple[PhraseIndex, dict[str, tuple[str, str]]]] = {}
-    onto = ontology()
-    for scheme in ("allegation-category", "outcome-category"):
-        s = onto.schemes.get(scheme)
-        if s is None:
-            continue
-        table: dict[str, tuple[str, str]] = {}
-        for c in s.concepts.values():
-            for phrase in (*c.match, c.label):
-                table.setdefault(phrase_key(phrase), (c.key, c.label))
-        out[scheme] = (PhraseIndex(table, normalised=True), table)
-    return out
-
-
 def concept_hits(scheme: str, sent: Sentence, names: list[tuple[int, int]] | None = None) -> list[ConceptHit]:
     """Concept phrases of ``scheme`` in the sentence (leftmost, longest), outside names (``names``:
     article spans of named things, so "End Violence Against Women Coalition" is not an allegation)."""
-    m = _matchers().get(scheme)
-    if m is None:
-        return []
-    index, table = m
     blocked = spans_within(names or [], sent.start, sent.end)
-    toks = tokens_rel(sent.text)
-    hits: list[ConceptHit] = []
-    for key, ti, tj in index.find(toks):
-        a, b = sent.start + toks[ti].start, sent.start + toks[tj - 1].end
-        if any(not (b <= x or a >= y) for x, y in blocked):
-            continue
-        ck, label = table[key]
-        hits.append(ConceptHit(scheme, ck, label, sent.text[a - sent.start : b - sent.start], a, b))
-    return hits
-
-
-def concept_for(scheme: str, text: str) -> tuple[str, str] | None:
-    """(key, label) of the concept of ``scheme`` whose phrase occurs first in ``text``."""
-    m = _matchers().get(scheme)
-    if m is None:
-        return None
-    found = m[0].find(tokenize(text))
-    return m[1][found[0][0]] if found else None
+    found = hits_in_tokens(scheme, sent.text, tokens_rel(sent.text), sent.start)
+    return [h for h in found if not any(not (h.end <= x or h.start >= y) for x, y in blocked)]
 
 
 @dataclass(slots=True)

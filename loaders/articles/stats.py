@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from loaders.articles.lexicon import words
-from loaders.articles.phrases import tokens_rel
+from loaders.concepts.phrases import tokens_rel
 
 _WORDS = {
     "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
