@@ -93,7 +93,9 @@ def test_clicking_a_relationship_shows_its_evidence(page: Page, server: Server, 
     expect(panel.locator("blockquote").first).to_have_text(evidence["quote"])
     expect(panel).to_contain_text(evidence["source"]["title"])
     assert page.evaluate(f"kbGraph.getElementById({edge_id!r}).selected()")
-    screenshot(page, shots / "screenshots" / "entity-graph.png", clip={**box, "y": box["y"] - 70, "height": 600})
+    section = page.locator("section.graph").bounding_box()
+    assert section is not None
+    screenshot(page, shots / "screenshots" / "entity-graph.png", clip=section)
 
 
 def test_double_clicking_an_entity_brings_in_its_neighbours(page: Page, server: Server, officer: Any) -> None:
@@ -114,13 +116,16 @@ def test_double_clicking_an_entity_brings_in_its_neighbours(page: Page, server: 
     assert before <= after
 
 
-def test_a_busy_graph_starts_with_its_statistics_hidden(page: Page, server: Server) -> None:
+def test_a_busy_graph_starts_with_its_statistics_hidden(page: Page, server: Server, shots: Path) -> None:
     _open(page, server, "force/metropolitan")
     counts = page.evaluate(
         """() => ({all: kbGraph.nodes().length, stats: kbGraph.nodes('[type = "Statistic"]').length,
                    shown: kbGraph.nodes(':visible').length})"""
     )
     assert counts["stats"] > 0 and counts["shown"] == counts["all"] - counts["stats"]
+    section = page.locator("section.graph").bounding_box()
+    assert section is not None
+    screenshot(page, shots / "screenshots" / "force-graph.png", clip=section)
     page.locator("#graph-legend label", has_text="Statistic").click()
     assert page.evaluate("kbGraph.nodes(':visible').length") == counts["all"]
 

@@ -32,7 +32,7 @@
       group: "nodes",
       data: {
         id: n.id, name: n.name, type: n.type, label: data.classes[n.type] || n.type, caption: caption(n.name),
-        color: s.color, border: s.border, text: s.text, size: s.diameter, hop: hop,
+        color: s.color, border: s.border, text: s.text, size: s.diameter, textWidth: s.diameter - 6, hop: hop,
       },
     };
   }
@@ -63,7 +63,7 @@
           "background-color": "data(color)", "border-color": "data(border)", "border-width": 2,
           width: "data(size)", height: "data(size)", label: "data(caption)", color: "data(text)",
           "font-size": 9, "font-family": "system-ui, sans-serif", "text-valign": "center", "text-halign": "center",
-          "text-wrap": "wrap", "text-max-width": "data(size)",
+          "text-wrap": "wrap", "text-max-width": "data(textWidth)",
         },
       },
       { selector: "node[hop = 0]", style: { "border-width": 4 } },
@@ -92,10 +92,15 @@
   function layout() {
     const shown = cy.elements().not(".hidden");
     const maxHop = Math.max(...shown.nodes().map((n) => n.data("hop")));
-    return shown.layout({
+    shown.layout({
       name: "concentric", concentric: (n) => maxHop - n.data("hop"), levelWidth: () => 1,
-      minNodeSpacing: 12, animate: false, fit: true, padding: 20,
+      minNodeSpacing: 12, spacingFactor: shown.nodes().length < 12 ? 2.2 : 1, animate: false, fit: true, padding: 30,
     }).run();
+    // A small neighbourhood would be blown up to fill the box: keep it at its natural size.
+    if (cy.zoom() > 1.3) {
+      cy.zoom(1.3);
+      cy.center(shown);
+    }
   }
   layout();
 
