@@ -114,6 +114,9 @@ def test_double_clicking_an_entity_brings_in_its_neighbours(page: Page, server: 
     )["data"]["neighbourhood"]["nodes"]
     assert after - before and after - before <= {n["id"] for n in around}
     assert before <= after
+    # Relationships already drawn are not drawn twice.
+    ends = page.evaluate("kbGraph.edges().map(e => [e.data('source'), e.data('type'), e.data('target')].join(' '))")
+    assert len(ends) == len(set(ends))
 
 
 def test_a_busy_graph_starts_with_its_statistics_hidden(page: Page, server: Server, shots: Path) -> None:

@@ -106,6 +106,8 @@ def test_a_closed_example_tab_opens_again(page: Page, server: Server) -> None:
     expect(page.locator(".graphiql-tab")).to_have_count(before)
     editor = f"document.querySelector({json.dumps(QUERY_EDITOR)}).CodeMirror"
     wait_until(page, f"{editor}.getValue() === {json.dumps(first.query)}")
+    variables = _editor(page, ".graphiql-editor-tool .CodeMirror")
+    assert json.loads(variables) == json.loads(first.variables)
 
 
 def test_the_docs_pane_explains_a_type_and_its_fields(page: Page, server: Server) -> None:
