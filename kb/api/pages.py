@@ -157,6 +157,8 @@ def entity_context(store: Store, node: Node, base: str) -> dict[str, Any]:
         groups[(label, e.type)].append(
             {"id": other_id, "name": other.name if other else other_id, "props": props, "evidence": evidence}
         )
+        if other is None:
+            continue  # a relation to an entity the store no longer holds: listed, not drawn
         graph_edges.append(
             {
                 "id": e.id,
