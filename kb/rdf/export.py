@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from itertools import chain
 from typing import BinaryIO, Protocol
 
@@ -25,7 +26,7 @@ from kb.rdf.context import context_dict
 from kb.rdf.jsonld import JsonLdWriter
 from kb.rdf.mapping import Mapper
 from kb.rdf.ntriples import NTriplesWriter
-from kb.rdf.terms import RDF, Iris
+from kb.rdf.terms import OWL, RDF, Iris
 from kb.rdf.vocab import export_header_blocks
 from kb.store.base import Store
 
@@ -61,7 +62,20 @@ class _Header:
 
 
 HEADER = _Header()
-Record = Node | Edge | _Header
+
+
+@dataclass(frozen=True, slots=True)
+class SameAs:
+    """A merged id and the id it answers for (a judgement, see Store.redirects)."""
+
+    merged: str
+    into: str
+
+    def blocks(self, iris: Iris) -> list[Block]:
+        return [("", iris.entity(self.merged), [(OWL + "sameAs", iris.entity(self.into), None)])]
+
+
+Record = Node | Edge | _Header | SameAs
 
 
 def prefixes(iris: Iris) -> dict[str, str]:
@@ -93,8 +107,9 @@ def make_writer(fmt: str, out: BinaryIO, iris: Iris, continued: bool = False) ->
 
 
 def records(store: Store) -> Iterator[Record]:
-    """The export's record stream: HEADER, every node, every edge."""
-    return chain((HEADER,), store.iter_nodes(), store.iter_edges())
+    """The export's record stream: HEADER, the merged ids, every node, every edge."""
+    same = (SameAs(a, b) for a, b in sorted(store.redirects().items()))
+    return chain((HEADER,), same, store.iter_nodes(), store.iter_edges())
 
 
 class ChunkSerialiser:
@@ -115,6 +130,8 @@ class ChunkSerialiser:
                 write(node(r))
             elif isinstance(r, Edge):
                 write(edge(r))
+            elif isinstance(r, SameAs):
+                write(r.blocks(self.iris))
             else:
                 write(export_header_blocks(self.iris))
             n += 1
@@ -126,6 +143,8 @@ def iter_blocks(store: Store, iris: Iris, quads: bool) -> Iterator[list[Block]]:
     """The whole KB as lists of blocks, one list per header / node / edge."""
     mapper = Mapper(iris, quads)
     yield export_header_blocks(iris)
+    for a, b in sorted(store.redirects().items()):
+        yield SameAs(a, b).blocks(iris)
     for node in store.iter_nodes():
         yield mapper.node(node)
     for edge in store.iter_edges():
