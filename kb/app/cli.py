@@ -110,13 +110,15 @@ def cmd_load(args: argparse.Namespace) -> int:
             root=args.root,
             sync=args.sync,
             judgements=judgements,
+            strict=args.strict,
         )
         for w in report.warnings:
             _eprint(f"warning: {w}")
         removed = f", {len(report.removed)} removed" if report.removed else ""
         print(
             f"loaded {len(report.files)} file(s), {len(report.results) - len(report.removed)} source(s), "
-            f"{report.changed - len(report.removed)} changed{removed}, in {time.perf_counter() - t0:.2f}s"
+            f"{report.changed - len(report.removed)} changed{removed}, {report.skipped_rows} table row(s) skipped, "
+            f"in {time.perf_counter() - t0:.2f}s"
         )
         _print_stats(store, sys.stdout)
     return 0
@@ -332,6 +334,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="the folder source paths are relative to, for sources without a URL (default: the current folder)",
     )
     _add_writer_options(s)
+    s.add_argument(
+        "--strict",
+        action="store_true",
+        help="a table row naming no known force, region or body stops the load with nothing written "
+        "(by default such rows are skipped, each with a warning, and counted)",
+    )
     _add_store_options(s)
     s.set_defaults(func=cmd_load)
 

@@ -33,6 +33,7 @@ class LoadReport:
     warnings: list[str] = field(default_factory=list)
     sources: dict[str, Path] = field(default_factory=dict)  # source id -> the file it was read from
     removed: list[str] = field(default_factory=list)  # sources removed: their files are gone
+    skipped_rows: int = 0  # table rows naming no known subject, skipped with a warning
 
     @property
     def changed(self) -> int:
@@ -65,14 +66,15 @@ def _expand(paths: Iterable[Path], report: LoadReport) -> list[tuple[Path, Path]
 
 
 def read_paths(
-    paths: Iterable[Path], progress: Progress | None = None, root: Path | None = None
+    paths: Iterable[Path], progress: Progress | None = None, root: Path | None = None, *, strict: bool = False
 ) -> tuple[list[Facts], LoadReport]:
     """Parse every file under ``paths`` into Facts, each source with the id of its document
-    (no store involved). ``root``: the load root (see kb.app.sources)."""
+    (no store involved). ``root``: the load root (see kb.app.sources). ``strict``: a table row
+    naming no known subject is an error instead of a skipped row."""
     report = LoadReport()
     staged: list[Facts] = []
     for f, arg in _expand(paths, report):
-        loader = loader_for(f)
+        loader = loader_for(f, strict=strict)
         facts = identify(loader.load(f), document_path(f, load_root(arg, root)))
         for fa in facts:
             if fa.source_id == REFERENCE_SOURCE_ID:
@@ -85,6 +87,8 @@ def read_paths(
         report.files.append((f, loader.name, len(facts)))
         for fa in facts:
             report.warnings.extend(fa.warnings)
+            skipped = fa.source.props.get("skippedRows")
+            report.skipped_rows += skipped if isinstance(skipped, int) else 0
         if progress:
             progress(f"read {f} ({loader.name}: {len(facts)} source{'s' if len(facts) != 1 else ''})")
     return staged, report
@@ -147,14 +151,16 @@ def load_paths(
     root: Path | None = None,
     sync: bool = False,
     judgements: Judgements | None = None,
+    strict: bool = False,
 ) -> LoadReport:
     """Load files and folders into ``store``, reference data first; idempotent.
 
     ``sync``: also remove the sources once loaded from these folders whose files are gone.
     ``judgements``: the identity decisions to apply (None: only those the KB holds).
+    ``strict``: a table row naming no known subject stops the load (see read_paths).
     """
     paths = list(paths)
-    staged, report = read_paths(paths, progress, root)
+    staged, report = read_paths(paths, progress, root, strict=strict)
     # Later facts for the same source replace earlier ones; keep one per source id.
     by_source: dict[str, Facts] = {}
     for fa in [reference_facts(), *staged]:
