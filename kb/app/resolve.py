@@ -128,30 +128,40 @@ class People:
                 if v not in part.forces:
                     part.forces.append(v)
 
-    def forget(self, sources: Collection[str]) -> dict[str, set[str]]:
-        """Drop what ``sources`` said (they are being replaced or removed); for each source, the
-        ids it contributed to before."""
-        before: dict[str, set[str]] = defaultdict(set)
+    def contributions(self) -> dict[str, set[str]]:
+        """Source id -> the people it describes now (in the store)."""
+        out: dict[str, set[str]] = defaultdict(set)
         for member, parts in self.parts.items():
-            for sid in [s for s in parts if s in sources]:
-                before[sid].add(member)
-                del parts[sid]
-        return before
+            for sid in parts:
+                out[sid].add(member)
+        return out
 
-    def live(self, member: str) -> bool:
-        return bool(self.parts.get(member))
+    def forget(self, sources: Collection[str]) -> None:
+        """Drop what ``sources`` said (they are being replaced or removed)."""
+        for parts in self.parts.values():
+            for sid in [s for s in parts if s in sources]:
+                del parts[sid]
+
+    def others(self, member: str, sid: str) -> dict[str, Part]:
+        """What the sources but ``sid`` say about ``member``."""
+        return {s: p for s, p in self.parts.get(member, {}).items() if s != sid}
+
+    def live(self, member: str, sid: str = "") -> bool:
+        """Whether a source other than ``sid`` describes ``member``."""
+        return any(s != sid for s in self.parts.get(member, ()))
 
     def candidates(self, root: str, sid: str) -> list[str]:
+        """The namesakes a mention in ``sid`` may be: described by other sources, not split from it."""
         return sorted(
-            m for m in self.members.get(root, ()) if self.live(m) and self.judgements.split_of(m, sid) is None
+            m for m in self.members.get(root, ()) if self.live(m, sid) and self.judgements.split_of(m, sid) is None
         )
 
     def add(self, root: str, member: str, sid: str, part: Part) -> None:
         self.members.setdefault(root, set()).add(member)
         self.parts[member][sid] = part
 
-    def taken(self, entity_id: str) -> bool:
-        return self.live(entity_id) or entity_id in self.redirected
+    def taken(self, entity_id: str, sid: str) -> bool:
+        return self.live(entity_id, sid) or entity_id in self.redirected
 
 
 def _mention_parts(facts: Facts) -> dict[str, Part]:
@@ -200,7 +210,8 @@ def resolve_people(
     if not roots:
         return list(batch)
     people = People(store, roots, judgements)
-    before = people.forget({f.source_id for f in batch} | set(removing))
+    before = people.contributions()
+    people.forget(set(removing))
     merged = set(judgements.redirects().values())  # people a human made one of several
     out: list[Facts] = []
     for facts, found in zip(batch, mentions, strict=True):
@@ -210,14 +221,21 @@ def resolve_people(
         for mid, part in found.items():
             root = family(mid)
             me = profile(mid, {sid: part}, people.orders, people.labels)
+            candidates = people.candidates(root, sid)
             fits = [
                 c
-                for c in people.candidates(root, sid)
-                if compare(me, profile(c, people.parts[c], people.orders, people.labels)).compatible
+                for c in candidates
+                if compare(me, profile(c, people.others(c, sid), people.orders, people.labels)).compatible
             ]
             mine = sorted(before.get(sid, set()) & people.members.get(root, set()))
-            # the source's earlier id, while the evidence or a merge judgement still puts it there
-            sticky = [m for m in mine if (m in fits or m in merged) and m in people.candidates(root, sid)]
+            # the source's earlier id, while no other source describes it, or the evidence or a merge
+            # judgement still puts the mention there
+            sticky = [
+                m
+                for m in mine
+                if people.judgements.split_of(m, sid) is None
+                and (not people.live(m, sid) or (m in candidates and (m in fits or m in merged)))
+            ]
             if sticky:
                 pick = sticky[0]
             elif len(fits) == 1:
@@ -227,7 +245,8 @@ def resolve_people(
             chosen.append((root, pick, part))
             if pick != mid:
                 renamed[mid] = pick
-        for root, pick, part in chosen:  # later sources of the batch see this one's people
+        people.forget({sid})  # later sources of the batch see what this one says now
+        for root, pick, part in chosen:
             people.add(root, pick, sid, part)
         out.append(_rename(facts, renamed))
     return out
@@ -241,9 +260,9 @@ def _new_id(root: str, mine: Sequence[str], part: Part, sid: str, people: People
     src = f"{root}--{slugify(sid.partition('/')[2] or sid, max_len=60)}"
     options.append(src)
     for option in options:
-        if not people.taken(option) and people.judgements.canonical(option) == option:
+        if not people.taken(option, sid) and people.judgements.canonical(option) == option:
             return option
     n = 2
-    while people.taken(f"{src}-{n}"):
+    while people.taken(f"{src}-{n}", sid):
         n += 1
     return f"{src}-{n}"
