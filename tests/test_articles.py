@@ -247,7 +247,9 @@ def test_quote_forms() -> None:
     said = {(s, q[:12]) for s, q in rels(facts, "SAID")}
     assert ("Paul Dunn", "We will not ") in said
     assert ("Inquest", "nothing has ") in said
-    assert ("Home Office", "We expect th") in said
+    # a spokesperson is a person speaking for the organisation (issue 18), who holds that post there
+    assert ("a spokesperson for Home Office", "We expect th") in said
+    assert ("a spokesperson for Home Office", "Home Office") in rels(facts, "HOLDS_POST")
 
 
 # -- statistics ------------------------------------------------------------------------------

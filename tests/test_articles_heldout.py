@@ -78,7 +78,9 @@ def test_spokesperson_for_the_body_speaks_for_it() -> None:
         'A spokesperson for the commissioner said: "Our inquiries have only just begun."'
     )
     said = rels(f, "SAID")
-    assert any(s == "Police Investigations and Review Commissioner" for s, _ in said)
+    speaker = "a spokesperson for Police Investigations and Review Commissioner"
+    assert any(s == speaker for s, _ in said)
+    assert (speaker, "Police Investigations and Review Commissioner") in rels(f, "HOLDS_POST")
 
 
 def test_allegation_against_every_officer_named_with_it() -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from kb.identity import hashed_id
+from kb.reference import reference
 from loaders.articles.cases import patterns, subject_force
 from loaders.articles.dates import find_dates
 from loaders.articles.doc import ArticleDoc, CaseEvent, Ent
@@ -266,9 +267,34 @@ def _referrals_and_oversight(doc: ArticleDoc) -> None:
                 and "professional body" not in str(e.props.get("kind", ""))
             ):
                 m0 = e.mentions[0] if e.mentions else None
-                if m0:
-                    fid = _overseen_force(doc, e) or doc.primary_force
-                    doc.relate("OVERSEES", eid, fid, doc.evidence(m0.start, m0.end, 0.5, m0.sent))
+                if m0 is None:
+                    continue
+                evd = doc.evidence(m0.start, m0.end, 0.5, m0.sent)
+                national = _national_reach(eid)
+                if national is not None:
+                    # a national body oversees every force the article names in its jurisdiction
+                    for fid in sorted(doc.forces_named()):
+                        if _in_jurisdiction(fid, national):
+                            doc.relate("OVERSEES", eid, fid, evd)
+                    continue
+                fid = _overseen_force(doc, e) or doc.primary_force
+                doc.relate("OVERSEES", eid, fid, evd)
+
+
+def _national_reach(eid: str) -> str | None:
+    """The jurisdiction of a national reference body ("England and Wales"), None for any other body."""
+    rec = next((b for b in reference().bodies if b.entity_id == eid), None)
+    return rec.jurisdiction if rec is not None and rec.jurisdiction else None
+
+
+def _in_jurisdiction(fid: str, jurisdiction: str) -> bool:
+    rec = next((f for f in reference().forces if f.entity_id == fid), None)
+    if rec is None:
+        return False
+    country = rec.country.lower()
+    return (
+        not country or country in jurisdiction.lower() or (country == "england" and "england" in jurisdiction.lower())
+    )
 
 
 def _overseen_force(doc: ArticleDoc, e: Ent) -> str | None:

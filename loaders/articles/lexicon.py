@@ -55,7 +55,8 @@ ORG_CUES = frozenset(
 # Cue words that make an organisation an oversight body rather than any organisation.
 BODY_CUES = frozenset({"inspectorate", "ombudsman", "panel", "inquiry", "tribunal", "watchdog", "oversight"})
 BODY_PHRASES = re.compile(
-    r"\b(professional standards (department|directorate|unit|branch)|anti-corruption (unit|command)"
+    r"\b(professional standards (department|directorate|unit|branch)|(?-i:Professional Standards)"
+    r"|anti-corruption (unit|command)"
     r"|police(?:, fire)? and crime commissioner"
     r"(?: for (?:the )?(?-i:[A-Z][\w'’\-]+(?:(?: and| &)? [A-Z][\w'’\-]+){0,3}))?"
     r"|directorate of professional standards)\b",

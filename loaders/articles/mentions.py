@@ -584,7 +584,13 @@ class MentionFinder:
             return
         if any(low[k] == low[k + 1] and low[k] in lx.ORG_CUES for k in range(len(low) - 1)):
             return  # "Building Trust Trust": table cells run together
-        if len(toks) >= 2 and low[0].endswith("ing") and not lx.is_given_name(toks[0]) and _lookup(seq) is None:
+        if (
+            len(toks) >= 2
+            and low[0].endswith("ing")
+            and not lx.is_given_name(toks[0])
+            and _lookup(seq) is None
+            and not lx.rank_pattern().match(seq)  # "Acting Chief Constable Jane Harlow"
+        ):
             return
         # the reference tables and gazetteers, again for names split by the rules above
         al = _lookup(seq) or _fuzzy_reference(seq)
