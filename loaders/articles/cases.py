@@ -98,9 +98,12 @@ _NEGATED = re.compile(r"\b(?:not|no|never|without|nor)\s+(?:\w+\s+){0,3}$", re.I
 _COUNT_AFTER = re.compile(r"\s+(?:a\s+total\s+of\s+)?\d[\d,]*\s")
 _COUNT_BEFORE = re.compile(r"\b\d[\d,]*\s+(?:\w+\s+){0,3}(?:were|was|have\s+been|had\s+been)\s+(?:\w+\s+)?$", re.I)
 _LEADING_SUBJECT = re.compile(
-    r"^(?:(?:the|a|an|his|her|their)\s+)?(?:(?:former|serving)\s+)?(?:officer|officers|constable|pc|he|she|they)\s+(?=\w+ing\b)",
+    r"^(?:(?:the|a|an|his|her|their)\s+)?(?:(?:former|serving)\s+)?(?:officer|officers|constable|pc|he|she|they)\s+"
+    r"(?=\w+(?:ing|ed)\b)",
     re.I,
 )
+# "in 2012 the officer exchanged ...": when it happened is the allegation's date, not its name
+_LEADING_WHEN = re.compile(r"^(?:in|on|during|between|from)\s+(?:[\w,]+\s+){0,4}?(?:19|20)\d\d,?\s+", re.I)
 _FUNCTION_END = frozenset(
     [
         "a",
@@ -367,7 +370,9 @@ class _Reader:
             words = words[:keep]
         while len(words) > 1 and words[-1].lower().strip(",;") in _FUNCTION_END:
             words.pop()
-        phrase = _LEADING_SUBJECT.sub("", " ".join(words)).strip(" ,;'\"‘’“”")
+        phrase = _LEADING_WHEN.sub("", " ".join(words))
+        phrase = _LEADING_SUBJECT.sub("", phrase)
+        phrase = re.sub(r"[\"“”]", "", phrase).strip(" ,;'‘’")
         if len(phrase) < len(h.phrase):
             phrase = h.phrase
         return phrase, s.start + start, s.start + end

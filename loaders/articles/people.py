@@ -56,6 +56,9 @@ def _officers_by_rank(doc: ArticleDoc) -> None:
         if e.type != "Person" or not e.mentions or e.props.get("anonymised"):
             continue
         role = str(e.props.get("role") or "")
+        if re.fullmatch(r"(?:former\s+|serving\s+|retired\s+)?(?:police\s+)?officer", role, re.I):
+            e.type = "Officer"  # "the officer Jane Harlow": an officer whose rank is not given
+            continue
         info = lx.ranks().get(lx.norm(role)) if role else None
         rank = role if info else None
         for m in e.mentions:
