@@ -37,6 +37,7 @@ class _Chains:
         self.doc = doc
         self.p = patterns()
         self.events = doc.case_events
+        self.by_id = {c.id: c for c in doc.case_events}
 
     def ev(self, ce: CaseEvent, conf: float = 0.6):  # type: ignore[no-untyped-def]
         s = self.doc.sents[ce.sent]
@@ -219,6 +220,16 @@ class _Chains:
             src = self.implicit_proceeding(o, want)
         if src:
             doc.relate("RESULTED_IN", src, o.id, evd)
+            # the allegations those proceedings decided resulted in the outcome too (a shortcut of
+            # the chain, for readers that ask an allegation for its outcomes)
+            decided = [
+                r.target
+                for r in doc.rels.values()
+                if r.type == "CONCERNS" and r.source == src and doc.ents[r.target].type == "Allegation"
+            ]
+            for aid in decided:
+                if aid in self.by_id and self.overlaps(self.by_id[aid], o):
+                    doc.relate("RESULTED_IN", aid, o.id, evd)
         if o.category in self.p.personal:
             inc = incident_of.get(o.subjects) or (doc.central if not o.subjects else None)
             if inc:

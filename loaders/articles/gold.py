@@ -158,6 +158,8 @@ def _gold_convention(relations: list[Relation], by_id: dict[str, Entity]) -> lis
 
     out: list[Relation] = []
     for r in relations:
+        if r.type == "RESULTED_IN" and typ(r.source) == "Allegation":
+            continue  # the chain's shortcut: the guidelines draw the outcome from the proceedings
         if r.type == "CONCERNS" and typ(r.source) == "Investigation" and typ(r.target) == "Allegation":
             incs = [t for t in concerns.get(r.target, []) if typ(t) == "Incident"]
             if incs and any(t in concerns.get(r.source, []) for t in incs):
