@@ -157,6 +157,7 @@ class _Reader:
         self.current: tuple[str, ...] = ()
         self.by_key: dict[tuple[str, ...], CaseEvent] = {}
         self.body_short: dict[str, str] = {}
+        self.alleged_spans: list[tuple[int, int]] = []
 
     # -- subjects ---------------------------------------------------------------------------
     def officers_in(self, i: int) -> tuple[str, ...]:
@@ -229,8 +230,10 @@ class _Reader:
         ] = []
         subjects: list[tuple[str, ...]] = []
         for i, s in enumerate(doc.sents):
-            outs = self.outcome_hits(i, s)
+            self.alleged_spans = []
             alls = self.allegation_hits(i, s)
+            # an outcome word inside what was alleged ("failing to declare cautions") is no outcome
+            outs = [(h, n) for h, n in self.outcome_hits(i, s) if not self.in_failure_to(h)]
             hearing = list(self.p.hearing.finditer(s.text))
             case_words = bool(outs or alls or hearing)
             subjects.append(self.subjects(i, s, case_words))
@@ -247,6 +250,13 @@ class _Reader:
             for h, name in outs:
                 self.outcome(i, h, name, subs)
         self.operations()
+
+    def in_failure_to(self, h: ConceptHit) -> bool:
+        text = self.doc.text
+        return any(
+            a < h.start < b and re.match(r"(?:failing|failed|failure)\s+to\b|not\s+\w+ing\b", text[a:b], re.I)
+            for a, b in self.alleged_spans
+        )
 
     def may_name_proceedings(self, s: Sentence) -> bool:
         low = s.text.lower()
@@ -350,6 +360,7 @@ class _Reader:
                 continue  # inside the phrase of an allegation already read ("sexist and racist comments")
             name, a, b = self.allegation_phrase(s, h)
             taken.append((a, b))
+            self.alleged_spans.append((a, b))
             out.append((h, name))
         return out
 

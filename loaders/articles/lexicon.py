@@ -165,6 +165,12 @@ _LATIN_NAME = re.compile(r"^[A-Z][a-zà-öø-ÿ'’\-]{2,}$")
 
 
 @cache
+def street_words() -> frozenset[str]:
+    """Last words of street names (data/street_words.txt)."""
+    return frozenset(ln.strip() for ln in _data("street_words.txt").splitlines() if ln.strip() and ln[0] != "#")
+
+
+@cache
 def given_names() -> frozenset[str]:
     """Given names (lower case): the project's list and Faker's name lists; words that are
     capitalised only to open a sentence are left out."""

@@ -682,6 +682,10 @@ class MentionFinder:
                 self._add(Mention(a, b, seq, typ, seq, i, confidence=0.75))
                 return
 
+        # "Meadow Close", "Station Road": a street
+        if 2 <= len(toks) <= 4 and toks[-1] in lx.street_words() and not lx.is_given_name(toks[0]):
+            self._add(Mention(a, b, seq, "Place", seq, i, confidence=0.6))
+            return
         # "Operation Hotton": a named police operation is an investigation
         if toks[0] == "Operation" and len(toks) >= 2:
             self._add(Mention(a, b, seq, "Investigation", seq, i, confidence=0.8))
