@@ -235,6 +235,8 @@ class _Reader:
             # an outcome word inside what was alleged ("failing to declare cautions") is no outcome
             outs = [(h, n) for h, n in self.outcome_hits(i, s) if not self.in_failure_to(h)]
             hearing = list(self.p.hearing.finditer(s.text))
+            if i == 0 and self.headline(s):
+                outs, alls, hearing = [], [], []  # the headline says again what the story tells
             case_words = bool(outs or alls or hearing)
             subjects.append(self.subjects(i, s, case_words))
             if case_words or self.may_name_proceedings(s):
@@ -250,6 +252,13 @@ class _Reader:
             for h, name in outs:
                 self.outcome(i, h, name, subs)
         self.operations()
+
+    def headline(self, s: Sentence) -> bool:
+        """The article's first line when it is its title (short, no closing full stop, more text after)."""
+        title = str(self.doc.source.props.get("title") or "")
+        text = s.text.strip()
+        short = len(text.split()) <= 25 and not text.endswith((".", "!", "?", ":", '"', "”"))
+        return len(self.doc.sents) > 3 and short and (not title or text.lower() == title.lower() or short)
 
     def in_failure_to(self, h: ConceptHit) -> bool:
         text = self.doc.text
