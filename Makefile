@@ -9,7 +9,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint typecheck pytest bench install build clean ontology
+.PHONY: run test lint typecheck pytest bench install build clean ontology vendor screenshots
 
 # Two install levels: `make run` needs only the runtime dependencies (.installed); the lint,
 # type and test targets add the dev extra (.installed-dev). Both are editable installs of
@@ -52,6 +52,16 @@ bench: $(DEV_STAMP)
 ontology: $(STAMP)
 	$(BIN)/policekb ontology --write
 	$(PY) -m kb.api.schema_export
+
+# The web pages' JavaScript and CSS (GraphiQL, React, cytoscape), copied from the npm registry at
+# the versions pinned in kb/api/static/package*.json into kb/api/static/vendor/ (needs node and
+# npm; `make run` and `make test` use the committed copies and need neither).
+vendor:
+	node kb/api/static/vendor.mjs
+
+# Rewrites the screenshots in docs/screenshots/ from the browser tests (tests/browser).
+screenshots: $(STAMP)
+	KB_SCREENSHOTS=1 $(BIN)/pytest -q -p no:cacheprovider tests/browser
 
 clean:
 	rm -rf $(VENV) .kb .pytest_cache .mypy_cache .ruff_cache build *.egg-info

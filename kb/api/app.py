@@ -13,14 +13,16 @@ from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Mount, Route
 from strawberry.asgi import GraphQL
 from strawberry.types import ExecutionResult
 
 from kb.api.context import Context
 from kb.api.fastpost import POST_OPERATIONS, Prepared, Replay, plain_json, read_body, simple_request
 from kb.api.pages import iri_endpoint
+from kb.api.playground import playground_response
 from kb.api.schema import build_schema
+from kb.api.web import static_files
 from kb.ontology import ontology
 from kb.store.base import Store
 
@@ -50,6 +52,10 @@ class KBGraphQL(GraphQL[Context, None]):
 
     async def get_context(self, request: Any, response: Any) -> Context:
         return Context(self.store, self.base, request)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # GraphiQL from the package's own static files (kb/api/playground.py), not a CDN.
+        return playground_response(request)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """A plain JSON POST (what API clients send) goes straight to the schema (kb.api.fastpost);
@@ -199,6 +205,7 @@ def create_app(store: Store, *, ide: bool = True, introspection: bool = True, ba
         Route("/health", health, methods=["GET"]),
         Route("/graphql", gql, methods=["GET", "POST"]),
         Route("/id/{slug}/{key:path}", entity_page, methods=["GET", "HEAD"]),
+        Mount("/static", static_files(), name="static"),
         *_extra_routes(store, base),
     ]
     app = Starlette(routes=routes, lifespan=_lifespan)

@@ -78,12 +78,13 @@ def cmd_load(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     with _open(args) as store:
-        report = load_paths(store, args.paths, progress=None if args.quiet else _eprint)
+        report = load_paths(store, args.paths, progress=None if args.quiet else _eprint, strict=args.strict)
         for w in report.warnings:
             _eprint(f"warning: {w}")
         print(
             f"loaded {len(report.files)} file(s), {len(report.results)} source(s), "
-            f"{report.changed} changed, in {time.perf_counter() - t0:.2f}s"
+            f"{report.changed} changed, {report.skipped_rows} table row(s) skipped, "
+            f"in {time.perf_counter() - t0:.2f}s"
         )
         _print_stats(store, sys.stdout)
     return 0
@@ -223,6 +224,12 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("load", help="load files or folders (articles, FOI tables, reference tables)")
     s.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders to load")
     s.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    s.add_argument(
+        "--strict",
+        action="store_true",
+        help="a table row naming no known force, region or body stops the load with nothing written "
+        "(by default such rows are skipped, each with a warning, and counted)",
+    )
     _add_store_options(s)
     s.set_defaults(func=cmd_load)
 

@@ -17,7 +17,7 @@ import os
 import pickle
 import tempfile
 from collections import defaultdict, deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -25,10 +25,21 @@ from kb.identity import normalise_name
 from kb.model import Direction, Edge, Facts, Node, Relation, Stats, UpsertResult
 from kb.ontology import ontology
 from kb.reference import REFERENCE_SOURCE_ID
-from kb.store.base import Page, SearchHit, Store, StoreError, decode_cursor, encode_cursor, search_tokens
+from kb.store.base import (
+    REDIRECTS,
+    Page,
+    SearchHit,
+    Store,
+    StoreError,
+    decode_cursor,
+    encode_cursor,
+    search_tokens,
+)
+from kb.store.lock import SnapshotLock
 from kb.store.memory_graph import MemoryGraph
 from kb.store.memory_snapshot import SNAPSHOT_FORMAT, no_gc, read_frames, write_frames
 from kb.store.merge import (
+    EdgeContrib,
     EdgeKey,
     NewEdges,
     NodeContrib,
@@ -51,16 +62,26 @@ class MemoryStore(Store):
 
     fork_safe: ClassVar[bool] = True  # plain in-process data (see Store.fork_safe)
 
-    def __init__(self, path: Path | str | None = None) -> None:
+    def __init__(
+        self, path: Path | str | None = None, writer: bool = False, on_wait: Callable[[str], None] | None = None
+    ) -> None:
+        """``writer``: take the snapshot's writer lock before reading it, and keep it until
+        :meth:`close` (see kb.store.lock); ``on_wait`` hears why, if it has to wait."""
         self.path = Path(path) if path is not None else None
         self.g = MemoryGraph()
+        self._meta: dict[str, Any] = {}  # KB metadata (Store.meta), saved in the snapshot's header
+        self._lock = SnapshotLock(self.path).acquire(on_wait=on_wait) if writer and self.path is not None else None
         self._dirty = False
         self._sorted_cache: dict[tuple[str | None, str], list[tuple[Any, str]]] = {}
         self._search: SearchIndex | None = None
         self._revision = 0  # bumped by every write (see revision)
         self._typed_adj: dict[tuple[str, bool], dict[str, builtins.list[tuple[str, str]]]] = {}
-        if self.path is not None and self.path.exists():
-            self._read_snapshot(self.path)
+        try:
+            if self.path is not None and self.path.exists():
+                self._read_snapshot(self.path)
+        except BaseException:
+            self._unlock()
+            raise
 
     # -- persistence -------------------------------------------------------------
     def _read_snapshot(self, path: Path) -> None:
@@ -76,9 +97,11 @@ class MemoryStore(Store):
                 if fmt != SNAPSHOT_FORMAT:
                     raise StoreError(f"{path}: not a policing-kb snapshot")
                 g = read_frames(fh)
+                kb_meta = meta.get("kb") or {}
         except (OSError, ValueError, KeyError, TypeError, pickle.UnpicklingError, EOFError) as exc:
             raise StoreError(f"{path}: cannot read snapshot: {exc}") from None
         self.g = g
+        self._meta = dict(kb_meta) if isinstance(kb_meta, dict) else {}
 
     def flush(self) -> None:
         if self.path is None or not self._dirty:
@@ -87,7 +110,13 @@ class MemoryStore(Store):
         fd, tmp = tempfile.mkstemp(prefix=".snapshot-", dir=self.path.parent)
         try:
             with os.fdopen(fd, "wb") as fh, no_gc():
-                meta = {"format": SNAPSHOT_FORMAT, "nodes": len(self.g), "edges": self.g.number_of_edges()}
+                meta: dict[str, Any] = {
+                    "format": SNAPSHOT_FORMAT,
+                    "nodes": len(self.g),
+                    "edges": self.g.number_of_edges(),
+                }
+                if self._meta:
+                    meta["kb"] = self._meta
                 fh.write(json.dumps(meta).encode() + b"\n")
                 write_frames(fh, self.g)
                 fh.flush()
@@ -99,10 +128,19 @@ class MemoryStore(Store):
         self._dirty = False
 
     def close(self) -> None:
-        self.flush()
+        try:
+            self.flush()
+        finally:
+            self._unlock()
+
+    def _unlock(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def clear(self) -> None:
         self.g = MemoryGraph()
+        self._meta = {}
         self._invalidate()
         self._dirty = True
 
@@ -121,35 +159,58 @@ class MemoryStore(Store):
         parts = self.g.nodes.get(entity_id)
         return merged_type(c[0] for c in parts.values()) if parts else None
 
-    def upsert(self, facts: Facts) -> UpsertResult:
-        return self.upsert_many([facts])[0]
-
-    def upsert_many(self, batch: Sequence[Facts]) -> builtins.list[UpsertResult]:
-        """Validate every source first, then apply them all: a bad source changes nothing."""
+    def write(
+        self, upserts: Sequence[Facts] = (), deletes: Sequence[str] = (), meta: Mapping[str, Any] | None = None
+    ) -> builtins.list[UpsertResult]:
+        """Validate every upsert first (against the store as the deletes leave it), then apply
+        the deletes and the upserts: a bad source changes nothing."""
         g = self.g
+        gone = set(deletes)
         with no_gc():
             pending: dict[str, str] = {}
 
-            def known(entity_id: str) -> str | None:
-                return pending.get(entity_id) or self._known_type(entity_id)
-
             def contributors(entity_id: str) -> builtins.list[str] | None:
                 parts = g.nodes.get(entity_id)
-                return builtins.list(parts) if parts is not None else None
+                if parts is None:
+                    return None
+                live = [s for s in parts if s not in gone] if gone else builtins.list(parts)
+                return live or None
+
+            def known(entity_id: str) -> str | None:
+                t = pending.get(entity_id)
+                if t is not None or not gone:
+                    return t or self._known_type(entity_id)
+                parts = g.nodes.get(entity_id)
+                live = [c[0] for s, c in parts.items() if s not in gone] if parts else None
+                return merged_type(live) if live else None
 
             prepared = []
-            for facts in batch:
-                before = set(g.source_index(facts.source_id)[0])
+            for facts in upserts:
+                sid = facts.source_id
+                before = set() if sid in gone else set(g.source_index(sid)[0])
                 nodes, edges = contributions(facts, known, before, contributors)
                 for n, c in nodes.items():
                     # the most specific type so far (Officer over Person), as the merged node has
                     prev = known(n)
                     pending[n] = c[0] if prev is None or (c[0] != prev and ontology().is_a(c[0], prev)) else prev
-                prepared.append((facts.source_id, nodes, edges))
-            return [self._apply(sid, nodes, edges) for sid, nodes, edges in prepared]
+                prepared.append((sid, nodes, edges))
+            results = [self._apply(sid, {}, {}) for sid in deletes]
+            results += [self._apply(sid, nodes, edges) for sid, nodes, edges in prepared]
+        if meta:
+            changed = False
+            for k, v in meta.items():
+                if v is None:
+                    changed |= self._meta.pop(k, None) is not None
+                elif self._meta.get(k) != v:
+                    self._meta[k] = json.loads(json.dumps(v))  # a copy, and JSON as the snapshot keeps it
+                    changed = True
+            if changed:
+                self._invalidate()
+                self._dirty = True
+        return results
 
-    def delete_source(self, source_id: str) -> UpsertResult:
-        return self._apply(source_id, {}, {})
+    def meta(self, key: str) -> Any:
+        return self._meta.get(key)
 
     def _apply(self, sid: str, nodes: dict[str, NodeContrib], edges: NewEdges) -> UpsertResult:
         result = apply(self.g, sid, nodes, edges)
@@ -159,17 +220,32 @@ class MemoryStore(Store):
         return result
 
     # -- reads ---------------------------------------------------------------------
+    def _redirect(self, entity_id: str) -> str:
+        """The id a merged id answers for (see Store.redirects); other ids as they are."""
+        redirects = self._meta.get(REDIRECTS)
+        return redirects.get(entity_id, entity_id) if redirects else entity_id
+
     def get(self, entity_id: str) -> Node | None:
         data = self.g.nodes.get(entity_id)
+        if data is None and isinstance(entity_id, str):
+            entity_id = self._redirect(entity_id)
+            data = self.g.nodes.get(entity_id)
         return merged_node(entity_id, data) if data else None
 
     def get_many(self, ids: Sequence[str]) -> dict[str, Node]:
         out: dict[str, Node] = {}
         nodes = self.g.nodes
+        redirects = self._meta.get(REDIRECTS)
         for i in ids:
             data = nodes.get(i)
-            if data is not None and i not in out:
-                out[i] = merged_node(i, data)
+            if data is not None:
+                if i not in out:
+                    out[i] = merged_node(i, data)
+            elif redirects and i in redirects and i not in out:
+                j = redirects[i]
+                data = nodes.get(j)
+                if data is not None:
+                    out[i] = merged_node(j, data)
         return out
 
     def _typed(
@@ -277,6 +353,36 @@ class MemoryStore(Store):
         nodes, _ = self.g.source_index(source_id)
         return sorted(n for n in nodes if n != source_id)
 
+    # -- contributions ---------------------------------------------------------------
+    def node_parts(self, ids: Sequence[str]) -> dict[str, builtins.list[tuple[str, NodeContrib]]]:
+        nodes = self.g.nodes
+        return {i: builtins.list(nodes[i].items()) for i in ids if i in nodes}
+
+    def edge_parts(self, keys: Sequence[EdgeKey]) -> dict[EdgeKey, builtins.list[tuple[str, EdgeContrib]]]:
+        out: dict[EdgeKey, builtins.list[tuple[str, EdgeContrib]]] = {}
+        for k in keys:
+            data = self.g.edge(*k)
+            if data is not None:
+                out[k] = builtins.list(data.items())
+        return out
+
+    def source_contents(self, source_id: str) -> tuple[builtins.list[str], builtins.list[EdgeKey]]:
+        nodes, edges = self.g.source_index(source_id)
+        own = [source_id] if source_id in nodes else []
+        return own + sorted(n for n in nodes if n != source_id), sorted(edges)
+
+    def ids_with_prefix(self, prefixes: Sequence[str]) -> dict[str, builtins.list[str]]:
+        rows = self._sorted_ids(None, "id")  # sorted by id; cached until the next write
+        out: dict[str, builtins.list[str]] = {}
+        for p in prefixes:
+            found: builtins.list[str] = []
+            for _, n in itertools.islice(rows, bisect.bisect_left(rows, ((0, p), p)), None):
+                if not n.startswith(p):
+                    break
+                found.append(n)
+            out[p] = found
+        return out
+
     def paths(
         self,
         from_id: str,
@@ -285,6 +391,7 @@ class MemoryStore(Store):
         rel_types: Sequence[str] | None = None,
         limit: int = 10,
     ) -> list[list[Edge]]:
+        from_id, to_id = self._redirect(from_id), self._redirect(to_id)
         if from_id not in self.g or to_id not in self.g or max_hops < 1:
             return []
         if from_id == to_id:

@@ -147,9 +147,16 @@ def merged_edge_props(parts: Iterable[EdgeContrib]) -> Props:
 
 def merged_edge(u: str, v: str, key: str, parts: Iterable[EdgeContrib]) -> Edge:
     """The relation as readers see it, from its contributions in order."""
-    items = parts if isinstance(parts, Sequence) else list(parts)
-    evidence = tuple(ev for _, evs in items for ev in evs)
-    return Edge(rel_type(key), u, v, key, merged_edge_props(items), evidence)
+    props: Props = {}
+    evidence: list[Evidence] = []
+    for cprops, cev in parts:  # as merged_edge_props, in the same pass (reads run this per edge)
+        if props:
+            for k, val in cprops.items():
+                props.setdefault(k, val)
+        else:
+            props.update(cprops)
+        evidence.extend(cev)
+    return Edge(key.partition("|")[0], u, v, key, props, tuple(evidence))
 
 
 # -- replacing what a source said ------------------------------------------------------------

@@ -14,7 +14,7 @@ import itertools
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from neo4j import Driver, GraphDatabase, ManagedTransaction
@@ -24,8 +24,9 @@ from kb.config import Neo4jSettings
 from kb.identity import normalise_name
 from kb.model import Direction, Edge, Evidence, Facts, Node, Stats, UpsertResult
 from kb.ontology import ontology
+from kb.store import neo4j_parts
 from kb.store.base import Page, SearchHit, Store, StoreError, decode_cursor, encode_cursor, search_tokens
-from kb.store.merge import merged_edge
+from kb.store.merge import EdgeContrib, EdgeKey, NodeContrib, merged_edge
 from kb.store.neo4j_model import (
     CORE_KEYS,
     ENTITY_LABEL,
@@ -116,6 +117,9 @@ class Neo4jStore(Store):
             f"CREATE CONSTRAINT {lb.lower()}_id IF NOT EXISTS FOR (n{label_expr([lb])}) REQUIRE n.id IS UNIQUE"
             for lb in (ENTITY_LABEL, *roots)
         ]
+        stmts.append(
+            f"CREATE CONSTRAINT kbmeta_key IF NOT EXISTS FOR (n:{neo4j_parts.META_LABEL}) REQUIRE n.key IS UNIQUE"
+        )
         stmts += [
             "CREATE INDEX entity_name IF NOT EXISTS FOR (n:Entity) ON (n.name)",
             "CREATE INDEX entity_aliases IF NOT EXISTS FOR (n:Entity) ON (n.aliases)",
@@ -153,21 +157,31 @@ class Neo4jStore(Store):
         self._last_seq = seq + n
         return seq
 
-    def _batch(self, items: list[tuple[str, Facts | None]]) -> list[UpsertResult]:
-        if not items:
+    def write(
+        self, upserts: Sequence[Facts] = (), deletes: Sequence[str] = (), meta: Mapping[str, Any] | None = None
+    ) -> list[UpsertResult]:
+        """Everything in one transaction: all or nothing."""
+        items: list[tuple[str, Facts | None]] = [(sid, None) for sid in deletes]
+        items += [(f.source_id, f) for f in upserts]
+        if not items and not meta:
             return []
         seq0 = self._next_seq(len(items))
-        return self._write(lambda tx: run_batch(tx, items, seq0, self.chunk, self._fulltext))
+        return self._write(lambda tx: run_batch(tx, items, seq0, self.chunk, self._fulltext, meta))
 
-    def upsert(self, facts: Facts) -> UpsertResult:
-        return self._batch([(facts.source_id, facts)])[0]
+    def meta(self, key: str) -> Any:
+        return neo4j_parts.meta(self._query, key)
 
-    def upsert_many(self, batch: Sequence[Facts]) -> list[UpsertResult]:
-        """All the sources in one transaction: all or nothing."""
-        return self._batch([(f.source_id, f) for f in batch])
+    def node_parts(self, ids: Sequence[str]) -> dict[str, list[tuple[str, NodeContrib]]]:
+        return neo4j_parts.node_parts(self._query, [i for i in ids if isinstance(i, str)], self.chunk)
 
-    def delete_source(self, source_id: str) -> UpsertResult:
-        return self._batch([(source_id, None)])[0]
+    def edge_parts(self, keys: Sequence[EdgeKey]) -> dict[EdgeKey, list[tuple[str, EdgeContrib]]]:
+        return neo4j_parts.edge_parts(self._query, keys, self.chunk)
+
+    def source_contents(self, source_id: str) -> tuple[list[str], list[EdgeKey]]:
+        return neo4j_parts.source_contents(self._query, source_id)
+
+    def ids_with_prefix(self, prefixes: Sequence[str]) -> dict[str, list[str]]:
+        return neo4j_parts.ids_with_prefix(self._query, prefixes)
 
     def clear(self) -> None:
         def work(tx: ManagedTransaction) -> int:
@@ -220,6 +234,13 @@ class Neo4jStore(Store):
             for r in self._query(self._NODE_Q, ids=wanted[i : i + self.chunk]):
                 node = self._node(r["p"], r["cs"])
                 found[node.id] = node
+        missing = [i for i in wanted if i not in found]
+        if missing:  # merged ids answer for the entity they were merged into (one more query, on misses only)
+            redirects = self.redirects()
+            targets = {i: redirects[i] for i in missing if i in redirects}
+            if targets:
+                got = self.get_many(list(dict.fromkeys(targets.values())))
+                found.update((i, got[t]) for i, t in targets.items() if t in got)
         return {i: found[i] for i in wanted if i in found}
 
     def _types(self, rel_types: Sequence[str] | None) -> list[str]:
@@ -323,6 +344,9 @@ class Neo4jStore(Store):
     ) -> list[list[Edge]]:
         hops = int(max_hops)
         found = self.get_many([from_id, to_id])
+        from_id = found[from_id].id if from_id in found else from_id  # merged ids answer for their entity
+        to_id = found[to_id].id if to_id in found else to_id
+        found = {n.id: n for n in found.values()}
         if from_id not in found or to_id not in found or hops < 1:
             return []
         if from_id == to_id:

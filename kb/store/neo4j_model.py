@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -106,6 +107,51 @@ def lookup_label(entity_id: str) -> str:
 
 def rel_type_of_key(key: str) -> str:
     return check_rel_type(key.split("|", 1)[0])
+
+
+# -- reading contributions back -------------------------------------------------------------
+# A relation's stored contributions, by (source id, target id, key) rows.
+EDGES_BY_KEY = (
+    "UNWIND $rows AS r MATCH (a:Entity {id: r.u})-[e]->(b:Entity {id: r.v}) WHERE e.key = r.k "
+    "RETURN r.u AS u, r.v AS v, r.k AS k, type(e) AS t, e.sources AS s, e.sourceProps AS sp, e.evidence AS ev"
+)
+
+
+def node_rows(
+    run: Callable[..., list[dict[str, Any]]], ids: Sequence[str], chunk: int, evidence_of: Sequence[str] | None = None
+) -> Iterator[dict[str, Any]]:
+    """The stored nodes of ``ids`` with every contribution: id, eid, labels, own, ownEv, ownSeq,
+    rels and cs ([source id, seq, c, ev] per MENTIONED_IN edge). Evidence comes only for the
+    sources in ``evidence_of`` (and the node's own) unless it is None: other sources' evidence is
+    the bulk of the data and a write does not need it."""
+    # one statement per root label: an id seek on the root label is cheaper than on Entity
+    by_label: dict[str, list[str]] = defaultdict(list)
+    for nid in ids:
+        by_label[lookup_label(nid)].append(nid)
+    ev = "m.ev" if evidence_of is None else "CASE WHEN s.id IN $sids THEN m.ev ELSE null END"
+    for label, group in sorted(by_label.items()):
+        for i in range(0, len(group), chunk):
+            yield from run(
+                f"UNWIND $ids AS id MATCH (n{label_expr([label])} {{id: id}}) "
+                "OPTIONAL MATCH (n)-[m:MENTIONED_IN]->(s:Entity) "
+                f"WITH n, collect([s.id, m.seq, m.c, {ev}]) AS cs "
+                "RETURN n.id AS id, elementId(n) AS eid, labels(n) AS labels, n._own AS own, n._ownEv AS ownEv, "
+                "n._ownSeq AS ownSeq, n._rels AS rels, cs",
+                ids=group[i : i + chunk],
+                sids=list(evidence_of or ()),
+            )
+
+
+def contribution_entries(row: dict[str, Any]) -> list[tuple[int, str, str, str | None]]:
+    """(seq, source id, contribution JSON, evidence JSON) of a :func:`node_rows` row, in order."""
+    entries: list[tuple[int, str, str, str | None]] = []
+    for sid, seq, c, ev in row["cs"]:
+        if sid is not None and c is not None:
+            entries.append((int(seq), sid, c, ev))
+    if row["own"] is not None:
+        entries.append((int(row["ownSeq"]), row["id"], row["own"], row["ownEv"]))
+    entries.sort(key=lambda e: e[0])
+    return entries
 
 
 # -- evidence and contributions as JSON ------------------------------------------------------

@@ -11,7 +11,7 @@ so the client encodes the next statement's rows while the server executes the pr
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -22,8 +22,10 @@ from neo4j import ManagedTransaction, Record
 from kb.model import Facts, Props, UpsertResult
 from kb.store.merge import EdgeContrib, EdgeKey, NewEdges, NodeContrib, apply, contributions, merged_type, merged_view
 from kb.store.neo4j_model import (
+    EDGES_BY_KEY,
     MENTIONED_IN,
     check_rel_type,
+    contribution_entries,
     decode_evidence,
     decode_node_contrib,
     dumps,
@@ -31,14 +33,15 @@ from kb.store.neo4j_model import (
     label_expr,
     labels_for,
     loads,
-    lookup_label,
     mention_props,
     node_props,
+    node_rows,
     rel_type_of_key,
     relation_contribs,
     relation_props,
     search_tokens,
 )
+from kb.store.neo4j_parts import META_LABEL, WRITER_KEY
 
 # Contribution as held in the working set: evidence is None when not loaded (other sources).
 _Contrib = tuple[str, str, tuple[str, ...], Props, "tuple[Any, ...] | None"]
@@ -248,47 +251,24 @@ class WorkingSet:
         self._load_incident(sorted(set(candidates)))
 
     def _load_nodes(self, ids: Sequence[str]) -> None:
-        # one statement per root label: an id seek on the root label is cheaper than on Entity
-        by_label: dict[str, list[str]] = defaultdict(list)
-        for nid in ids:
-            by_label[lookup_label(nid)].append(nid)
-        for label, part in ((lb, p) for lb, group in sorted(by_label.items()) for p in _rows(group, self.chunk)):
-            for r in self._run(
-                f"UNWIND $ids AS id MATCH (n{label_expr([label])} {{id: id}}) "
-                "OPTIONAL MATCH (n)-[m:MENTIONED_IN]->(s:Entity) "
-                "WITH n, collect([s.id, m.seq, m.c, CASE WHEN s.id IN $sids THEN m.ev ELSE null END]) AS cs "
-                "RETURN n.id AS id, elementId(n) AS eid, labels(n) AS labels, n._own AS own, n._ownEv AS ownEv, "
-                "n._ownSeq AS ownSeq, n._rels AS rels, cs",
-                ids=list(part),
-                sids=sorted(self.sids),
-            ):
-                nid = r["id"]
-                node = _WNode(nid, True, tuple(sorted(r["labels"])), db_rels=r["rels"])
-                self.eids[nid] = r["eid"]
-                entries: list[tuple[int, str, str, str | None]] = []
-                for sid, seq, c, ev in r["cs"]:
-                    if sid is not None and c is not None:
-                        entries.append((int(seq), sid, c, ev))
-                        node.db_mentions.add(sid)
-                if r["own"] is not None:
-                    entries.append((int(r["ownSeq"]), nid, r["own"], r["ownEv"]))
-                for seq, sid, c, ev in sorted(entries, key=lambda e: e[0]):
-                    t, name, aliases, props = decode_node_contrib(c, ev, sid)
-                    known_ev = decode_evidence(ev, sid) if (sid in self.sids or sid == nid) else None
-                    node.contribs[sid] = (t, name, aliases, props, known_ev)
-                    node.seqs[sid] = seq
-                self.nodes[nid] = node
+        for r in node_rows(self._run, ids, self.chunk, sorted(self.sids)):
+            nid = r["id"]
+            node = _WNode(nid, True, tuple(sorted(r["labels"])), db_rels=r["rels"])
+            self.eids[nid] = r["eid"]
+            for seq, sid, c, ev in contribution_entries(r):
+                if sid != nid:
+                    node.db_mentions.add(sid)
+                t, name, aliases, props = decode_node_contrib(c, ev, sid)
+                known_ev = decode_evidence(ev, sid) if (sid in self.sids or sid == nid) else None
+                node.contribs[sid] = (t, name, aliases, props, known_ev)
+                node.seqs[sid] = seq
+            self.nodes[nid] = node
 
     def load_edges(self, keys: Iterable[EdgeKey]) -> None:
         todo = sorted(k for k in keys if k not in self.edges)
         for part in _rows(todo, self.chunk):
             rows = [{"u": k[0], "v": k[1], "k": k[2]} for k in part]
-            for r in self._run(
-                "UNWIND $rows AS r MATCH (a:Entity {id: r.u})-[e]->(b:Entity {id: r.v}) WHERE e.key = r.k "
-                "RETURN r.u AS u, r.v AS v, r.k AS k, type(e) AS t, e.sources AS s, e.sourceProps AS sp, "
-                "e.evidence AS ev",
-                rows=rows,
-            ):
+            for r in self._run(EDGES_BY_KEY, rows=rows):
                 self._add_db_edge(r)
 
     def _add_db_edge(self, r: dict[str, Any]) -> None:
@@ -665,12 +645,22 @@ class WorkingSet:
 
 
 def run_batch(
-    tx: ManagedTransaction, items: Sequence[tuple[str, Facts | None]], seq0: int, chunk: int, fulltext: bool = True
+    tx: ManagedTransaction,
+    items: Sequence[tuple[str, Facts | None]],
+    seq0: int,
+    chunk: int,
+    fulltext: bool = True,
+    meta: Mapping[str, Any] | None = None,
 ) -> list[UpsertResult]:
-    """Apply ``items`` (source id, facts or None to delete) in order, in this transaction.
+    """Apply ``items`` (source id, facts or None to delete) in order, and set the KB metadata
+    in ``meta`` (None values remove keys), in this transaction.
 
     ``fulltext``: whether the server has the full-text index (which reads ``_search``).
     """
+    # One writer at a time: every write transaction first writes the same node, so a second one
+    # waits for the first to commit before it reads anything (else two loads could each write
+    # back what they read, and one would lose the other's changes).
+    tx.run(f"MERGE (w:{META_LABEL} {{key: $k}}) SET w.at = $at", k=WRITER_KEY, at=seq0).consume()
     sids = {sid for sid, _ in items}
     ids: set[str] = set()
     for _, facts in items:
@@ -705,4 +695,9 @@ def run_batch(
     if MENTIONED_IN in {e.type for e in ws.edges.values()}:
         raise ValueError("MENTIONED_IN is not a storable relation")
     ws.write()
+    for key, value in (meta or {}).items():
+        if value is None:
+            tx.run(f"MATCH (m:{META_LABEL} {{key: $k}}) DELETE m", k=key).consume()
+        else:
+            tx.run(f"MERGE (m:{META_LABEL} {{key: $k}}) SET m.value = $v", k=key, v=dumps(value)).consume()
     return results

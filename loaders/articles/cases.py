@@ -1,389 +1,542 @@
-"""Cases: incidents, allegations, investigations and outcomes (found by loaders.articles.events) become
-entities, wired into chains."""
+"""Cases: the allegations, proceedings (investigations, hearings, trials, reviews, inspections) and
+outcomes an article reports, each with who it is about and its date.
+
+Read sentence by sentence, keeping track of whom the case is about: the officers a sentence names,
+or, when it says "he", "the officer" or "the former constable", the officers named before. Outcome
+and allegation categories come from the shared concept matcher (loaders/concepts); the patterns
+that name proceedings and find the subject are data (data/cases.toml). The chains between these
+events are made by the next component (loaders/articles/chains.py) from the ``CaseEvent`` records
+left on the doc.
+"""
 
 from __future__ import annotations
 
 import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
 
-from kb.identity import hashed_id, make_id
+from kb.identity import hashed_id
 from loaders.articles import events as ev
 from loaders.articles import lexicon as lx
-from loaders.articles.doc import MAX_EVIDENCE, ArticleDoc, Ent
+from loaders.articles.dates import find_dates
+from loaders.articles.doc import MAX_EVIDENCE, ArticleDoc, CaseEvent, Ent
+from loaders.articles.incidents import find_incidents
 from loaders.articles.registry import component
+from loaders.articles.text import Sentence
+from loaders.concepts import ConceptHit, classify
 
-_DOC_INCIDENT = "a leaked or internal document"
 
-_GENERIC_INV = re.compile(
-    r"(?:(?:an?|the|our|its|their)\s+)?(?:(?:independent|internal|full|criminal|further)\s+)*investigations?\b", re.I
+@dataclass(frozen=True, slots=True)
+class _Patterns:
+    hearing: re.Pattern[str]
+    court: re.Pattern[str]
+    trial: re.Pattern[str]
+    inquiry: re.Pattern[str]
+    investigated_by: re.Pattern[str]
+    body_investigates: re.Pattern[str]
+    anaphora: re.Pattern[str]
+    unnamed: re.Pattern[str]
+    cue: re.Pattern[str]
+    context: re.Pattern[str]
+    stop: re.Pattern[str]
+    max_words: int
+    hedge: re.Pattern[str]
+    happened: re.Pattern[str]
+    kinds: dict[str, str]  # outcome category -> "criminal" | "investigative" | "inspection" | "personal"
+    personal: frozenset[str]
+    reversal: dict[str, tuple[str, ...]]
+
+
+@cache
+def patterns() -> _Patterns:
+    """The case patterns of data/cases.toml, compiled once per process."""
+    raw = resources.files("loaders.articles").joinpath("data", "cases.toml").read_text(encoding="utf-8")
+    d: dict[str, Any] = tomllib.loads(raw)
+    p, s, a, o = d["proceedings"], d["subjects"], d["allegations"], d["outcomes"]
+
+    def rx(text: str, flags: int = re.I) -> re.Pattern[str]:
+        return re.compile(text, flags)
+
+    kinds: dict[str, str] = {}
+    for kind in ("criminal", "investigative", "inspection"):
+        for c in o[kind]:
+            kinds[c] = kind
+    return _Patterns(
+        hearing=rx(p["hearing"]),
+        court=rx(p["court"], 0),
+        trial=rx(p["trial"]),
+        inquiry=rx(p["inquiry"]),
+        investigated_by=rx(p["investigated_by"]),
+        body_investigates=rx(p["body_investigates"]),
+        anaphora=rx(s["anaphora"]),
+        unnamed=rx(s["unnamed"]),
+        cue=rx(a["cue"]),
+        context=rx(a["context"]),
+        stop=rx(a["stop"]),
+        max_words=int(a["max_words"]),
+        hedge=rx(o["hedge"]),
+        happened=rx(o["happened"]),
+        kinds=kinds,
+        personal=frozenset(o["personal"]),
+        reversal={k: tuple(v) for k, v in o["reversal"].items()},
+    )
+
+
+# How a proceeding's kind is described on its entity (its `description`).
+PROCEEDINGS = {
+    "hearing": "misconduct hearing",
+    "trial": "criminal proceedings",
+    "investigation": "investigation",
+    "inspection": "inspection, review or report",
+    "operation": "police operation",
+}
+_POSSESSOR = re.compile(r"(?:the\s+)?(?:\w+['’]s\s+)?")  # "by the force's Professional Standards ..."
+_NEGATED = re.compile(r"\b(?:not|no|never|without|nor)\s+(?:\w+\s+){0,3}$", re.I)
+_COUNT_AFTER = re.compile(r"\s+(?:a\s+total\s+of\s+)?\d[\d,]*\s")
+_COUNT_BEFORE = re.compile(r"\b\d[\d,]*\s+(?:\w+\s+){0,3}(?:were|was|have\s+been|had\s+been)\s+(?:\w+\s+)?$", re.I)
+_LEADING_SUBJECT = re.compile(
+    r"^(?:(?:the|a|an|his|her|their)\s+)?(?:(?:former|serving)\s+)?(?:officer|officers|constable|pc|he|she|they)\s+(?=\w+ing\b)",
+    re.I,
 )
-
-_ALNUM = re.compile(r"[A-Za-z0-9]")
+_FUNCTION_END = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "from",
+        "by",
+        "with",
+        "as",
+        "at",
+        "and",
+        "or",
+        "but",
+        "that",
+        "which",
+        "who",
+        "after",
+        "before",
+        "into",
+        "his",
+        "her",
+        "their",
+        "its",
+    ]
+)
+# outcomes that are generic words unless the sentence names the case they close
+_WEAK_OUTCOMES = frozenset({"ongoing", "referral", "training", "reflective-practice", "disciplinary-action", "upheld"})
 
 
 @component("events")
 def cases(doc: ArticleDoc) -> None:
-    """Incidents, allegations, investigations and outcomes, and the chains between them."""
-    quoted_short = [(q.start, q.end) for q in doc.quote_spans if len(q.text.split()) <= 4]
-    names = sorted((m.start, m.end) for m, _ in doc.mention_ids)
-    doc.incidents = []
+    """Incidents, allegations, proceedings and outcomes, each with its subject and date."""
     find_incidents(doc)
-    # the article's central case: an incident introduced in its opening sentences
     doc.central = next((iid for iid, j in doc.incidents if j <= 3), None)
-    allegations = ev.find_allegations(doc.sents, names)
-    outcomes = ev.find_outcomes(doc.sents, quoted_short, names)
-    investigations = ev.find_investigations(doc.sents, names)
-    scope = doc.skey
+    _Reader(doc).read()
 
-    # investigating bodies: "investigated by X", "X investigation", internal reviews
-    investigators: list[tuple[str, int]] = []
-    for i, s in enumerate(doc.sents):
+
+class _Reader:
+    """Reads the sentences in order, remembering whom the case is about."""
+
+    def __init__(self, doc: ArticleDoc) -> None:
+        self.doc = doc
+        self.p = patterns()
+        self.names = sorted((m.start, m.end) for m, _ in doc.mention_ids)
+        self.short_quotes = [(q.start, q.end) for q in doc.quote_spans if len(q.text.split()) <= 4]
+        self.current: tuple[str, ...] = ()
+        self.by_key: dict[tuple[str, ...], CaseEvent] = {}
+        self.body_short: dict[str, str] = {}
+
+    # -- subjects ---------------------------------------------------------------------------
+    def officers_in(self, i: int) -> tuple[str, ...]:
+        """Officers a case sentence can be about: named there and not chief officers speaking for the force."""
+        doc = self.doc
+        out = [eid for _, eid in doc.ids_in_sentence(i, {"Officer"}) if not doc.senior(eid)]
+        return tuple(dict.fromkeys(out))
+
+    def subjects(self, i: int, s: Sentence, case_words: bool) -> tuple[str, ...]:
+        named = self.officers_in(i)
+        if named:
+            if case_words or not self.current:
+                self.current = named
+            return named
+        if self.p.anaphora.search(s.text) and self.current:
+            return self.current
+        return ()
+
+    def display(self, subjects: tuple[str, ...]) -> str:
+        """How a proceeding names whom it was about: "PC Jane Harlow", "PC F and Sgt Ravi Shah"."""
+        names = []
+        for eid in subjects:
+            e = self.doc.ents[eid]
+            rank = e.props.get("rank")
+            anon = e.props.get("anonymised")
+            names.append(e.name if anon or not rank else f"{rank} {e.name}")
+        if len(names) <= 2:
+            return " and ".join(names)
+        return f"{', '.join(names[:-1])} and {names[-1]}"
+
+    # -- records ----------------------------------------------------------------------------
+    def record(self, key: tuple[str, ...], typ: str, name: str, i: int, start: int, end: int, **kw: Any) -> CaseEvent:
+        """The event for ``key`` (created the first time), with this mention as evidence."""
+        doc = self.doc
+        evd = doc.evidence(start, end, kw.pop("confidence", 0.7), i)
+        got = self.by_key.get(key)
+        if got is not None:
+            e = doc.ents[got.id]
+            if typ == "Allegation" and len(e.name.split()) <= 2 < len(name.split()):
+                e.aliases.append(e.name)  # "criminal offences" ... "making indecent images": say what was done
+                e.name = name
+            elif name != e.name and name not in e.aliases and len(e.aliases) < MAX_EVIDENCE:
+                e.aliases.append(name)
+            if len(e.evidence) < MAX_EVIDENCE and evd not in e.evidence:
+                e.evidence.append(evd)
+            for sub in kw.get("subjects", ()):
+                if sub not in got.subjects:
+                    got.subjects = (*got.subjects, sub)
+            return got
+        eid = hashed_id(typ, doc.skey, *key)
+        e = doc.entity(eid, typ, name, evd)
+        found = find_dates(doc.sents[i].text, doc.published)
+        date = (found[0].value, found[0].precision) if found else (doc.published[:10], "day") if doc.published else None
+        if date:
+            e.props["date"], e.props["datePrecision"] = date
+        if typ == "Investigation" and kw.get("kind"):
+            e.props.setdefault("description", PROCEEDINGS[kw["kind"]])
+        ce = CaseEvent(
+            eid, typ, i, tuple(kw.get("subjects", ())), kw.get("kind", ""), kw.get("body"), kw.get("category")
+        )
+        self.by_key[key] = ce
+        doc.case_events.append(ce)
+        return ce
+
+    # -- reading ----------------------------------------------------------------------------
+    def read(self) -> None:
+        doc = self.doc
+        found: list[
+            tuple[int, Sentence, list[tuple[ConceptHit, str]], list[tuple[ConceptHit, str]], list[re.Match[str]]]
+        ] = []
+        subjects: list[tuple[str, ...]] = []
+        for i, s in enumerate(doc.sents):
+            outs = self.outcome_hits(i, s)
+            alls = self.allegation_hits(i, s)
+            hearing = list(self.p.hearing.finditer(s.text))
+            case_words = bool(outs or alls or hearing)
+            subjects.append(self.subjects(i, s, case_words))
+            if case_words or self.may_name_proceedings(s):
+                found.append((i, s, outs, alls, hearing))
+        self.fill(subjects, [f[0] for f in found])
+        for i, s, outs, alls, hearing in found:
+            subs = subjects[i]
+            for m in hearing:
+                self.hearing(i, s, m, subs)
+            self.proceedings(i, s, subs, outs)
+            for h, name in alls:
+                self.allegation(i, h, name, subs)
+            for h, name in outs:
+                self.outcome(i, h, name, subs)
+        self.operations()
+
+    def may_name_proceedings(self, s: Sentence) -> bool:
         low = s.text.lower()
-        if "investigat" not in low and "review" not in low and "referr" not in low and "probe" not in low:
-            continue
-        if re.search(r"\binvestigat\w*\s+by\b|\binvestigation\b|\binvestigating\b", s.text, re.I):
-            investigators.extend((eid, i) for _, eid in doc.ids_in_sentence(i, {"OversightBody"}))
-        if re.search(r"\binternal (review|investigation)", s.text, re.I) and doc.primary_force:
-            investigators.append((doc.primary_force, i))
+        return any(
+            w in low
+            for w in (
+                "investig",
+                "inquir",
+                "review",
+                "inspect",
+                "report",
+                "audit",
+                "probe",
+                "trial",
+                "court",
+                "prosecut",
+            )
+        )
 
-    alleg_ids: list[tuple[str, int]] = []
-    by_cat: dict[str, Ent] = {}
-    for a in allegations:
-        assert a.category is not None
-        e0 = by_cat.get(a.category)
-        evd = doc.evidence(a.start, a.end, a.confidence, a.sent)
-        if e0 is not None:
-            if a.name != e0.name and a.name not in e0.aliases:
-                e0.aliases.append(a.name)
-            e0.evidence.append(evd) if len(e0.evidence) < MAX_EVIDENCE else None
-            continue
-        aid = hashed_id("Allegation", scope, a.category)
-        e = doc.entity(aid, "Allegation", a.name, evd)
-        e.props.update({"category": a.category, "categoryLabel": a.category_label or a.name})
-        by_cat[a.category] = e
-        alleg_ids.append((aid, a.sent))
-        targets = _accused(doc, a.sent)
-        fallback = doc.force_near(a.sent) or doc.primary_force
-        for target in targets or ([fallback] if fallback else []):
-            doc.relate("AGAINST", aid, target, evd)
-        inc = doc.nearest(doc.incidents, a.sent, 3) or (doc.central)
-        if inc:
-            doc.relate("CONCERNS", aid, inc, evd)
-            for target in targets:  # an officer accused over an incident was involved in it
-                doc.relate("INVOLVES", inc, target, evd)
-    for aid, i in alleg_ids:
-        # the investigator reported nearest the allegation (within a few sentences)
-        near = sorted((abs(j - i), j, body) for body, j in investigators if abs(j - i) <= 5)
-        if near:
-            _, j, body = near[0]
-            doc.relate("INVESTIGATED_BY", aid, body, doc.evidence(doc.sents[j].start, doc.sents[j].end, 0.5, j))
-    for inc, i in doc.incidents:
-        for body, j in investigators:
-            if abs(j - i) <= 3 or inc == doc.central:
-                doc.relate("INVESTIGATED_BY", inc, body, doc.evidence(doc.sents[j].start, doc.sents[j].end, 0.5, j))
+    def fill(self, subjects: list[tuple[str, ...]], case_sents: list[int]) -> None:
+        """A case sentence naming no one is about the officers of the nearest case sentence that does
+        ("A police officer has been dismissed ... The former officer, known as PC F, ...")."""
+        known = [i for i, sub in enumerate(subjects) if sub]
+        if not known:
+            return
+        groups = {subjects[i] for i in known}
+        for i in case_sents:
+            if subjects[i]:
+                continue
+            j = min(known, key=lambda k: (abs(k - i), k > i))
+            if abs(j - i) <= 6 or len(groups) == 1:
+                subjects[i] = subjects[j]
 
-    inv_ids: list[tuple[str, int]] = []
-    seen_inv: dict[str, str] = {}
-    pending: list[tuple[str, ev.Event, str | None]] = []
-    for v in investigations:
-        name = v.name
-        by = None
-        if v.extra.get("by_after"):
-            pos = int(v.extra["by_after"])
-            by = next(
+    # outcomes ------------------------------------------------------------------------------
+    def outcome_hits(self, i: int, s: Sentence) -> list[tuple[ConceptHit, str]]:
+        doc = self.doc
+        hits = ev.concept_hits("outcome-category", s, self.names)
+        if not hits:
+            return []
+        if ev.is_list_item(doc.sents, i):
+            intro = ev.intro_line(doc.sents, i)
+            if intro is None or ev.INTRO_HEDGE.search(intro.text):
+                return []
+        out: list[tuple[ConceptHit, str]] = []
+        for h in hits:
+            rel_a, rel_b = h.start - s.start, h.end - s.start
+            before, after = s.text[:rel_a], s.text[rel_b:]
+            if ev.too_general(h.phrase) and h.key not in {"ongoing", "civil-injunction", "referral"}:
+                continue
+            if any(a <= h.start < b for a, b in self.short_quotes):
+                continue  # a word in scare quotes is not an outcome
+            if h.key not in {"no-further-action", "no-case-to-answer"} and _NEGATED.search(before):
+                continue  # "does not mean misconduct proceedings will follow"
+            rest = s.text[:rel_a] + " " + s.text[rel_b:]
+            if self.p.hedge.search(rest) and not re.search(r"\bwould have been\b", s.text, re.I):
+                continue
+            if not self.p.happened.search(s.text) and h.key not in {"barred-list", "civil-injunction"}:
+                continue
+            if h.key == "referral" and re.search(r"\breferr\w*\s+to\b", s.text, re.I):
+                continue  # a referral to a named body is a REFERRED_TO relation, not an outcome
+            if _COUNT_AFTER.match(after) or _COUNT_BEFORE.search(before):
+                continue  # "dismissed 9 officers last year", "30 officers were sacked": figures, not this case
+            if h.key in _WEAK_OUTCOMES and not re.search(
+                r"\b(investigat\w*|inquir\w*|review\w*|case|hearing|panel|officer|he|she|they)\b", s.text, re.I
+            ):
+                continue
+            out.append((h, ev.phrase_window(s.text, rel_a, rel_b)))
+        return out
+
+    def outcome(self, i: int, h: ConceptHit, name: str, subs: tuple[str, ...]) -> None:
+        key = (h.key, *sorted(subs))
+        ce = self.record(key, "Outcome", name, i, h.start, h.end, subjects=subs, category=h.key)
+        e = self.doc.ents[ce.id]
+        e.props.setdefault("category", h.key)
+        e.props.setdefault("categoryLabel", h.phrase)
+
+    # allegations -----------------------------------------------------------------------------
+    def allegation_hits(self, i: int, s: Sentence) -> list[tuple[ConceptHit, str]]:
+        doc = self.doc
+        hits = ev.concept_hits("allegation-category", s, self.names)
+        if not hits:
+            return []
+        if ev.is_list_item(doc.sents, i):
+            intro = ev.intro_line(doc.sents, i)
+            if intro is None or not ev.LIST_CUE.search(intro.text) or ev.INTRO_HEDGE.search(intro.text):
+                return []
+            name = ev.BULLET.sub("", s.text).strip().rstrip(".;,")
+            return [(hits[0], name[:1].lower() + name[1:])]
+        if not self.p.context.search(ev.PROCESS_WORDS.sub(" ", s.text)):
+            return []
+        if re.search(r"\b(can|may|might|could)\s+(take|include|range|involve)\b", s.text, re.I):
+            return []  # general talk about kinds of misconduct
+        out: list[tuple[ConceptHit, str]] = []
+        taken: list[tuple[int, int]] = []
+        for h in hits:
+            if ev.too_general(h.phrase):
+                continue
+            if ev.CONTEXT_AFTER.match(s.text[h.end - s.start :]):
+                continue  # "a domestic abuse call": the job attended, not an allegation
+            if any(a <= h.start < b for a, b in taken):
+                continue  # inside the phrase of an allegation already read ("sexist and racist comments")
+            name, a, b = self.allegation_phrase(s, h)
+            taken.append((a, b))
+            out.append((h, name))
+        return out
+
+    def allegation_phrase(self, s: Sentence, h: ConceptHit) -> tuple[str, int, int]:
+        """What was alleged, as a short head phrase around the concept words: from the cue before them
+        ("accused of", "found to have", "for") to the end of the clause."""
+        rel_a, rel_b = h.start - s.start, h.end - s.start
+        start = rel_a
+        for m in self.p.cue.finditer(s.text, max(0, rel_a - 90), rel_a + 1):
+            # the cue nearest the concept words, with no clause break between
+            if m.end() <= rel_a and not re.search(r"[;:.!?\"“”]|,\s", s.text[m.end() : rel_a]):
+                start = m.end()
+        stop = self.p.stop.search(s.text, rel_b)
+        end = stop.start() if stop else len(s.text)
+        words = s.text[start:end].split()
+        if len(words) > self.p.max_words:
+            keep = max(self.p.max_words, len(s.text[start:rel_b].split()))
+            words = words[:keep]
+        while len(words) > 1 and words[-1].lower().strip(",;") in _FUNCTION_END:
+            words.pop()
+        phrase = _LEADING_SUBJECT.sub("", " ".join(words)).strip(" ,;'\"‘’“”")
+        if len(phrase) < len(h.phrase):
+            phrase = h.phrase
+        return phrase, s.start + start, s.start + end
+
+    def allegation(self, i: int, h: ConceptHit, name: str, subs: tuple[str, ...]) -> None:
+        # the phrase's category as the shared matcher reads any short text (a table's category cell too)
+        key = classify("allegation-category", name) or h.key
+        ce = self.record((key,), "Allegation", name, i, h.start, h.end, subjects=subs, category=key)
+        e = self.doc.ents[ce.id]
+        e.props.setdefault("category", key)
+        e.props.setdefault("categoryLabel", h.phrase if key == h.key else name)
+
+    # proceedings -----------------------------------------------------------------------------
+    def hearing(self, i: int, s: Sentence, m: re.Match[str], subs: tuple[str, ...]) -> None:
+        kind = " ".join(m.group("kind").lower().split())
+        kind = re.sub(r"s$", "", kind) if kind.endswith(("hearings", "panels", "meetings")) else kind
+        name = f"{kind} into {self.display(subs)}" if subs else kind
+        name = re.sub(
+            r"^(?:misconduct|disciplinary|conduct) proceedings into",
+            lambda x: x.group(0).replace("into", "against"),
+            name,
+        )
+        key = ("hearing", *sorted(subs)) if subs else ("hearing", kind)
+        got = self.by_key.get(key)
+        if got is not None and "hearing" in kind and "hearing" not in self.doc.ents[got.id].name:
+            e = self.doc.ents[got.id]  # "a misconduct panel ... the hearing": named for the hearing
+            e.aliases.append(e.name)
+            e.name = name
+        self.record(
+            key,
+            "Investigation",
+            name,
+            i,
+            s.start + m.start("kind"),
+            s.start + m.end("kind"),
+            subjects=subs,
+            kind="hearing",
+        )
+
+    def proceedings(self, i: int, s: Sentence, subs: tuple[str, ...], outs: list[tuple[ConceptHit, str]]) -> None:
+        """Trials, investigations, reviews, inquiries and inspections named in the sentence."""
+        doc, p = self.doc, self.p
+        low = s.text.lower()
+        court = p.court.search(s.text)
+        trial = p.trial.search(s.text)
+        criminal = [h for h, _ in outs if p.kinds.get(h.key) == "criminal"]
+        alleged = bool(ev.concept_hits("allegation-category", s, self.names)) if trial and not court else False
+        if court or criminal or (trial and alleged and self.officers_in(i)):
+            who = self.display(subs) if subs else ""
+            if court:
+                name = f"{court.group('court')} case against {who}" if who else f"{court.group('court')} case"
+                a, b = court.span()
+            elif trial:
+                kind = trial.group("kind").lower()
+                name = f"{kind} of {who}" if who and kind in {"trial", "retrial", "prosecution"} else kind
+                name = f"{kind} against {who}" if who and not name.endswith(who) else name
+                a, b = trial.span()
+            else:
+                name = f"criminal case against {who}" if who else "criminal case"
+                a, b = criminal[0].start - s.start, criminal[0].end - s.start
+            if subs or court:
+                key = ("trial", *sorted(subs)) if subs else ("trial", lx.norm(name))
+                self.record(key, "Investigation", name, i, s.start + a, s.start + b, subjects=subs, kind="trial")
+        if not any(w in low for w in ("investig", "inquir", "review", "inspect", "report", "audit", "probe")):
+            return
+        if p.hedge.search(s.text) and not p.happened.search(s.text):
+            return
+        bodies = doc.ids_in_sentence(i, {"OversightBody"})
+        by = p.investigated_by.search(s.text)
+        by_body = next(
+            (eid for m, eid in bodies if p.body_investigates.match(s.text, m.end - s.start)),
+            None,
+        )
+        if by and by_body is None:
+            pos = s.start + by.end()
+            by_body = next(
                 (
                     eid
-                    for m, eid in doc.mention_ids
-                    if 0 <= m.start - pos <= 6 and doc.ents[eid].type in {"OversightBody", "PoliceForce"}
+                    for m, eid in doc.ids_in_sentence(i, {"OversightBody", "PoliceForce"})
+                    if 0 <= m.start - pos <= 25 and _POSSESSOR.fullmatch(doc.text[pos : m.start])
                 ),
                 None,
             )
-            if by:
-                written = next((m.text for m, eid in doc.mention_ids if eid == by and 0 <= m.start - pos <= 6), "")
-                short = (
-                    written
-                    if written.isupper() and 2 <= len(written) <= 8
-                    else next(
-                        (al for al in doc.ents[by].aliases if al.isupper() and 2 <= len(al) <= 8),
-                        doc.ents[by].name,
-                    )
-                )
-                if doc.ents[by].props.get("kind") == "professional standards department":
-                    short = doc.ents[by].name
-                name = f"{short} {v.extra.get('kind', 'investigation')}"
-        if name.lower().startswith(("investigation", "investigations")) and not by:
-            bodies = doc.ids_in_sentence(v.sent, {"OversightBody"})
-            if bodies:
-                by = bodies[0][1]
-                name = f"{doc.ents[by].name} {name}"
-        pending.append((name, v, by))
-    # "our investigation", "an independent investigation": the one investigation a body is named for,
-    # when the article names exactly one
-    named_inv = {n for n, _, by in pending if by and not _GENERIC_INV.match(n)}
-    for name, v, by in pending:
-        alias = None
-        if len(named_inv) == 1 and _GENERIC_INV.match(name):
-            alias, name = name, next(iter(named_inv))
-            by = by or next(b for n, _, b in pending if n == name)
-        key = lx.norm(name)
-        evd = doc.evidence(v.start, v.end, v.confidence, v.sent)
-        if key in seen_inv:
-            e_inv = doc.ents[seen_inv[key]]
-            if alias and alias not in e_inv.aliases:
-                e_inv.aliases.append(alias)
-            if alias is None:
+        for m in p.inquiry.finditer(s.text):
+            kind, adj, tail = m.group("kind").lower(), (m.group("adj") or "").strip().lower(), m.group("tail")
+            if re.search(r"\b(may|might|could|would|should|can|will)\s+(?:\w+\s+){0,3}$", s.text[: m.start()], re.I):
                 continue
-            vid = seen_inv[key]
-            inv_ids.append((vid, v.sent))
-        else:
-            vid = hashed_id("Investigation", scope, key)
-            seen_inv[key] = vid
-            e_inv = doc.entity(vid, "Investigation", name, evd)
-            if alias:
-                e_inv.aliases.append(alias)
-            inv_ids.append((vid, v.sent))
-        inc = doc.nearest(doc.incidents, v.sent, 3) or (doc.central)
-        if inc:
-            doc.relate("CONCERNS", vid, inc, evd)
-            if by:
-                doc.relate("INVESTIGATED_BY", inc, by, evd)
-    # PSD investigations: "investigated by our Professional Standards Department"
-    for i, s in enumerate(doc.sents):
-        if "investigated by" in s.text.lower():
-            for m, eid in doc.ids_in_sentence(i, {"OversightBody"}):
-                if m.extra.get("psd") or "standards" in doc.ents[eid].name.lower():
-                    name = f"{doc.ents[eid].name} investigation"
-                    key = lx.norm(name)
-                    if key not in seen_inv:
-                        vid = hashed_id("Investigation", scope, key)
-                        seen_inv[key] = vid
-                        doc.entity(vid, "Investigation", name, doc.evidence(m.start, m.end, 0.6, i))
-                        inv_ids.append((vid, i))
-
-    by_ocat: dict[str, str] = {}
-    for o in outcomes:
-        assert o.category is not None
-        evd = doc.evidence(o.start, o.end, o.confidence, o.sent)
-        oid = by_ocat.get(o.category)
-        if oid is None:
-            oid = hashed_id("Outcome", scope, o.category)
-            e = doc.entity(oid, "Outcome", o.name, evd)
-            e.props.update({"category": o.category, "categoryLabel": o.category_label or o.name})
-            by_ocat[o.category] = oid
-        else:
-            e = doc.ents[oid]
-            if o.name != e.name and o.name not in e.aliases:
-                e.aliases.append(o.name)
-            if len(e.evidence) < MAX_EVIDENCE:
-                e.evidence.append(evd)
-        src = doc.nearest(inv_ids, o.sent, 6) or doc.nearest(doc.incidents, o.sent, 6)
-        if src is None and len(inv_ids) == 1:
-            src = inv_ids[0][0]
-        if src is None and doc.central:
-            src = doc.central
-        if src is None and len(alleg_ids) >= 1:
-            src = doc.nearest(alleg_ids, o.sent, 6)
-        if src:
-            doc.relate("RESULTED_IN", src, oid, evd)
-        if o.category == "ongoing":
-            inc = doc.nearest(doc.incidents, o.sent, 3)
-            if inc:
-                doc.relate("RESULTED_IN", inc, oid, evd)
-
-
-def _accused(doc: ArticleDoc, i: int) -> list[str]:
-    """The officers an allegation in sentence ``i`` is against: named there, or named in the next
-    sentences when this one speaks of "he", "she" or "the officer", else the officer last named."""
-    named = list(dict.fromkeys(eid for m, eid in doc.ids_in_sentence(i, {"Officer"}) if not doc.senior(eid)))
-    if named:
-        return named
-    officer_words = re.search(r"\b(?:officer|constable|sergeant|detective|pc|inspector)\b", doc.sents[i].text, re.I)
-    pronoun = re.search(r"\b(?:he|she)\b", doc.sents[i].text, re.I)
-    if pronoun and i > 0:
-        # "The panel found he had ...": the officer named in the sentences just before
-        for j in range(i - 1, max(-1, i - 3), -1):
-            before = [eid for m, eid in doc.ids_in_sentence(j, {"Officer"}) if not doc.senior(eid)]
-            if before:
-                return [before[-1]]
-    if officer_words or pronoun:
-        for j in range(i + 1, min(i + 4, len(doc.sents))):
-            later = [eid for m, eid in doc.ids_in_sentence(j, {"Officer", "Person"}) if not doc.senior(eid)]
-            if later and (
-                doc.ents[later[0]].type == "Officer"
-                or (officer_words and j == i + 1 and not doc.ents[later[0]].props.get("role"))
+            if any(a <= s.start + m.start("kind") < b for a, b in ev.spans_within(self.names, s.start, s.end)):
+                continue  # "an independent inquiry" named as a body
+            if (
+                kind.startswith("review")
+                and tail
+                and re.match(r"\s+of\s+(?:the\s+)?(?:process|procedures?|polic)", tail)
             ):
-                eid = later[0]
-                if doc.ents[eid].type == "Person" and not doc.ents[eid].props.get("role"):
-                    # "A former Kent officer has been jailed ... Jane Harlow, 44, admitted ..."
-                    doc.ents[eid].type = "Officer"
-                    fid = doc.force_near(i) or doc.primary_force
-                    if fid:
-                        m0 = doc.ents[eid].mentions[0]
-                        doc.relate("SERVES_IN", eid, fid, doc.evidence(m0.start, m0.end, 0.5, m0.sent))
-                return [eid]
-    return []
-
-
-def find_incidents(doc: ArticleDoc) -> None:
-    inc_of, killer, leak, video = ev.incident_kinds()
-    persons = {eid for eid, e in doc.ents.items() if e.type in {"Person", "Officer"}}
-    places = {eid for eid, e in doc.ents.items() if e.type == "Place"}
-
-    def add(name: str, i: int, start: int, end: int, involves: list[str], place: str | None) -> str:
-        iid = make_id("Incident", name)
-        evd = doc.evidence(start, end, 0.6, i)
-        e = doc.entity(iid, "Incident", name, evd)
-        if (iid, i) not in doc.incidents and all(x != iid for x, _ in doc.incidents):
-            doc.incidents.append((iid, i))
-        for p in involves:
-            doc.relate("INVOLVES", iid, p, evd)
-        # people named in the sentence that reports the incident are involved in it
-        for _, pid in doc.ids_in_sentence(i, {"Person", "Officer"}):
-            if pid not in involves and not doc.senior(pid):
-                doc.relate("INVOLVES", iid, pid, evd)
-        if place:
-            doc.relate("OCCURRED_IN", iid, place, evd)
-        only_force = len(doc.forces_named()) == 1
-        fid = doc.force_near(i) or (doc.primary_force if i <= 3 or only_force else None)
-        if fid:
-            doc.relate("HANDLED_BY", iid, fid, evd)
-        del e
-        return iid
-
-    for i, s in enumerate(doc.sents):
-        low = s.text.lower()
-        for m in inc_of.finditer(s.text) if " of " in low else ():
-            after = s.start + m.end()
-            hit = next(
-                (
-                    (mm, eid)
-                    for mm, eid in doc.ids_in_sentence(i)
-                    if eid in persons
-                    and after <= mm.start <= after + 40
-                    and re.fullmatch(r"(?:[a-z][\w\-]*\s+){0,3}", doc.text[after : mm.start])
-                ),
-                None,
-            )
-            if hit:
-                mm, pid = hit
-                name = f"{m.group('kind').lower()} of {doc.ents[pid].name}"
-                add(name, i, s.start + m.start(), mm.end, [pid], None)
-        for mt, pid in doc.ids_in_sentence(i, {"Person", "Officer"}) if ("'" in low or "’" in low) else ():
-            km = killer.match(doc.text[mt.end : mt.end + 30])
-            if km:
-                w = km.group("w").lower()
-                noun = {"killer": "killing", "murderer": "murder", "attacker": "attack on", "rapist": "rape"}.get(w, w)
-                name = f"{noun} of {doc.ents[pid].name}" if not noun.endswith(" on") else f"{noun} {doc.ents[pid].name}"
-                inv = [pid]
-                ap = re.match(r"[^,]{0,30},\s*", doc.text[mt.end + km.end() : mt.end + km.end() + 40])
-                if ap:
-                    pos = mt.end + km.end() + ap.end()
-                    other = next(
-                        (eid for mm, eid in doc.ids_in_sentence(i) if mm.start == pos and eid in persons), None
-                    )
-                    if other:
-                        inv.append(other)
-                add(name, i, mt.start, mt.end + km.end(), inv, None)
-        for m in ev.anonymous_victim().finditer(s.text) if " of a" in low else ():
-            pls = doc.ids_in_sentence(i, {"Place"})
-            where = f" in {doc.ents[pls[0][1]].name}" if pls else ""
-            add(
-                f"{m.group('kind').lower()} of {m.group('who').lower()}{where}",
-                i,
-                s.start + m.start(),
-                s.start + m.end(),
-                [],
-                pls[0][1] if pls else None,
-            )
-        for m in ev.anonymous_death().finditer(s.text) if " died" in low else ():
-            pls = doc.ids_in_sentence(i, {"Place"})
-            where = f" in {doc.ents[pls[0][1]].name}" if pls else ""
-            add(
-                f"death of {m.group('who').lower()}{where}",
-                i,
-                s.start + m.start(),
-                s.start + m.end(),
-                [],
-                pls[0][1] if pls else None,
-            )
-        for m in leak.finditer(s.text) if ("leak" in low or "memo" in low) else ():
-            leaked = next(
-                (iid for iid, _ in doc.incidents if doc.ents[iid].props.get("description") == _DOC_INCIDENT), None
-            )
-            if leaked:
-                al = m.group("n").lower()
-                if al != doc.ents[leaked].name and al not in doc.ents[leaked].aliases:
-                    doc.ents[leaked].aliases.append(al)
                 continue
-            did = add(m.group("n").lower(), i, s.start + m.start(), s.start + m.end(), [], None)
-            doc.ents[did].props["description"] = _DOC_INCIDENT
-        for mt, pl in doc.ids_in_sentence(i, {"Place"}):
-            kind = ev.place_event_before(doc.text[s.start : mt.start])
-            if kind:
-                add(f"{kind.lower()} in {doc.ents[pl].name}", i, mt.start - len(kind) - 4, mt.end, [], pl)
-        vm = (
-            video.search(s.text)
-            if not doc.incidents and ("video" in low or "footage" in low or "clip" in low or "recording" in low)
-            else None
-        )
-        if vm and not doc.incidents:
-            pls = doc.ids_in_sentence(i, {"Place"}) or (
-                doc.ids_in_sentence(i + 1, {"Place"}) if i + 1 < len(doc.sents) else []
+            body = by_body or self.body_beside(i, s.start + m.start(), s.start + m.end())
+            if body is None and kind in {"report", "review", "reviews", "audit"} and not (adj or tail):
+                continue
+            if body is None and not adj and not tail:
+                continue
+            if body is None and "internal" in adj and doc.primary_force:
+                body = doc.primary_force
+            if body is None and len(bodies) == 1 and kind.startswith("investigation"):
+                body = bodies[0][1]
+            tail_text = ev.trim_name(tail.strip(), 10) if tail else ""
+            head = f"{adj} {kind}".strip()
+            holder = self.short_name(body) if body else ""
+            if not tail_text and subs and kind.startswith(("investigation", "inquiry", "probe")):
+                tail_text = f"into {self.display(subs)}"
+            name = " ".join(x for x in (holder, head, tail_text) if x)
+            cls = "inspection" if kind.startswith(("inspection", "report", "audit")) else "investigation"
+            key = (cls, body or lx.norm(name))
+            self.record(
+                key,
+                "Investigation",
+                name,
+                i,
+                s.start + m.start(),
+                s.start + m.end(),
+                kind=cls,
+                body=body,
+                subjects=subs,
             )
-            if pls:
-                pl = pls[0][1]
-                add(
-                    f"{doc.ents[pl].name} {vm.group('n').lower()} incident",
-                    i,
-                    s.start + vm.start(),
-                    s.start + vm.end(),
-                    [],
-                    pl,
-                )
-    del places
-    _name_victims(doc)
+        if by_body and not any(k[1] == by_body for k in self.by_key if k[0] in {"investigation", "inspection"}):
+            who = self.display(subs) if subs else ""
+            name = f"{self.short_name(by_body)} investigation" + (f" into {who}" if who else "")
+            a, b = by.span() if by else (0, len(s.text))
+            self.record(("investigation", by_body), "Investigation", name, i, s.start + a, s.start + b,
+                        kind="investigation", body=by_body, subjects=subs)  # fmt: skip
+
+    def body_beside(self, i: int, a: int, b: int) -> str | None:
+        """The body named right before ("IOPC investigation", "the force's review") or after ("... by the IOPC")."""
+        doc = self.doc
+        for m, eid in doc.ids_in_sentence(i, {"OversightBody", "PoliceForce"}):
+            gap_before = doc.text[m.end : a]
+            if 0 <= a - m.end <= 25 and re.fullmatch(r"(?:['’]s)?\s*(?:[a-z\-]+\s+){0,3}", gap_before):
+                return eid
+            if 0 <= m.start - b <= 12 and re.fullmatch(r"\s+(?:by|from)\s+(?:the\s+)?", doc.text[b : m.start]):
+                return eid
+        return None
+
+    def short_name(self, eid: str) -> str:
+        """A body's short name for naming what it held: its acronym when it has one ("IOPC")."""
+        e = self.doc.ents[eid]
+        if e.props.get("kind") == "professional standards department" or e.type == "PoliceForce":
+            return e.name
+        short = next((al for al in e.aliases if al.isupper() and 2 <= len(al) <= 8), None)
+        return short or e.name
+
+    def operations(self) -> None:
+        """Named operations found as names ("Operation Hotton") are investigations too."""
+        doc = self.doc
+        for eid, e in doc.ents.items():
+            if e.type == "Investigation" and e.mentions and all(c.id != eid for c in doc.case_events):
+                m0 = e.mentions[0]
+                ce = CaseEvent(eid, "Investigation", m0.sent, (), "operation", None, None)
+                doc.case_events.append(ce)
 
 
-def _name_victims(doc: ArticleDoc) -> None:
-    """ "the death of a 42-year-old man ... Jane Harlow was detained": the person named next is the victim."""
-    for iid, i in list(doc.incidents):
-        e = doc.ents.get(iid)
-        if e is None or not re.match(r"\w+ of an? ", e.name):
-            continue
-        for j in range(i + 1, min(i + 3, len(doc.sents))):
-            s = doc.sents[j]
-            first = [
-                pid
-                for m, pid in doc.ids_in_sentence(j, {"Person"})
-                if not _ALNUM.search(doc.text, s.start, m.start) and not doc.ents[pid].props.get("role")
-            ]
-            if first:
-                pid = first[0]
-                e.aliases.append(e.name)
-                rest = re.sub(r"^\w+ of an? (?:\d{1,2}-year-old )?\w+", "", e.name)
-                e.name = f"{e.name.split(' of ')[0]} of {doc.ents[pid].name}{rest}"
-                m0 = doc.ents[pid].mentions[0]
-                doc.relate("INVOLVES", iid, pid, doc.evidence(m0.start, m0.end, 0.5, m0.sent))
-                same = f"{e.name.split(' of ')[0]} of {doc.ents[pid].name}"
-                for oid, _ in list(doc.incidents):
-                    if oid != iid and doc.ents[oid].name == same:
-                        _merge_into(doc, oid, iid)
-                break
+def subject_force(doc: ArticleDoc, subjects: tuple[str, ...]) -> str | None:
+    """The force the subjects serve in (their SERVES_IN), else the article's main force."""
+    for sub in subjects:
+        for r in doc.rels.values():
+            if r.type == "SERVES_IN" and r.source == sub:
+                return r.target
+    return doc.primary_force
 
 
-def _merge_into(doc: ArticleDoc, old: str, new: str) -> None:
-    """One incident reported two ways ("the death of a man", "Jane Harlow's death"): keep ``new``."""
-    e_old, e_new = doc.ents.pop(old), doc.ents[new]
-    for al in (e_old.name, *e_old.aliases):
-        if al != e_new.name and al not in e_new.aliases:
-            e_new.aliases.append(al)
-    e_new.evidence.extend(e_old.evidence[: max(0, MAX_EVIDENCE - len(e_new.evidence))])
-    doc.incidents = [(x, j) for x, j in doc.incidents if x != old]
-    for key, r in list(doc.rels.items()):
-        if old in (r.source, r.target):
-            del doc.rels[key]
-            src, dst = (new if r.source == old else r.source), (new if r.target == old else r.target)
-            for evd in r.evidence:
-                doc.relate(r.type, src, dst, evd, **{k: str(v) for k, v in r.props.items()})
-
-
-# -- statistics -------------------------------------------------------------------------
+def ensure_officer(doc: ArticleDoc, e: Ent) -> None:
+    """A person a case is against is an officer."""
+    if e.type == "Person":
+        e.type = "Officer"

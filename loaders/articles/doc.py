@@ -31,6 +31,22 @@ class Ent:
     mentions: list[Mention] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class CaseEvent:
+    """An allegation, proceeding or outcome of a case: its entity, the sentence it was read in, whom it
+    is about (officer ids), and for proceedings their kind ("hearing", "trial", "investigation",
+    "inspection", "operation") and the body that held them; for allegations and outcomes the category."""
+
+    id: str
+    type: str
+    sent: int
+    subjects: tuple[str, ...] = ()
+    kind: str = ""
+    body: str | None = None
+    category: str | None = None
+    dated: bool = False  # its date was written in its own sentence (not the article's date)
+
+
 def source_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
@@ -59,9 +75,7 @@ class ArticleDoc:
         self.quote_spans: list[QuoteSpan] = []
         self.incidents: list[tuple[str, int]] = []  # (incident id, sentence)
         self.central: str | None = None  # the article's main incident
-        self.investigations: list[tuple[str, int]] = []
-        self.allegations: list[tuple[str, int]] = []
-        self.outcomes: list[tuple[str, int]] = []
+        self.case_events: list[CaseEvent] = []
 
     def set_sentences(self, paras: list[Span], sents: list[Sentence]) -> None:
         self.paras = paras

@@ -171,6 +171,10 @@ def _alias_table() -> tuple[dict[str, _Alias], PhraseIndex, dict[str, set[str]]]
     for f in ref.forces:
         for n in (f.name, *f.aliases):
             add(n, "PoliceForce", f.entity_id, f.name)
+        # the forms a force's short name takes in print: "Staffordshire Constabulary", "Cleveland Police"
+        for short in f.short_names:
+            for suffix in ("Police", "Constabulary", "Police Force", "Police Service"):
+                add(f"{short} {suffix}", "PoliceForce", f.entity_id, f.name)
     for b in ref.bodies:
         for n in (b.name, *b.aliases):
             add(n, b.type, b.entity_id, b.name)
@@ -329,6 +333,10 @@ class MentionFinder:
                     continue
             elif tj - ti == 1 and len(core) <= 4 and core not in surfaces.get(key, ()):
                 continue
+            if (a >= 2 and self.text[a - 1] == "-" and self.text[a - 2].isalpha()) or (
+                self.text[b : b + 1] == "-" and self.text[b + 1 : b + 2].isalpha()
+            ):
+                continue  # part of a hyphenated word ("Checa-Dover" is no Dover)
             found.append((a, b, core))
         found.sort(key=lambda t: (-(t[1] - t[0]), t[0]))
         for a, b, txt in found:
@@ -513,6 +521,10 @@ class MentionFinder:
                 and _POSS_END.search(t)
                 and not re.match(r"^(Women|Children|People|Men|Mayor|Chiefs|Officers)['’]s?$", t)
             ):
+                if k + 1 < len(toks):
+                    # "Radio Kent's Dan Smith": the words after the possessive are a name of their own
+                    rest = " ".join(toks[k + 1 :])
+                    self._classify(i, s, a + len(" ".join(toks[: k + 1])) + 1, rest)
                 toks = toks[: k + 1]
                 toks[-1] = re.sub(r"['’]s?$", "", toks[-1])
                 poss = True
@@ -690,6 +702,27 @@ class MentionFinder:
                         extra={"honorific": toks[0]},
                     )
                 )
+            return
+        if (
+            len(toks) >= 3
+            and _ACRONYM.match(toks[0])
+            and all(_is_name_token(t) for t in toks[1:])
+            and lx.is_given_name(toks[1])
+        ):
+            # "PCC Jane Harlow", "MP Jane Harlow": an abbreviated post before the name
+            name = " ".join(toks[1:])
+            self._add(Mention(a + len(toks[0]) + 1, b, name, "Person", name, i, role=toks[0], confidence=0.8))
+            return
+        if (
+            len(toks) >= 3
+            and at_start
+            and not lx.is_given_name(toks[0])
+            and lx.is_given_name(toks[1])
+            and toks[0].lower() not in lx.ROLE_WORDS
+            and toks[0].lower() not in _TITLE_MODIFIERS
+        ):
+            # "Incumbent Jane Harlow", "Later Jane Harlow": a word capitalised because it opens the sentence
+            self._classify_one(i, s, a + len(toks[0]) + 1, " ".join(toks[1:]), poss=poss, at_start=False)
             return
         last_role = max((k for k, t in enumerate(low[:-1]) if t in lx.ROLE_WORDS), default=-1)
         if last_role >= 0 and len(toks) - last_role - 1 in (1, 2, 3):

@@ -10,7 +10,7 @@ from kb.identity import make_id
 from kb.reference import BodyRecord, ForceRecord, Reference, reference
 from loaders.articles import lexicon as lx
 from loaders.articles.doc import ArticleDoc
-from loaders.articles.mentions import MentionFinder
+from loaders.articles.mentions import Mention, MentionFinder
 from loaders.articles.registry import component
 
 _REF_MAPS: dict[int, tuple[Reference, dict[str, ForceRecord], dict[str, BodyRecord]]] = {}
@@ -25,10 +25,40 @@ def reference_maps(ref: Reference) -> tuple[dict[str, ForceRecord], dict[str, Bo
     return hit[1], hit[2]
 
 
+_LIST_GLUE = re.compile(r"(?:[\s,;]|\b(?:and|or|by|the|per\s+cent)\b|\d[\d,.]*%?)*")
+
+
+def _forces_in_lists(doc: ArticleDoc, mentions: list[Mention]) -> None:
+    """A place named the way a force is ("Cleveland", "West Midlands") listed with a force ("the Met,
+    Cleveland and Staffordshire"; "2,110 by the Met and 995 by West Midlands") is that force."""
+    ref = reference()
+    by_sent: dict[int, list[Mention]] = {}
+    for m in mentions:
+        by_sent.setdefault(m.sent, []).append(m)
+    for group in by_sent.values():
+        if not any(m.type == "PoliceForce" for m in group):
+            continue
+        group.sort(key=lambda m: m.start)
+        changed = True
+        while changed:  # a list grows from a force outwards, one item at a time
+            changed = False
+            for k, m in enumerate(group):
+                if m.type != "Place" or (f := ref.force(m.text, short=True)) is None:
+                    continue
+                near = [group[j] for j in (k - 1, k + 1) if 0 <= j < len(group)]
+                for x in near:
+                    a, b = (x.end, m.start) if x.start < m.start else (m.end, x.start)
+                    if x.type == "PoliceForce" and _LIST_GLUE.fullmatch(doc.text[a:b]):
+                        m.type, m.name, m.ref_id, m.confidence = "PoliceForce", f.name, f.entity_id, 0.75
+                        changed = True
+                        break
+
+
 @component("names")
 def named(doc: ArticleDoc) -> None:
     """Mentions of named things become entities (reference forces and bodies, people, organisations, places)."""
     mentions = MentionFinder(doc.text, doc.sents).run()
+    _forces_in_lists(doc, mentions)
     doc.mentions = mentions
     ref = reference()
     forces, bodies = reference_maps(ref)

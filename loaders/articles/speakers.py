@@ -13,6 +13,12 @@ from loaders.articles.doc import ArticleDoc
 from loaders.articles.quotes import Candidate, QuoteSpan, find_quotes, pick_speaker
 from loaders.articles.registry import component
 
+# what makes a word or two in quote marks somebody's words (reported speech), not a scare quote
+_SHORT_QUOTE_CUE = re.compile(
+    rf"\b(?:{lx.REPORTING_VERBS}|describ\w+|call\w*|labell?\w+|branded|term\w*|according\s+to|in\s+(?:a|his|her|its|their)\s+"
+    r"(?:statement|letter|report|words))\b",
+    re.I,
+)
 SPEAKER_TYPES = {"Person", "Officer", "PoliceForce", "OversightBody", "Organisation", "Programme"}
 
 _FORCE_NOMINAL = re.compile(
@@ -44,6 +50,34 @@ class _Memory:
     last_it: str | None = None
     doc_author: str | None = None
     _by_word: dict[str, str] | None = None
+    last_female: str | None = None
+    last_male: str | None = None
+    _genders: dict[str, str | None] | None = None
+
+    def gender(self, doc: ArticleDoc, eid: str) -> str | None:
+        """A person's gender as the article shows it (an honorific, else a given name used for one only)."""
+        if self._genders is None:
+            self._genders = {}
+        if eid not in self._genders:
+            e = doc.ents[eid]
+            hon = next((m.extra.get("honorific") for m in e.mentions if m.extra.get("honorific")), None)
+            self._genders[eid] = lx.gender_of(e.name.split()[0], hon) if " " in e.name or hon else None
+        return self._genders[eid]
+
+    def saw_person(self, doc: ArticleDoc, eid: str) -> None:
+        self.last_person = eid
+        g = self.gender(doc, eid)
+        if g == "f":
+            self.last_female = eid
+        elif g == "m":
+            self.last_male = eid
+
+    def last_of(self, gender: str) -> str | None:
+        """The last person named of that gender, else the last person named when their gender is unknown."""
+        known = self.last_female if gender == "f" else self.last_male
+        if self.last_person and self._genders is not None and self._genders.get(self.last_person) is None:
+            return self.last_person if known is None else known
+        return known or (self.last_person if self._genders is None else None)
 
     def body_word(self, doc: ArticleDoc) -> dict[str, str]:
         """Each word of a body's or organisation's name -> the first such entity (built once)."""
@@ -82,7 +116,15 @@ def speaker_candidates(doc: ArticleDoc, mem: _Memory, i: int) -> list[Candidate]
         p = m.group("p").lower()
         target = None
         if p in {"he", "she"}:
-            target = mem.last_person
+            want = "m" if p == "he" else "f"
+            pos = s.start + m.start("p")
+            # the person this sentence names before the pronoun, else the last one named, of that gender
+            before = [
+                eid
+                for x, eid in doc.ids_in_sentence(i, {"Person", "Officer"})
+                if x.end <= pos and mem.gender(doc, eid) in {want, None}
+            ]
+            target = before[-1] if before else mem.last_of(want)
         elif p in {"it", "they"}:
             target = mem.last_it
         if target:
@@ -106,6 +148,9 @@ def quotes(doc: ArticleDoc) -> None:
         in_s = by_sent.get(i, [])
         cands = speaker_candidates(doc, mem, i) if in_s else []
         for q in in_s:
+            short = len(q.text.split()) <= 2
+            if short and not _SHORT_QUOTE_CUE.search(s.text):
+                continue  # a word or two in quote marks with nobody saying it: a scare quote
             sp = pick_speaker(s, q, cands, in_s)
             if sp is None and q.opens_paragraph and i > 0 and doc.sents[i - 1].text.rstrip().endswith(":"):
                 prev = doc.sents[i - 1]
@@ -113,7 +158,7 @@ def quotes(doc: ArticleDoc) -> None:
                 fake = QuoteSpan(prev.end, prev.end, "", q.para, False)
                 sp = pick_speaker(prev, fake, pc, [])
             speaker = sp.key if sp else None
-            if speaker is None and q.opens_paragraph and prev_speaker and q.para - prev_para <= 2:
+            if speaker is None and not short and q.opens_paragraph and prev_speaker and q.para - prev_para <= 2:
                 speaker = prev_speaker
             if speaker is None:
                 continue
@@ -125,7 +170,7 @@ def quotes(doc: ArticleDoc) -> None:
         for _, eid in free:
             t = doc.ents[eid].type
             if t in {"Person", "Officer"}:
-                mem.last_person = eid
+                mem.saw_person(doc, eid)
             elif t in {"Organisation", "OversightBody", "PoliceForce", "Programme"}:
                 mem.last_org = eid
         if free:

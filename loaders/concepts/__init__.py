@@ -52,7 +52,18 @@ def _scheme(scheme: str) -> _Scheme | None:
             key = phrase_key(phrase)
             if key:
                 table.setdefault(key, (c.key, c.label))
+    # a phrase's last word in the other number too ("false statement" / "false statements")
+    for key, val in list(table.items()):
+        table.setdefault(_other_number(key), val)
     return _Scheme(PhraseIndex(table, normalised=True), table)
+
+
+def _other_number(key: str) -> str:
+    head, _, last = key.rpartition(" ")
+    if len(last) < 4 or not last.isalpha() or last.endswith(("ss", "us", "is", "ed", "ing", "ly")):
+        return key
+    other = last[:-1] if last.endswith("s") else last + "s"
+    return f"{head} {other}".strip()
 
 
 def hits_in_tokens(scheme: str, text: str, toks: tuple[Token, ...] | list[Token], offset: int = 0) -> list[ConceptHit]:
