@@ -43,7 +43,7 @@ from typing import Any
 
 import httpx
 
-from kb.api.types import REL_DEFAULT_FIRST
+from kb.api.errors import DEFAULT_PAGE
 from kb.store.memory import MemoryStore
 
 SIZES = (100_000, 1_000_000)
@@ -335,7 +335,7 @@ def direct_two_hop(store: MemoryStore, forces: list[str], n: int, seed: int) -> 
         serving = store.first_edges([fid], ["SERVES_IN"], "in", 20)
         officer_ids = [e.source for e in serving]
         store.get_many(officer_ids)
-        against = store.first_edges(officer_ids, ["AGAINST"], "in", REL_DEFAULT_FIRST)
+        against = store.first_edges(officer_ids, ["AGAINST"], "in", DEFAULT_PAGE)
         store.get_many([e.source for e in against])
         times.append((time.perf_counter() - t0) * 1000)
     p50, p99 = _percentiles(times)

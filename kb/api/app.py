@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from typing import Any
 
+import anyio
 import orjson
 from cross_web import HTTPException
 from starlette.applications import Starlette
@@ -17,141 +18,112 @@ from starlette.routing import BaseRoute, Route
 from strawberry.asgi import GraphQL
 from strawberry.types import ExecutionResult
 
+from graphql import GraphQLError
+from kb.api.budget import DEADLINE_S, MAX_RESPONSE_BYTES, Budget, BudgetExceeded, off_loop
 from kb.api.context import Context
-from kb.api.fastpost import POST_OPERATIONS, Prepared, Replay, plain_json, read_body, simple_request
 from kb.api.pages import iri_endpoint
 from kb.api.schema import build_schema
 from kb.ontology import ontology
 from kb.store.base import Store
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("kb.api")
+MAX_BODY_BYTES = 64 * 1024  # a GraphQL request larger than this is refused before it is read in full
+HEALTH_TIMEOUT_S = 0.08  # /health gives the store this long to answer a lookup
 
-# A GraphQL request larger than this is refused before it is read in full.
-MAX_BODY_BYTES = 64 * 1024
-
-Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+ASGIApp = Callable[[Message, Receive, Send], Awaitable[None]]
 
 
 class KBGraphQL(GraphQL[Context, None]):
-    """Strawberry's ASGI view with a fresh :class:`Context` (and DataLoaders) per request."""
+    """Strawberry's ASGI view; each operation runs off the event loop within its budget (kb.api.budget)."""
 
-    def __init__(self, store: Store, base: str, *, ide: bool, introspection: bool) -> None:
-        super().__init__(
-            build_schema(introspection), graphql_ide="graphiql" if ide else None, allow_queries_via_get=True
-        )
-        self.store = store
-        self.base = base
-        self.fast_post = True  # False: every request takes strawberry's full handling (tests compare)
-        self.prepared = Prepared(self.schema)
+    def __init__(self, store: Store, base: str, *, ide: bool, introspection: bool, deadline: float) -> None:
+        schema = build_schema(introspection)
+        super().__init__(schema, graphql_ide="graphiql" if ide else None, allow_queries_via_get=True)
+        self.store, self.base, self.deadline = store, base, deadline
 
     async def get_context(self, request: Any, response: Any) -> Context:
-        return Context(self.store, self.base, request)
+        return Context(self.store, self.base, request, Budget(self.deadline))
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """A plain JSON POST (what API clients send) goes straight to the schema (kb.api.fastpost);
-        everything else (GET, the IDE, other content types, streaming, batches, anything
-        malformed) takes strawberry's full request handling. Both answer through strawberry's
-        own context, result processing and response methods."""
-        if not self.fast_post or scope["type"] != "http" or scope["method"] != "POST" or not plain_json(scope):
-            await super().__call__(scope, receive, send)
-            return
-        body = await read_body(receive)
-        replay = Replay(body)
-        data = simple_request(body)
-        if data is None or not await self._answer(scope, replay, send, data):
-            await super().__call__(scope, replay.again(), send)
-
-    async def _answer(self, scope: Scope, receive: Receive, send: Send, data: dict[str, Any]) -> bool:
-        request = Request(scope, receive)
-        sub_response = await self.get_sub_response(request)
-        result = await self.prepared.run(data, await self.get_context(request, sub_response))
-        if result is None:
-            context = await self.get_context(request, sub_response)
-            try:
-                result = await self.schema.execute(
-                    data.get("query"),
-                    root_value=None,  # this view has no root value (GraphQL[Context, None])
-                    variable_values=data.get("variables"),
-                    context_value=context,
-                    operation_name=data.get("operationName"),
-                    allowed_operation_types=POST_OPERATIONS,
-                    operation_extensions=data.get("extensions"),
-                )
-            except Exception:  # strawberry's handling turns these into its HTTP errors
-                return False
-            if not isinstance(result, ExecutionResult):
-                return False
-            if not result.errors and context.validated is not None:
-                self.prepared.remember(data["query"], data.get("operationName"), context.validated)
-        response_data = await self.process_result(request, result)
-        if result.errors:
-            self._handle_errors(result.errors, response_data)
-        response = self.create_response(response_data, sub_response)
-        await response(scope, receive, send)
-        return True
+    async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        budget: Budget = kwargs["context"].budget
+        run = super().execute_single(*args, **kwargs)
+        with contextlib.suppress(BudgetExceeded):
+            result: ExecutionResult = await off_loop(run, budget, kwargs["request"].receive)
+        if budget.stopped is not None:  # one clear error, not one per field that stopped
+            log.info("GraphQL request stopped: %s", budget.stopped)
+            result = ExecutionResult(data=None, errors=[GraphQLError(budget.stopped, original_error=BudgetExceeded())])
+        return result
 
     async def parse_http_body(self, request: Any) -> Any:
-        # strawberry reads fields off whatever JSON the body holds: a string, number or null
-        # body would fail with an AttributeError (a 500) instead of a clear 400.
+        # strawberry reads fields off whatever JSON the body holds: a string, number or null body
+        # would fail with an AttributeError (a 500) instead of a clear 400.
         try:
             return await super().parse_http_body(request)
         except AttributeError as e:
             raise HTTPException(400, "The request body must be a JSON object with a `query`.") from e
 
-    # orjson: several times faster than the json module on a nested answer of a few hundred
-    # fields. Its decode error subclasses json.JSONDecodeError, so bad bodies still get a 400.
+    # orjson: several times faster than the json module on a nested answer. Its decode error
+    # subclasses json.JSONDecodeError, so bad bodies still get a 400.
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)
 
     def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data)
+        body = orjson.dumps(data)
+        if len(body) > MAX_RESPONSE_BYTES:
+            message = f"The answer would be larger than {MAX_RESPONSE_BYTES // 2**20} MB. Ask for smaller pages."
+            return orjson.dumps({"data": None, "errors": [{"message": message}]})
+        return body
 
 
 class BodyLimit:
     """Refuses request bodies over ``limit`` bytes with a GraphQL-shaped 413 error."""
 
     def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
-        self.app = app
-        self.limit = limit
+        self.app, self.limit = app, limit
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = dict(scope.get("headers") or [])
-        declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await self._refuse(scope, receive, send)
-            return
-        seen = 0
+    async def __call__(self, scope: Message, receive: Receive, send: Send) -> None:
+        declared = dict(scope.get("headers") or []).get(b"content-length", b"")
+        too_big, seen = declared.isdigit() and int(declared) > self.limit, 0
 
-        async def counting_receive() -> Message:
+        async def counting() -> Message:
             nonlocal seen
             msg = await receive()
-            if msg["type"] == "http.request":
-                seen += len(msg.get("body", b""))
-                if seen > self.limit:
-                    raise _TooLarge
+            seen += len(msg.get("body", b""))
+            if seen > self.limit:
+                raise _TooLarge
             return msg
 
         try:
-            await self.app(scope, counting_receive, send)
+            if too_big:
+                raise _TooLarge
+            await self.app(scope, counting, send)
         except _TooLarge:
-            await self._refuse(scope, receive, send)
-
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        resp = JSONResponse(
-            {"errors": [{"message": f"Request body too large (limit {self.limit} bytes)."}]}, status_code=413
-        )
-        await resp(scope, receive, send)
+            message = f"Request body too large (limit {self.limit} bytes)."
+            await JSONResponse({"errors": [{"message": message}]}, status_code=413)(scope, receive, send)
 
 
 class _TooLarge(Exception):
     pass
+
+
+_HEALTH_THREADS = anyio.CapacityLimiter(4)
+
+
+async def store_health(store: Store) -> str | None:
+    """None when the store answers a lookup at once, else what is wrong (never the error's text,
+    which may hold a connection string)."""
+    try:
+        with anyio.fail_after(HEALTH_TIMEOUT_S):
+            await anyio.to_thread.run_sync(store.get, "health/probe", limiter=_HEALTH_THREADS, abandon_on_cancel=True)
+    except TimeoutError:
+        return f"the store did not answer within {HEALTH_TIMEOUT_S * 1000:.0f} ms"
+    except Exception as exc:  # any failure means the store is not usable
+        log.warning("health check: the store failed (%s)", type(exc).__name__)
+        return f"the store failed ({type(exc).__name__})"
+    return None
 
 
 @contextlib.asynccontextmanager
@@ -173,18 +145,23 @@ def _extra_routes(store: Store, base: str) -> list[BaseRoute]:
     return routes
 
 
-def create_app(store: Store, *, ide: bool = True, introspection: bool = True, base: str | None = None) -> Starlette:
+def create_app(
+    store: Store, *, ide: bool = True, introspection: bool = True, base: str | None = None, deadline: float = DEADLINE_S
+) -> Starlette:
     """The web application over ``store`` (read-only).
 
-    ``ide`` serves GraphiQL on GET /graphql; ``introspection`` allows schema introspection
-    (turn both off in production). ``base`` is the IRI base (default: the registry's).
+    ``ide`` serves GraphiQL on GET /graphql; ``introspection`` allows schema introspection (turn
+    both off in production). ``base`` is the IRI base (default: the registry's); ``deadline``
+    the seconds one GraphQL request may take.
     """
     base = (base or ontology().base).rstrip("/")
-    view = KBGraphQL(store, base, ide=ide, introspection=introspection)
-    gql = BodyLimit(view)
+    view = KBGraphQL(store, base, ide=ide, introspection=introspection, deadline=deadline)
 
     async def health(request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
+        problem = await store_health(store)
+        if problem is None:
+            return JSONResponse({"status": "ok"})
+        return JSONResponse({"status": "unavailable", "reason": problem}, status_code=503)
 
     async def index(request: Request) -> Response:
         if ide:
@@ -197,7 +174,7 @@ def create_app(store: Store, *, ide: bool = True, introspection: bool = True, ba
     routes: list[BaseRoute] = [
         Route("/", index, methods=["GET"]),
         Route("/health", health, methods=["GET"]),
-        Route("/graphql", gql, methods=["GET", "POST"]),
+        Route("/graphql", BodyLimit(view), methods=["GET", "POST"]),
         Route("/id/{slug}/{key:path}", entity_page, methods=["GET", "HEAD"]),
         *_extra_routes(store, base),
     ]

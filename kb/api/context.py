@@ -1,7 +1,15 @@
-"""Per-request context: the store and DataLoaders that batch every read (no N+1)."""
+"""Per-request context: the store, the request's budget and the DataLoaders that batch every read.
+
+Relationship lists are read through one loader keyed by (entity, relation type, direction,
+page size): all the lists of one level of an answer become one ``first_edges`` call per
+direction and page size (``edges`` for lists read in full), and their far ends one
+``get_many``. Loads are shielded: a branch of the answer cancelled by a sibling's error must
+not cancel a read another branch shares.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -9,11 +17,12 @@ from typing import Any
 
 from strawberry.dataloader import DataLoader
 
+from kb.api.budget import Budget
 from kb.model import Direction, Edge, Node
 from kb.store.base import Store
 
-# (entity id, relation type, direction relative to the entity)
-EdgeKey = tuple[str, str, Direction]
+# (entity id, relation type, direction relative to the entity, first page size or None for all)
+EdgeKey = tuple[str, str, Direction, int | None]
 
 
 def other_end(edge: Edge, entity_id: str, direction: Direction) -> str:
@@ -32,60 +41,50 @@ class Context:
     store: Store
     base: str
     request: Any = None
-    # Relationships and entities read ahead by kb.api.prefetch (no await needed to use them).
-    prefetched: dict[EdgeKey, list[Edge]] = field(default_factory=dict)
-    # Lists read ahead only in part: how many of their first relations were read.
-    prefetched_first: dict[EdgeKey, int] = field(default_factory=dict)
-    node_cache: dict[str, Node] = field(default_factory=dict)
-    # Whether root fields read ahead below them (kb.api.prefetch). kb.api.executor turns it off
-    # for a root field whose whole answer it executes level by level, reading each level itself.
-    lookahead: bool = True
-    # The request's parsed document once it passed validation (kb.api.limits): kb.api.fastpost
-    # runs it directly the next time the same operation comes.
-    validated: Any = None
-    nodes: DataLoader[str, Node | None] = field(init=False)
-    edges: DataLoader[EdgeKey, list[Edge]] = field(init=False)
-    mentions: DataLoader[str, list[str]] = field(init=False)
-
-    def read_ahead(self, key: EdgeKey, first: int | None, after: str | None) -> list[Edge] | None:
-        """The read-ahead list for ``key`` when it holds what a page of ``first`` (None: all)
-        after ``after`` shows; else None."""
-        edges = self.prefetched.get(key)
-        n = self.prefetched_first.get(key)
-        if edges is None or (n is not None and (after is not None or first is None or first > n)):
-            return None
-        return edges
+    budget: Budget = field(default_factory=Budget)
 
     def __post_init__(self) -> None:
-        self.nodes = DataLoader(load_fn=self._load_nodes)
-        self.edges = DataLoader(load_fn=self._load_edges)
-        self.mentions = DataLoader(load_fn=self._load_mentions)
+        self._nodes: DataLoader[str, Node | None] = DataLoader(load_fn=self._load_nodes)
+        self._edges: DataLoader[EdgeKey, list[Edge]] = DataLoader(load_fn=self._load_edges)
+        self._mentions: DataLoader[str, list[str]] = DataLoader(load_fn=self._load_mentions)
+
+    async def nodes(self, ids: Sequence[str]) -> list[Node | None]:
+        return await asyncio.shield(self._nodes.load_many(ids))
+
+    async def node(self, entity_id: str) -> Node | None:
+        return (await self.nodes([entity_id]))[0]
+
+    async def edges(self, key: EdgeKey) -> list[Edge]:
+        return await asyncio.shield(self._edges.load(key))
+
+    async def mentions(self, source_id: str) -> list[str]:
+        return await asyncio.shield(self._mentions.load(source_id))
 
     async def _load_nodes(self, ids: Sequence[str]) -> list[Node | None]:
-        # Entities read ahead (kb.api.prefetch) are served from the cache: priming the loader
-        # with them instead would cost a future per entity on every request.
-        cache = self.node_cache
-        missing = [i for i in ids if i not in cache]
-        if missing:
-            cache.update(self.store.get_many(missing))
-        return [cache.get(i) for i in ids]
+        self.budget.check()
+        found = self.store.get_many(ids)
+        return [found.get(i) for i in ids]
 
     async def _load_edges(self, keys: Sequence[EdgeKey]) -> list[list[Edge]]:
-        # One store call per direction, whatever the number of entities and relation types.
-        by_dir: dict[Direction, tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
-        for eid, rtype, direction in keys:
-            ids, types = by_dir[direction]
+        self.budget.check()
+        # One store call per direction and page size, whatever the number of entities and types.
+        calls: dict[tuple[Direction, int | None], tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
+        for eid, rtype, direction, limit in keys:
+            ids, types = calls[(direction, limit)]
             ids.add(eid)
             types.add(rtype)
         found: dict[EdgeKey, list[Edge]] = defaultdict(list)
-        for direction, (ids, types) in by_dir.items():
-            for e in self.store.edges(sorted(ids), sorted(types), direction):
-                if direction in ("out", "both") and e.source in ids:
-                    found[(e.source, e.type, direction)].append(e)
-                if direction in ("in", "both") and e.target in ids and (direction == "in" or e.target != e.source):
-                    found[(e.target, e.type, direction)].append(e)
+        for (direction, limit), (ids, types) in calls.items():
+            args = (sorted(ids), sorted(types), direction)
+            got = self.store.edges(*args) if limit is None else self.store.first_edges(*args, limit)
+            for e in got:
+                if direction != "in" and e.source in ids:
+                    found[(e.source, e.type, direction, limit)].append(e)
+                if direction != "out" and e.target in ids and (direction == "in" or e.target != e.source):
+                    found[(e.target, e.type, direction, limit)].append(e)
         return [found.get(k, []) for k in keys]
 
     async def _load_mentions(self, source_ids: Sequence[str]) -> list[list[str]]:
         # The store has no batched form of mentions(); sources are few per request.
+        self.budget.check()
         return [self.store.mentions(s) for s in source_ids]

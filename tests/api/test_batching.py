@@ -20,9 +20,10 @@ query($n: Int!) {
     nodes {
       name
       ... on Officer {
-        forces { node { name } evidence { source { title } } }
-        allegations {
-          node { ... on Allegation { category outcomes { node { category sources { title } } evidence { locator } } } }
+        forces(first: 2) { node { name } evidence(first: 2) { source { title } } }
+        allegations(first: 2) {
+          node { ... on Allegation { category outcomes(first: 2) {
+            node { category sources(first: 2) { title } } evidence(first: 2) { locator } } } }
         }
       }
     }
@@ -56,11 +57,12 @@ def test_store_calls_do_not_grow_with_entities() -> None:
     assert big_total <= 12, big
 
 
-# Entities reached through a graph answer are not read ahead: the DataLoaders batch them.
+# Entities reached through a graph answer are batched by the DataLoaders too.
 GRAPH = """
 {
   neighbourhood(id: "force/kent", relationTypes: [SERVES_IN], limit: 500) {
-    nodes { id ... on Officer { allegations { node { ... on Allegation { outcomes { node { category } } } } } } }
+    nodes { id ... on Officer { allegations(first: 2) { node { ... on Allegation { outcomes(first: 2) {
+      node { category } } } } } } }
   }
 }
 """
