@@ -53,7 +53,7 @@ class KBGraphQL(GraphQL[Context, None]):
         with contextlib.suppress(BudgetExceeded):
             result: ExecutionResult = await off_loop(run, budget, kwargs["request"].receive)
         if budget.stopped is not None:  # one clear error, not one per field that stopped
-            log.info("GraphQL request stopped: %s", budget.stopped)
+            log.warning("GraphQL request stopped: %s", budget.stopped)
             result = ExecutionResult(data=None, errors=[GraphQLError(budget.stopped, original_error=BudgetExceeded())])
         return result
 
@@ -114,10 +114,16 @@ _HEALTH_THREADS = anyio.CapacityLimiter(4)
 
 async def store_health(store: Store) -> str | None:
     """None when the store answers a lookup at once, else what is wrong (never the error's text,
-    which may hold a connection string)."""
+    which may hold a connection string). A store of in-process data is asked on the event loop
+    (microseconds; a thread would wait for the GIL behind busy workers), any other in a thread."""
     try:
-        with anyio.fail_after(HEALTH_TIMEOUT_S):
-            await anyio.to_thread.run_sync(store.get, "health/probe", limiter=_HEALTH_THREADS, abandon_on_cancel=True)
+        if store.fork_safe:
+            store.get("health/probe")
+        else:
+            with anyio.fail_after(HEALTH_TIMEOUT_S):
+                await anyio.to_thread.run_sync(
+                    store.get, "health/probe", limiter=_HEALTH_THREADS, abandon_on_cancel=True
+                )
     except TimeoutError:
         return f"the store did not answer within {HEALTH_TIMEOUT_S * 1000:.0f} ms"
     except Exception as exc:  # any failure means the store is not usable

@@ -14,7 +14,7 @@ says) and reports unknown fragments before strawberry's depth and alias rules tr
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
@@ -32,9 +32,6 @@ SIZED_BY_PARENT = {("Graph", "nodes"): ("limit", 1, 0), ("Graph", "edges"): ("li
 SIZED_BY_PARENT |= {("Path", "nodes"): ("maxHops", 1, 1), ("Path", "edges"): ("maxHops", 1, 0)}
 # Lists with a fixed bound (their resolvers refuse longer answers).
 FIXED_SIZES = {("Query", "outcomeCounts"): 10_000, ("Query", "allegationCounts"): 10_000}
-# Introspection lists nest at most this deep (types > fields > args): deeper, an introspection
-# query multiplies the schema by itself level after level.
-MAX_INTROSPECTION_LISTS = 3
 
 
 Above = dict[str, int]  # the page arguments of the field above
@@ -136,10 +133,6 @@ class Estimator:
             return 0
         args = {a: v for a in CAPS if (v := self._arg(node, a)) is not None}
         args |= {a: int(field.args[a].default_value) for a in CAPS if a in field.args and a not in args}
-        if parent.name.startswith("__") or name.startswith("__"):
-            args["__lists"] = above.get("__lists", 0) + _is_list(field.type)
-            if args["__lists"] > MAX_INTROSPECTION_LISTS:
-                raise Refused(f"Introspection lists nest at most {MAX_INTROSPECTION_LISTS} deep (types, fields, args).")
         child = self.selection_set(node.selection_set, g.get_named_type(field.type), args, seen)
         return self._size(node, parent, field, above) * (1 + child)
 
@@ -156,6 +149,11 @@ def estimate(schema: g.GraphQLSchema, doc: g.DocumentNode, variables: Any, opera
     est = Estimator(schema, doc, limit, values)
     root = schema.get_root_type
     return max((est.selection_set(op.selection_set, root(op.operation), {}, frozenset()) for op in ops), default=0)
+
+
+@lru_cache(maxsize=256)
+def _validate(schema: g.GraphQLSchema, doc: g.DocumentNode, rules: tuple[Any, ...]) -> list[g.GraphQLError]:
+    return g.validate(schema, doc, rules)
 
 
 class _Spreads(g.Visitor):
@@ -180,12 +178,15 @@ class Limits(SchemaExtension):
         yield
 
     def on_validate(self) -> Iterator[None]:
-        ec, spreads = self.execution_context, _Spreads()
-        if ec.graphql_document is not None:
-            g.visit(ec.graphql_document, spreads)
-            known = {d.name.value for d in ec.graphql_document.definitions if isinstance(d, g.FragmentDefinitionNode)}
-            if unknown := [s for s in spreads.found if s.name.value not in known]:
-                ec.pre_execution_errors = [g.GraphQLError(f"Unknown fragment '{s.name.value}'.", s) for s in unknown]
+        # Validation here rather than by strawberry (or its ValidationCache, which would run the
+        # rules on a document with unknown fragments): remembered per schema, document and rules.
+        ec, spreads, doc = self.execution_context, _Spreads(), self.execution_context.graphql_document
+        if doc is not None:
+            g.visit(doc, spreads)
+            known = {d.name.value for d in doc.definitions if isinstance(d, g.FragmentDefinitionNode)}
+            unknown = [s for s in spreads.found if s.name.value not in known]
+            errors = [g.GraphQLError(f"Unknown fragment '{s.name.value}'.", s) for s in unknown]
+            ec.pre_execution_errors = errors or _validate(ec.schema._schema, doc, tuple(ec.validation_rules))
         yield
 
     def on_execute(self) -> Iterator[None]:

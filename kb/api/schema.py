@@ -15,7 +15,6 @@ from strawberry.extensions import (
     MaxAliasesLimiter,
     ParserCache,
     QueryDepthLimiter,
-    ValidationCache,
 )
 from strawberry.types import ExecutionContext
 from strawberry.types.field import StrawberryField
@@ -287,14 +286,14 @@ class KBSchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         client = [e.message for e in errors if is_client_error(e)]
         if client:
-            log.info("GraphQL request refused: %s", " | ".join(dict.fromkeys(client[:5])))
+            log.warning("GraphQL request refused: %s", " | ".join(dict.fromkeys(client[:5])))
         for e in errors:
             if not is_client_error(e):
                 log.error("GraphQL fault at %s: %s", e.path, e.message, exc_info=e.original_error)
 
 
-# The depth and alias limiters make a new rule class per instance, and ValidationCache keys on
-# the rule classes: built once, so that the cache hits.
+# The depth and alias limiters make a new rule class per instance, and validation results are
+# remembered by rule classes (kb.api.cost): built once, so that they are found again.
 _RULES = [*QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules, *MaxAliasesLimiter(MAX_ALIASES).validation_rules]
 
 
@@ -309,7 +308,7 @@ class LimitRules(AddValidationRules):
 def build_schema(introspection: bool = True) -> strawberry.Schema:
     """The schema (one per setting); the extensions are made afresh for each request."""
     masked = "Internal error: the request could not be completed."
-    ext: list[Any] = [Limits, lambda: ParserCache(maxsize=256), LimitRules, lambda: ValidationCache(maxsize=256)]
+    ext: list[Any] = [Limits, lambda: ParserCache(maxsize=256), LimitRules]
     ext.append(lambda: MaskErrors(should_mask_error=should_mask, error_message=masked))
     if not introspection:
         ext.append(DisableIntrospection)

@@ -354,3 +354,20 @@ def crowd_facts(n: int, force: str = KENT, tag: str = "crowd") -> Facts:
             Relation("RESULTED_IN", a, out, {}, ev(i)),
         ]
     return Facts(src, ents, rels)
+
+
+HUGE = "statistic/huge-figure"
+
+
+def huge_figure_facts() -> Facts:
+    """A statistic whose figure is a 401-digit integer (as a spreadsheet cell can hold): no GraphQL
+    Float can show it."""
+    sid = "source/api-test-huge"
+    src = Entity(sid, "Source", "Test huge figure", props={"title": "Huge figure table (test)", "sha256": "4" * 64})
+    ev = [Evidence(sid, locator="Sheet1!B2", method="table", confidence=1.0)]
+    stat = Entity(
+        HUGE, "Statistic", "A figure too large for a float", props={"value": 10**400, "unit": "count"}, evidence=ev
+    )
+    return Facts(
+        src, [Entity(KENT, "PoliceForce", "Kent Police", evidence=ev), stat], [Relation("ABOUT", HUGE, KENT, {}, ev)]
+    )
