@@ -29,7 +29,7 @@ T = TypeVar("T")
 DEADLINE_S = 5.0
 MAX_OBJECTS = 50_000
 MAX_RESPONSE_BYTES = 8 * 1024 * 1024
-HEAVY_SLOTS = 2
+HEAVY_SLOTS = 1  # per server process: work that reads much of the KB, one request at a time
 # Worker threads for GraphQL execution: requests beyond this wait (their deadline running).
 THREADS = int(os.environ.get("KB_API_THREADS", "8"))
 

@@ -3,8 +3,8 @@
 Relationship lists are read through one loader keyed by (entity, relation type, direction,
 page size): all the lists of one level of an answer become one ``first_edges`` call per
 direction and page size (``edges`` for lists read in full), and their far ends one
-``get_many``. Loads are shielded: a branch of the answer cancelled by a sibling's error must
-not cancel a read another branch shares.
+``get_many``, in the same batch. Loads are shielded: a branch of the answer cancelled by a
+sibling's error must not cancel a read another branch shares.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ class Context:
 
     def __post_init__(self) -> None:
         self._nodes: DataLoader[str, Node | None] = DataLoader(load_fn=self._load_nodes)
-        self._edges: DataLoader[EdgeKey, list[Edge]] = DataLoader(load_fn=self._load_edges)
+        self._edges: DataLoader[EdgeKey, list[tuple[Edge, Node | None]]] = DataLoader(load_fn=self._load_edges)
         self._mentions: DataLoader[str, list[str]] = DataLoader(load_fn=self._load_mentions)
 
     async def nodes(self, ids: Sequence[str]) -> list[Node | None]:
@@ -54,7 +54,8 @@ class Context:
     async def node(self, entity_id: str) -> Node | None:
         return (await self.nodes([entity_id]))[0]
 
-    async def edges(self, key: EdgeKey) -> list[Edge]:
+    async def related(self, key: EdgeKey) -> list[tuple[Edge, Node | None]]:
+        """The relations of one list, each with the entity at its far end."""
         return await asyncio.shield(self._edges.load(key))
 
     async def mentions(self, source_id: str) -> list[str]:
@@ -65,7 +66,7 @@ class Context:
         found = self.store.get_many(ids)
         return [found.get(i) for i in ids]
 
-    async def _load_edges(self, keys: Sequence[EdgeKey]) -> list[list[Edge]]:
+    async def _load_edges(self, keys: Sequence[EdgeKey]) -> list[list[tuple[Edge, Node | None]]]:
         self.budget.check()
         # One store call per direction and page size, whatever the number of entities and types.
         calls: dict[tuple[Direction, int | None], tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
@@ -82,7 +83,11 @@ class Context:
                     found[(e.source, e.type, direction, limit)].append(e)
                 if direction != "out" and e.target in ids and (direction == "in" or e.target != e.source):
                     found[(e.target, e.type, direction, limit)].append(e)
-        return [found.get(k, []) for k in keys]
+        lists = [found.get(k, []) for k in keys]
+        far = self.store.get_many(
+            sorted({other_end(e, k[0], k[2]) for k, es in zip(keys, lists, strict=True) for e in es})
+        )
+        return [[(e, far.get(other_end(e, k[0], k[2]))) for e in es] for k, es in zip(keys, lists, strict=True)]
 
     async def _load_mentions(self, source_ids: Sequence[str]) -> list[list[str]]:
         # The store has no batched form of mentions(); sources are few per request.

@@ -13,8 +13,9 @@ says) and reports unknown fragments before strawberry's depth and alias rules tr
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
@@ -151,9 +152,21 @@ def estimate(schema: g.GraphQLSchema, doc: g.DocumentNode, variables: Any, opera
     return max((est.selection_set(op.selection_set, root(op.operation), {}, frozenset()) for op in ops), default=0)
 
 
-@lru_cache(maxsize=256)
 def _validate(schema: g.GraphQLSchema, doc: g.DocumentNode, rules: tuple[Any, ...]) -> list[g.GraphQLError]:
-    return g.validate(schema, doc, rules)
+    """graphql-core's validation, with unknown fragments reported first (the depth rule fails on them)."""
+    spreads = _Spreads()
+    g.visit(doc, spreads)
+    known = {d.name.value for d in doc.definitions if isinstance(d, g.FragmentDefinitionNode)}
+    unknown = [
+        g.GraphQLError(f"Unknown fragment '{s.name.value}'.", s) for s in spreads.found if s.name.value not in known
+    ]
+    return unknown or g.validate(schema, doc, rules)
+
+
+# Validation results by (schema, query text, rules): hashing the text is cheap, hashing (or
+# walking) the parsed document is not (milliseconds for a nested query).
+_VALIDATED: OrderedDict[tuple[int, str, tuple[Any, ...]], list[g.GraphQLError]] = OrderedDict()
+_VALIDATED_MAX = 256
 
 
 class _Spreads(g.Visitor):
@@ -178,15 +191,18 @@ class Limits(SchemaExtension):
         yield
 
     def on_validate(self) -> Iterator[None]:
-        # Validation here rather than by strawberry (or its ValidationCache, which would run the
-        # rules on a document with unknown fragments): remembered per schema, document and rules.
-        ec, spreads, doc = self.execution_context, _Spreads(), self.execution_context.graphql_document
-        if doc is not None:
-            g.visit(doc, spreads)
-            known = {d.name.value for d in doc.definitions if isinstance(d, g.FragmentDefinitionNode)}
-            unknown = [s for s in spreads.found if s.name.value not in known]
-            errors = [g.GraphQLError(f"Unknown fragment '{s.name.value}'.", s) for s in unknown]
-            ec.pre_execution_errors = errors or _validate(ec.schema._schema, doc, tuple(ec.validation_rules))
+        # Validation here rather than by strawberry (whose ValidationCache hashes the document):
+        # remembered per schema, query text and rules (the parser cache keeps one document per text).
+        ec = self.execution_context
+        if ec.graphql_document is not None and ec.query is not None:
+            schema, rules = ec.schema._schema, tuple(ec.validation_rules)
+            key = (id(schema), ec.query, rules)
+            errors = _VALIDATED.get(key)
+            if errors is None:
+                errors = _VALIDATED[key] = _validate(schema, ec.graphql_document, rules)
+                while len(_VALIDATED) > _VALIDATED_MAX:
+                    _VALIDATED.popitem(last=False)
+            ec.pre_execution_errors = errors
         yield
 
     def on_execute(self) -> Iterator[None]:

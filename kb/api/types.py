@@ -258,24 +258,23 @@ STAT_ARGS = [
 def _rel_field(rf: RelField, edge_cls: Any) -> Any:
     rel, direction, classes = rf.rel, rf.direction, rf.other_classes
     stats = rel.name == ABOUT and direction == "in"
+    fits = {c: any(ONTO.is_a(c, k) for k in classes) for c in ONTO.classes}  # far-end classes shown
 
     async def resolve(root: Any, info: Info, first: int = DEFAULT_PAGE, after: str | None = None, **stat: Any) -> Any:
         check_first(first)
         ctx, nid = info.context, root._node.id
         # The first page, or all of the list after a cursor or to filter statistics afterwards.
         limit = None if stats or after is not None else first
-        edges = page(await ctx.edges((nid, rel.name, direction, limit)), nid, direction, after)[
-            : None if stats else first
-        ]
-        others = await ctx.nodes([other_end(e, nid, direction) for e in edges])
+        pairs = await ctx.related((nid, rel.name, direction, limit))
+        far = {id(e): n for e, n in pairs}
         out = [
             edge_cls.of(e, n)
-            for e, n in zip(edges, others, strict=True)
-            if n is not None
-            and any(ONTO.is_a(n.type, c) for c in classes)
+            for e in page([e for e, _ in pairs], nid, direction, after)
+            if (n := far[id(e)]) is not None
+            and fits.get(n.type, False)
             and not (stats and not statistic_matches(n, stat["measure"], stat["from_"], stat["to"]))
         ][:first]
-        ctx.budget.spend(2 * len(out), sum(len(o.node.name) + 200 for o in out))
+        ctx.budget.spend(2 * len(out), 200 * len(out))
         return out
 
     params = [("first", FIRST, DEFAULT_PAGE), ("after", AFTER_ARG, None), *(STAT_ARGS if stats else [])]

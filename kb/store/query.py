@@ -12,9 +12,10 @@ import math
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal, TypeAlias
 
-from kb.identity import fold
+from kb.identity import fold as _fold
 from kb.model import Direction, Node, PropValue
 
 Op: TypeAlias = Literal["eq", "in", "contains", "startsWith", "gt", "gte", "lt", "lte", "exists"]
@@ -59,6 +60,8 @@ class HasRelation:
 
 
 Filter: TypeAlias = Cond | And | Or | Not | HasRelation
+# A scan compares the same names and the same query words again and again: fold each once.
+fold = lru_cache(maxsize=2**16)(_fold)
 
 
 def _values(node: Node, field: str) -> list[PropValue]:

@@ -38,7 +38,7 @@ def test_names_outside_the_registry_never_reach_the_text() -> None:
     assert compile_filter(Cond(HOSTILE, "exists", False)) == ("true", {})
 
 
-FILTERS: list[tuple[str, Filter]] = [
+FILTERS: list[tuple[str | None, Filter]] = [
     ("Officer", HasRelation("AGAINST", "in", HasRelation("CONCERNS", "in", HasRelation("RESULTED_IN", "out")))),
     ("Incident", HasRelation("INVOLVES", "out", Cond("name", "contains", "WITNESS"), min_count=1)),
     ("Incident", HasRelation("INVOLVES", "both", None, min_count=2)),
