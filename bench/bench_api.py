@@ -68,7 +68,7 @@ PATHS_Q = """query($a: ID!, $b: ID!) { paths(from: $a, to: $b, maxHops: 4, first
 _ORS = ", ".join(f'{{name: {{contains: "zz-{i}"}}}}' for i in range(150))
 HOSTILE = [
     "{ forces(first:1){ nodes { sources { mentions { node { evidence { source { mentions { node { id } "
-    "} } } } } } } } } }",
+    "} } } } } } } } }",
     "{ forces(where: {officers: {some: {forces: {some: {officers: {some: {forces: {some: "
     '{name: {eq: "nowhere"}}}}}}}}}}) { totalCount } }',
     "{ officers(where: {name: {in: " + json.dumps([f"Officer {i}" for i in range(1000)]) + "}}) { totalCount } }",

@@ -94,7 +94,7 @@ HOSTILE: list[tuple[str, str, str, float]] = [
     (
         "70 MB of nested sources and mentions",
         "{ forces(first:1){ nodes { sources { mentions { node { evidence { source { mentions { node { id } "
-        "} } } } } } } } } }",
+        "} } } } } } } } }",
         "too expensive",
         2.0,
     ),
