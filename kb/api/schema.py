@@ -1,5 +1,5 @@
-"""The GraphQL schema: root fields generated per ontology class, plus search, graph queries,
-aggregates and statistics; the extensions that bound what one request may cost."""
+"""The GraphQL schema: root fields (per ontology class, and search, graph queries, aggregates,
+concepts) and the extensions that bound what one request may cost."""
 
 from __future__ import annotations
 
@@ -47,43 +47,56 @@ from kb.ontology import ClassDef, ontology
 from kb.store.query import And, Cond, Filter, HasRelation, ScanTimeout
 
 log = logging.getLogger("kb.api")
-MAX_DEPTH = 15
-MAX_ALIASES = 50
+MAX_DEPTH, MAX_ALIASES = 15, 50
 ONTO = ontology()
 Info = strawberry.Info[Context, None]
 
 
-def arg(description: str, **kw: Any) -> Any:
-    return strawberry.argument(description=description, **kw)
+def arg(t: Any, description: str, **kw: Any) -> Any:
+    """An argument's type, with its description."""
+    return Annotated[t, strawberry.argument(description=description, **kw)]
 
 
-ID_ARG = Annotated[strawberry.ID, arg("Entity id (`force/thames-valley`), or its IRI.")]
-TYPES_ARG = Annotated[Optional[list[RelationType]], arg("Only these relationship types (default: all).")]  # noqa: UP045
-FORCE_ARG = Annotated[Optional[strawberry.ID], arg("Only this force (default: every force).")]  # noqa: UP045
-FROM_ARG = Annotated[Optional[str], arg("On or after this ISO date.", name="from")]  # noqa: UP045
-TO_ARG = Annotated[Optional[str], arg("On or before this ISO date.")]  # noqa: UP045
+ID: Any = arg(strawberry.ID, "Entity id (`force/thames-valley`), or its IRI.")
+TYPES: Any = arg(Optional[list[RelationType]], "Only these relationship types (default: all).")  # noqa: UP045
+FORCE: Any = arg(Optional[strawberry.ID], "Only this force (default: every force).")  # noqa: UP045
+FROM: Any = arg(Optional[str], "On or after this ISO date.", name="from")  # noqa: UP045
+TO: Any = arg(Optional[str], "On or before this ISO date.")  # noqa: UP045
+TEXT: Any = arg(str, "Words of a name or alias; case and punctuation do not matter.")
+CLASSES: Any = arg(Optional[list[EntityType]], "Only these classes.")  # noqa: UP045
+DEPTH: Any = arg(int, f"Hops to follow (1 to {g.MAX_DEPTH}).")
+DIRECTION: Any = arg(EdgeDirection, "Which way to follow relationships.")
+LIMIT: Any = arg(int, f"At most this many entities (max {g.MAX_GRAPH_NODES}).")
+START: Any = arg(strawberry.ID, "Start entity id.", name="from")
+END: Any = arg(strawberry.ID, "End entity id.")
+HOPS: Any = arg(int, f"Longest path to look for (1 to {g.MAX_HOPS}).")
+PATHS: Any = arg(int, f"At most this many paths (max {g.MAX_PATHS}).")
+SCHEME: Any = arg(Optional[str], "Only this scheme: allegation-category, outcome-category or measure.")  # noqa: UP045
 COUNTS = list[aggregates.CategoryCount]
+STAT_ARGS: list[tuple[str, Any, Any]] = [
+    ("subject", arg(Optional[strawberry.ID], "Only statistics ABOUT this entity."), None),  # noqa: UP045
+    ("measure", arg(Optional[str], "Measure concept key, or words in the measure."), None),  # noqa: UP045
+    ("from_", arg(Optional[str], "Period ends on or after this ISO date.", name="from"), None),  # noqa: UP045
+    ("to", arg(Optional[str], "Period starts on or before this ISO date."), None),  # noqa: UP045
+]
 
 
 def normalise_id(raw: str, slug: str | None, base: str) -> str:
     """Accept `force/thames-valley`, `thames-valley` (where the class is known) or a full IRI."""
-    s = raw.strip()
-    if s.startswith(f"{base}/id/"):
-        s = s[len(base) + 4 :]
-    if "/" not in s and slug is not None:
-        s = f"{slug}/{s}"
+    s = raw.strip().removeprefix(f"{base}/id/")
+    s = f"{slug}/{s}" if "/" not in s and slug is not None else s
     if len(s) > 300:
         raise ApiError("id too long")
     return s
 
 
-# ---- per-class root fields ----------------------------------------------------------------------
+# ---- per-class root fields ------------------------------------------------------------------------------
 def _one_field(cls: ClassDef, name: str) -> Any:
     async def one(root: Any, info: Info, id: strawberry.ID) -> Any:
         node = await info.context.node(normalise_id(str(id), cls.slug, info.context.base))
         return wrap(node) if node is not None and ONTO.is_a(node.type, cls.name) else None
 
-    resolver = signed(one, [("id", ID_ARG, REQUIRED)], Optional[node_type_for([cls.name])])  # noqa: UP045
+    resolver = signed(one, [("id", ID, REQUIRED)], Optional[node_type_for([cls.name])])  # noqa: UP045
     return strawberry.field(resolver=resolver, name=name, description=f"One {cls.label} by id ({cls.description})")
 
 
@@ -106,64 +119,45 @@ def list_page(ctx: Context, cls: str, flt: Filter | None, order: Any, first: int
                 ctx.budget.stop(ctx.budget.late())
                 ctx.budget.check()
     nodes, last = page.nodes[skip:], len(page.nodes) - 1
-    cur = [
-        cursors.encode(page.end_cursor, 0, key) if skip + i == last else cursors.encode(store_after, skip + i + 1, key)
-        for i in range(len(nodes))
-    ]
+    cur = [cursors.encode(store_after, skip + i + 1, key) for i in range(len(nodes))]
+    if nodes and skip + len(nodes) - 1 == last:  # the page's last entity: the store's own cursor
+        cur[-1] = cursors.encode(page.end_cursor, 0, key)
     ctx.budget.spend(2 * len(nodes))
     return CONNECTIONS[cls].of(nodes, cur, page.total, page.has_next, after is not None)
 
 
-def _list_field(cls: ClassDef, name: str) -> Any:
-    is_stat = cls.name == "Statistic"
+def _statistic_filter(ctx: Context, flt: Filter | None, stat: dict[str, Any]) -> Filter | None:
+    items = [flt] if flt is not None else []
+    if stat["subject"]:
+        items.append(HasRelation("ABOUT", "out", Cond("id", "eq", normalise_id(stat["subject"], None, ctx.base))))
+    if measure := stat["measure"]:  # a concept (with the narrower ones), else words of the measure
+        concept = ONTO.concept("measure", measure) is not None
+        by_words = Cond("measure", "contains", measure)
+        items.append(Cond("measureConcept", "in", narrower([measure])) if concept else by_words)
+    items += [Cond("periodEnd", "gte", stat["from_"])] if stat["from_"] else []
+    items += [Cond("periodStart", "lte", stat["to"])] if stat["to"] else []
+    return None if not items else items[0] if len(items) == 1 else And(tuple(items))
 
+
+def _list_field(cls: ClassDef, name: str) -> Any:
     def many(
-        root: Any, info: Info, where: Any = None, order_by: Any = None, first: int = DEFAULT_PAGE, **stat: Any
+        root: Any, info: Info, where: Any = None, order_by: Any = None, first: int = DEFAULT_PAGE, **kw: Any
     ) -> Any:
-        flt = to_filter(where)
-        if is_stat:
-            flt = _statistic_filter(info.context, flt, stat["subject"], stat["measure"], stat["from_"], stat["to"])
-        return list_page(info.context, cls.name, flt, order_by, first, stat.get("after"))
+        flt = _statistic_filter(info.context, to_filter(where), kw) if cls.name == "Statistic" else to_filter(where)
+        return list_page(info.context, cls.name, flt, order_by, first, kw["after"])
 
     params: list[tuple[str, Any, Any]] = [
-        ("where", Annotated[Optional[WHERE_TYPES[cls.name]], arg("Filter.")], None),  # noqa: UP045
-        ("order_by", Annotated[Optional[ORDER_INPUTS[cls.name]], arg("Sort order (default: by id).")], None),  # noqa: UP045
+        ("where", arg(Optional[WHERE_TYPES[cls.name]], "Filter."), None),  # noqa: UP045
+        ("order_by", arg(Optional[ORDER_INPUTS[cls.name]], "Sort order (default: by id)."), None),  # noqa: UP045
         ("first", FIRST, DEFAULT_PAGE),
-        ("after", Annotated[Optional[str], arg("Cursor to continue after.")], None),  # noqa: UP045
+        ("after", arg(Optional[str], "Cursor to continue after."), None),  # noqa: UP045
+        *(STAT_ARGS if cls.name == "Statistic" else []),
     ]
-    if is_stat:
-        params += [
-            ("subject", Annotated[Optional[strawberry.ID], arg("Only statistics ABOUT this entity.")], None),  # noqa: UP045
-            ("measure", Annotated[Optional[str], arg("Measure concept key, or words in the measure.")], None),  # noqa: UP045
-            ("from_", Annotated[Optional[str], arg("Period ends on or after this ISO date.", name="from")], None),  # noqa: UP045
-            ("to", Annotated[Optional[str], arg("Period starts on or before this ISO date.")], None),  # noqa: UP045
-        ]
     desc = f"{cls.label} entities (subclasses included), filtered, sorted and paginated. {cls.description}"
     return strawberry.field(resolver=signed(many, params, CONNECTIONS[cls.name]), name=name, description=desc)
 
 
-def _statistic_filter(
-    ctx: Context,
-    flt: Filter | None,
-    subject: str | None,
-    measure: str | None,
-    date_from: str | None,
-    date_to: str | None,
-) -> Filter | None:
-    items = [flt] if flt is not None else []
-    if subject:
-        items.append(HasRelation("ABOUT", "out", Cond("id", "eq", normalise_id(subject, None, ctx.base))))
-    if measure:  # a concept (with the narrower ones), else words of the measure
-        concept = ONTO.concept("measure", measure) is not None
-        items.append(
-            Cond("measureConcept", "in", narrower([measure])) if concept else Cond("measure", "contains", measure)
-        )
-    items += [Cond("periodEnd", "gte", date_from)] if date_from else []
-    items += [Cond("periodStart", "lte", date_to)] if date_to else []
-    return None if not items else items[0] if len(items) == 1 else And(tuple(items))
-
-
-# ---- other root fields ------------------------------------------------------------------------------
+# ---- other root fields ----------------------------------------------------------------------------------
 @strawberry.type(description="A SKOS concept: an allegation category, an outcome category or a statistic measure.")
 class Concept:
     scheme: str = strawberry.field(description="The concept scheme key.")
@@ -182,18 +176,12 @@ class _Fixed:
     """The root fields that are not generated per class."""
 
     @gql_field("Any entity by id (or IRI).")
-    async def entity(self, info: Info, id: ID_ARG) -> Entity | None:
+    async def entity(self, info: Info, id: ID) -> Entity | None:
         node = await info.context.node(normalise_id(str(id), None, info.context.base))
         return wrap(node) if node is not None else None
 
     @gql_field("Full-text search over names and aliases, best match first.")
-    def search(
-        self,
-        info: Info,
-        text: Annotated[str, arg("Words of a name or alias; case and punctuation do not matter.")],
-        types: Annotated[Optional[list[EntityType]], arg("Only these classes.")] = None,  # noqa: UP045
-        first: FIRST = DEFAULT_PAGE,
-    ) -> list[SearchHit]:
+    def search(self, info: Info, text: TEXT, types: CLASSES = None, first: FIRST = DEFAULT_PAGE) -> list[SearchHit]:
         check_first(first)
         if len(text) > 200:
             raise ApiError("search text is longer than 200 characters")
@@ -205,11 +193,11 @@ class _Fixed:
     def neighbourhood(
         self,
         info: Info,
-        id: ID_ARG,
-        depth: Annotated[int, arg(f"Hops to follow (1 to {g.MAX_DEPTH}).")] = 1,
-        relation_types: TYPES_ARG = None,
-        direction: Annotated[EdgeDirection, arg("Which way to follow relationships.")] = EdgeDirection.BOTH,
-        limit: Annotated[int, arg(f"At most this many entities (max {g.MAX_GRAPH_NODES}).")] = 200,
+        id: ID,
+        depth: DEPTH = 1,
+        relation_types: TYPES = None,
+        direction: DIRECTION = EdgeDirection.BOTH,
+        limit: LIMIT = 200,
     ) -> g.Graph | None:
         if not 1 <= depth <= g.MAX_DEPTH:
             raise ApiError(f"`depth` must be between 1 and {g.MAX_DEPTH}")
@@ -218,17 +206,9 @@ class _Fixed:
         start = normalise_id(str(id), None, ctx.base)
         return g.neighbourhood(ctx.store, ctx.budget, start, depth, types, direction.value, limit)
 
-    @gql_field(
-        "The shortest paths between two entities (relationships followed either way), with every hop's evidence."
-    )
+    @gql_field("The shortest paths between two entities (relationships followed either way), each hop with evidence.")
     def paths(
-        self,
-        info: Info,
-        from_: Annotated[strawberry.ID, arg("Start entity id.", name="from")],
-        to: Annotated[strawberry.ID, arg("End entity id.")],
-        max_hops: Annotated[int, arg(f"Longest path to look for (1 to {g.MAX_HOPS}).")] = 4,
-        relation_types: TYPES_ARG = None,
-        first: Annotated[int, arg(f"At most this many paths (max {g.MAX_PATHS}).")] = 10,
+        self, info: Info, from_: START, to: END, max_hops: HOPS = 4, relation_types: TYPES = None, first: PATHS = 10
     ) -> list[g.Path]:
         if not 1 <= max_hops <= g.MAX_HOPS:
             raise ApiError(f"`maxHops` must be between 1 and {g.MAX_HOPS}")
@@ -242,27 +222,20 @@ class _Fixed:
         "investigations and hearings into allegations against a force or its officers (and of the allegations "
         "themselves, and of incidents the force handled)."
     )
-    def outcome_counts(self, info: Info, force: FORCE_ARG = None, from_: FROM_ARG = None, to: TO_ARG = None) -> COUNTS:
+    def outcome_counts(self, info: Info, force: FORCE = None, from_: FROM = None, to: TO = None) -> COUNTS:
         return _counts(info.context, aggregates.outcome_counts, force, from_, to)  # type: ignore[no-any-return]
 
     @gql_field("Allegations by category, per force and year (allegations against the force or its officers).")
-    def allegation_counts(
-        self, info: Info, force: FORCE_ARG = None, from_: FROM_ARG = None, to: TO_ARG = None
-    ) -> COUNTS:
+    def allegation_counts(self, info: Info, force: FORCE = None, from_: FROM = None, to: TO = None) -> COUNTS:
         return _counts(info.context, aggregates.allegation_counts, force, from_, to)  # type: ignore[no-any-return]
 
     @gql_field("The SKOS concepts used as categories and measures.")
-    def concepts(
-        self,
-        scheme: Annotated[
-            str | None, arg("Only this scheme: allegation-category, outcome-category or measure.")
-        ] = None,
-    ) -> list[Concept]:
+    def concepts(self, scheme: SCHEME = None) -> list[Concept]:
+        schemes = [s for s in ONTO.schemes.values() if scheme is None or s.key == scheme]
+        concepts = [(s, c) for s in schemes for c in s.concepts.values()]
         return [
             Concept(scheme=s.key, key=c.key, label=c.label, definition=c.definition, broader=c.broader)
-            for s in ONTO.schemes.values()
-            if scheme is None or s.key == scheme
-            for c in s.concepts.values()
+            for s, c in concepts
         ]
 
 
@@ -284,12 +257,10 @@ class KBSchema(strawberry.Schema):
     """strawberry's schema, logging a client's error as one line and a server fault with its traceback."""
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
-        client = [e.message for e in errors if is_client_error(e)]
-        if client:
+        if client := [e.message for e in errors if is_client_error(e)]:
             log.warning("GraphQL request refused: %s", " | ".join(dict.fromkeys(client[:5])))
-        for e in errors:
-            if not is_client_error(e):
-                log.error("GraphQL fault at %s: %s", e.path, e.message, exc_info=e.original_error)
+        for e in (e for e in errors if not is_client_error(e)):
+            log.error("GraphQL fault at %s: %s", e.path, e.message, exc_info=e.original_error)
 
 
 # The depth and alias limiters make a new rule class per instance, and validation results are
@@ -309,9 +280,8 @@ def build_schema(introspection: bool = True) -> strawberry.Schema:
     """The schema (one per setting); the extensions are made afresh for each request."""
     masked = "Internal error: the request could not be completed."
     ext: list[Any] = [Limits, lambda: ParserCache(maxsize=256), LimitRules]
-    ext.append(lambda: MaskErrors(should_mask_error=should_mask, error_message=masked))
-    if not introspection:
-        ext.append(DisableIntrospection)
+    ext += [lambda: MaskErrors(should_mask_error=should_mask, error_message=masked)]
+    ext += [] if introspection else [DisableIntrospection]
     return KBSchema(query=query_type(), types=[*ENTITY_TYPES.values(), *EDGE_TYPES.values()], extensions=ext)
 
 

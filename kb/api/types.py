@@ -1,13 +1,7 @@
-"""GraphQL types generated from the ontology registry (never written out by hand).
-
-For every ontology class there is an object type with the class's properties and its
-relationship fields in both directions (``forward`` / ``inverse`` names from the registry);
-for every relation and direction a relationship type carrying the relation's own properties,
-its evidence and the entity at the far end; for every class a sort order and a Relay
-connection (the ``where`` inputs are in kb.api.filters). Every type and field takes its
-description from the registry. Generated classes are also placed in this module's namespace so
-that strawberry can resolve the names it meets in annotations.
-"""
+"""GraphQL types generated from the ontology registry: per class an object type (its properties
+and relationship fields both ways), a sort order and a Relay connection; per relation and direction
+a relationship type (its properties, evidence and far end). Descriptions come from the registry;
+generated classes go in this module's namespace, where strawberry resolves annotations."""
 
 from __future__ import annotations
 
@@ -18,24 +12,9 @@ from typing import Annotated, Any, Optional, cast
 
 import strawberry
 
+from kb.api import objects as o
 from kb.api.context import Context, other_end
 from kb.api.errors import DEFAULT_PAGE, MAX_PAGE, ApiError, check_first
-from kb.api.objects import (
-    EdgeObj,
-    NodeObj,
-    article,
-    as_bool,
-    as_float,
-    as_string,
-    as_strings,
-    gql_field,
-    list_of,
-    pascal,
-    plural,
-    signed,
-    sorted_evidence,
-    upper_snake,
-)
 from kb.identity import fold
 from kb.model import Direction, Edge, Node
 from kb.model import Evidence as EvidenceRecord
@@ -102,7 +81,7 @@ class Evidence:
     method: str = strawberry.field(description="How the fact was read: rule, table, reference, model or manual.")
     confidence: float = strawberry.field(description="How sure the reading is, from 0 to 1.")
 
-    @gql_field("The source document (title, url, publisher, date of publication).")
+    @o.gql_field("The source document (title, url, publisher, date of publication).")
     async def source(self, info: Info) -> Optional[Source]:  # type: ignore[name-defined]  # noqa: F821, UP045
         node = await info.context.node(str(self.source_id))
         return wrap(node) if node is not None and node.type == "Source" else None
@@ -110,14 +89,14 @@ class Evidence:
 
 def evidence_page(ctx: Context, evs: Sequence[EvidenceRecord], first: int) -> list[Evidence]:
     """The first evidence records, in a stable order (shown as Evidence objects)."""
-    shown = sorted_evidence(evs)[: check_first(first)]
+    shown = o.sorted_evidence(evs)[: check_first(first)]
     ctx.budget.spend(len(shown), sum(len(e.quote or "") + 100 for e in shown))
     return cast(list[Evidence], shown)
 
 
 async def sources_of(root: Any, info: Info, first: int = DEFAULT_PAGE) -> list[Any]:
     """A page of the Source entities behind an entity's or a relationship's evidence (batched)."""
-    evs, own = (root._node.evidence, root._node.id) if isinstance(root, NodeObj) else (root._edge.evidence, None)
+    evs, own = (root._node.evidence, root._node.id) if isinstance(root, o.NodeObj) else (root._edge.evidence, None)
     ids = sorted({e.source_id for e in evs} - {own})[: check_first(first)]
     info.context.budget.spend(len(ids))
     return [wrap(n) for n in await info.context.nodes(ids) if n is not None and n.type == "Source"]
@@ -125,22 +104,22 @@ async def sources_of(root: Any, info: Info, first: int = DEFAULT_PAGE) -> list[A
 
 def paged(resolver: Any, returns: Any, description: str, name: str | None = None) -> Any:
     """A field whose resolver takes only a page size ``first``."""
-    resolver = signed(resolver, [("first", FIRST, DEFAULT_PAGE)], returns)
+    resolver = o.signed(resolver, [("first", FIRST, DEFAULT_PAGE)], returns)
     return strawberry.field(resolver=resolver, name=name, description=description)
 
 
 @strawberry.interface(description="Anything in the KB. Every entity has an id, a name and the evidence for it.")
-class Entity(NodeObj):
+class Entity(o.NodeObj):
     id: strawberry.ID = strawberry.field(description="Stable id `{slug}/{key}`, e.g. `force/thames-valley`.")
     type: str = strawberry.field(description="The ontology class of the entity (e.g. PoliceForce, Officer).")
     name: str = strawberry.field(description=ONTO.properties["name"].description)
     aliases: list[str] = strawberry.field(description=ONTO.properties["aliases"].description)
 
-    @gql_field("The entity's IRI; dereference it for HTML, Turtle or JSON-LD.")
+    @o.gql_field("The entity's IRI; dereference it for HTML, Turtle or JSON-LD.")
     def iri(self, info: Info) -> str:
         return f"{info.context.base}/id/{self._node.id}"
 
-    @gql_field("The evidence for the entity: its mentions, in every source.")
+    @o.gql_field("The evidence for the entity: its mentions, in every source.")
     def evidence(self, info: Info, first: FIRST = DEFAULT_PAGE) -> list[Evidence]:
         return evidence_page(info.context, self._node.evidence, first)
 
@@ -166,7 +145,7 @@ class Mention:
     _source_id: strawberry.Private[str]
     node: Entity = strawberry.field(description="The entity.")
 
-    @gql_field("This source's evidence for the entity.")
+    @o.gql_field("This source's evidence for the entity.")
     def evidence(self, info: Info, first: FIRST = DEFAULT_PAGE) -> list[Evidence]:
         evs = [e for e in self.node._node.evidence if e.source_id == self._source_id]
         return evidence_page(info.context, evs, first)
@@ -218,7 +197,7 @@ def wrap(node: Node) -> Any:
     return (ENTITY_TYPES.get(node.type) or ENTITY_TYPES["Organisation"]).of(node)
 
 
-EdgeObj._wrap = staticmethod(wrap)
+o.EdgeObj._wrap = staticmethod(wrap)
 
 
 def statistic_matches(node: Node, measure: str | None, date_from: str | None, date_to: str | None) -> bool:
@@ -227,8 +206,8 @@ def statistic_matches(node: Node, measure: str | None, date_from: str | None, da
         m = fold(measure)
         if m != fold(str(node.props.get("measureConcept", ""))) and m not in fold(str(node.props.get("measure", ""))):
             return False
-    start = as_string(node.props.get("periodStart"))
-    end = as_string(node.props.get("periodEnd")) or start
+    start = o.as_string(node.props.get("periodStart"))
+    end = o.as_string(node.props.get("periodEnd")) or start
     return not ((date_from and (end is None or end < date_from)) or (date_to and (start is None or start > date_to)))
 
 
@@ -278,9 +257,9 @@ def _rel_field(rf: RelField, edge_cls: Any) -> Any:
         return out
 
     params = [("first", FIRST, DEFAULT_PAGE), ("after", AFTER_ARG, None), *(STAT_ARGS if stats else [])]
-    other = article(" or ".join(classes))
+    other = o.article(" or ".join(classes))
     desc = f"{rel.name} relationships " + (f"from here to {other}" if direction == "out" else f"from {other} to here")
-    resolver = signed(resolve, params, list_of(edge_cls))
+    resolver = o.signed(resolve, params, o.list_of(edge_cls))
     return strawberry.field(resolver=resolver, name=rf.name, description=f"{desc}: {rel.description}")
 
 
@@ -309,13 +288,13 @@ def edge_type(name: str, props: Sequence[str], node_t: Any, description: str, ex
     for p in props:
         anns[f"p_{p}"] = Optional[str]  # noqa: UP045
         attrs[f"p_{p}"] = strawberry.field(name=p, description=ONTO.relation_props[p].description)
-    cls: Any = type(name, (EdgeObj,), attrs)
-    cls._props = tuple((f"p_{p}", p, as_string) for p in props)
+    cls: Any = type(name, (o.EdgeObj,), attrs)
+    cls._props = tuple((f"p_{p}", p, o.as_string) for p in props)
     return register(strawberry.type(cls, description=description))
 
 
 def _edge_type(rel: RelationDef, direction: Direction) -> Any:
-    name = pascal(rel.name) + ("Relationship" if direction == "out" else "InverseRelationship")
+    name = o.pascal(rel.name) + ("Relationship" if direction == "out" else "InverseRelationship")
     far, near = (rel.range, rel.domain) if direction == "out" else (rel.domain, rel.range)
     node = {"node": strawberry.field(description=f"The {' or '.join(far)} at the other end.")}
     return edge_type(name, rel.props, node_type_for(far), f"{rel.description} Seen from the {' or '.join(near)}.", node)
@@ -324,7 +303,7 @@ def _edge_type(rel: RelationDef, direction: Direction) -> Any:
 # ---- sort orders and connections --------------------------------------------------------------------
 def _order_input(cls: ClassDef) -> Any:
     keys = {"ID": "id", "NAME": "name"}
-    keys.update({upper_snake(p): p for p in cls.properties if p not in CORE_PROPS and not ONTO.properties[p].many})
+    keys.update({o.upper_snake(p): p for p in cls.properties if p not in CORE_PROPS and not ONTO.properties[p].many})
     sort_enum = make_enum(f"{cls.name}SortField", keys, f"Keys {cls.label} lists can be sorted by (ties by id).")
     attrs: dict[str, Any] = {
         "__module__": __name__,
@@ -354,10 +333,10 @@ def make(cls: Any, **values: Any) -> Any:
 def _connection_type(cls: ClassDef) -> Any:
     node_t = node_type_for([cls.name])
     edge_fields = {"node": (node_t, "The entity."), "cursor": (str, "Opaque cursor; pass as `after`.")}
-    edge_cls = plain_type(f"{cls.name}Edge", edge_fields, f"{article(cls.label).capitalize()} in a list.")
+    edge_cls = plain_type(f"{cls.name}Edge", edge_fields, f"{o.article(cls.label).capitalize()} in a list.")
     fields = {
-        "edges": (list_of(edge_cls), "The page."),
-        "nodes": (list_of(node_t), "The page's entities (without cursors)."),
+        "edges": (o.list_of(edge_cls), "The page."),
+        "nodes": (o.list_of(node_t), "The page's entities (without cursors)."),
         "total_count": (int, "How many entities match, over all pages."),
         "page_info": (PageInfo, "Paging."),
     }
@@ -380,7 +359,7 @@ EDGE_TYPES: dict[tuple[str, Direction], Any] = {}
 ORDER_INPUTS: dict[str, Any] = {}
 CONNECTIONS: dict[str, Any] = {}
 REL_FIELDS: dict[str, list[RelField]] = {c: relation_fields(c) for c in ONTO.classes}
-_CONVERT = {float: as_float, bool: as_bool, int: as_float, str: as_string}
+_CONVERT = {float: o.as_float, bool: o.as_bool, int: o.as_float, str: o.as_string}
 
 # 1. bare entity classes (fields are added before strawberry sees them)
 for _c in ONTO.classes.values():
@@ -397,7 +376,9 @@ for _c in ONTO.classes.values():
         _t = scalar_of(_p)
         _k.__annotations__[f"p_{_p}"] = list[str] if ONTO.properties[_p].many else Optional[float if _t is int else _t]  # noqa: UP045
         setattr(_k, f"p_{_p}", strawberry.field(name=_p, description=ONTO.properties[_p].description))
-    _k._props = tuple((f"p_{p}", p, as_strings if ONTO.properties[p].many else _CONVERT[scalar_of(p)]) for p in _props)
+    _k._props = tuple(
+        (f"p_{p}", p, o.as_strings if ONTO.properties[p].many else _CONVERT[scalar_of(p)]) for p in _props
+    )
     for _rf in REL_FIELDS[_c.name]:
         setattr(_k, f"r_{_rf.name}", _rel_field(_rf, EDGE_TYPES[(_rf.rel.name, _rf.direction)]))
     if _c.name == "Source":
@@ -418,4 +399,4 @@ def root_names(cls: ClassDef) -> tuple[str, str]:
     one = words[cls.name]
     if list(words.values()).count(one) > 1:
         one = cls.name[:1].lower() + cls.name[1:]
-    return one, plural(one)
+    return one, o.plural(one)
