@@ -1,15 +1,10 @@
-"""The GraphQL ``where`` inputs, generated from the registry, and their translation into the
-store's filter language (:mod:`kb.store.query`).
-
-Every field name that reaches the store is an ontology property or relation: nothing the
-client types is passed through as a name. A filter is bounded before it runs: at most
-MAX_CONDITIONS conditions (every value of an `in` list counts) and relationship filters nested
-at most MAX_RELATION_DEPTH deep.
-"""
+"""The ``where`` inputs, generated from the registry, and their translation into the store's
+filter language (:mod:`kb.store.query`). Every field name that reaches the store is an ontology
+property or relation. A filter is bounded before it runs: at most MAX_CONDITIONS conditions
+(each value of an `in` list counts), relationship filters nested at most MAX_RELATION_DEPTH deep."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Optional
 
 import strawberry
@@ -32,105 +27,81 @@ from kb.model import Direction
 from kb.ontology import ClassDef
 from kb.store.query import And, Cond, Filter, HasRelation, Not, Or
 
-# Properties holding SKOS concept keys: equality includes narrower concepts.
-CONCEPT_FIELDS = ("category", "measureConcept")
+CONCEPT_FIELDS = ("category", "measureConcept")  # SKOS concept keys: equality includes narrower concepts
 MAX_CONDITIONS = 200
 MAX_RELATION_DEPTH = 6
-NS = globals()
-
-# ---- the inputs ---------------------------------------------------------------------------------------
-_TEXT_OPS = {
-    "eq": "Equal to.",
-    "in_": "Equal to one of.",
-    "contains": "Contains the text.",
-    "starts_with": "Starts with the text (e.g. a year '2021').",
-    "gt": "Sorts after (ISO dates compare as dates).",
-    "gte": "Sorts after or equal.",
-    "lt": "Sorts before.",
-    "lte": "Sorts before or equal.",
-}
-_NUMBER_OPS = {"eq": "Equal to.", "in_": "Equal to one of.", "gt": "Greater than.", "gte": "Greater than or equal."}
-_NUMBER_OPS |= {"lt": "Less than.", "lte": "Less than or equal."}
-_EXISTS = {"exists": "True: has a value; false: has none."}
+# input attribute -> how it maps to the filter language: ("cond", property) ("rel", relation, direction)
+# ("and",) ("or",) ("not",) ("type",) ("related",); per generated where input class
+WHERE_META: dict[type, dict[str, tuple[str, ...]]] = {}
 
 
-def _register(cls: Any) -> Any:
-    NS[cls.__name__] = cls
+def _input(name: str, fields: dict[str, tuple[Any, str, str | None]], description: str, **defaults: Any) -> Any:
+    """A generated input type: attribute -> (annotation, description, GraphQL name); default None."""
+    attrs: dict[str, Any] = {"__module__": __name__, "__annotations__": {a: t for a, (t, _, _) in fields.items()}}
+    for a, (_, desc, gql) in fields.items():
+        attrs[a] = strawberry.field(default=defaults.get(a), name=gql, description=desc)
+    cls = globals()[name] = strawberry.input(type(name, (), attrs), description=description)
     return cls
 
 
-def _input(name: str, t: Any, ops: dict[str, str], description: str) -> Any:
-    kinds = {"exists": bool, "in_": list[t]}
-    attrs: dict[str, Any] = {"__module__": __name__, "__annotations__": {}}
-    for op, d in ops.items():
-        attrs["__annotations__"][op] = Optional[kinds.get(op, t)]  # noqa: UP045
-        attrs[op] = strawberry.field(default=None, name="in" if op == "in_" else None, description=d)
-    return _register(strawberry.input(type(name, (), attrs), description=description))
+def _ops(t: Any, ops: dict[str, str]) -> dict[str, tuple[Any, str, str | None]]:
+    """The operator fields of a value filter (``in`` takes a list, ``exists`` true or false)."""
+    kind = {"in": list[t], "exists": bool}
+    opt = {op: Optional[kind.get(op, t)] for op in ops}  # noqa: UP045
+    return {op + ("_" if op == "in" else ""): (opt[op], d, "in" if op == "in" else None) for op, d in ops.items()}
 
 
+_EXISTS = {"exists": "True: has a value; false: has none."}
+_TEXT = {"eq": "Equal to.", "in": "Equal to one of.", "contains": "Contains the text."}
+_TEXT |= {
+    "starts_with": "Starts with the text (e.g. a year '2021').",
+    "gt": "Sorts after (ISO dates compare as dates).",
+}
+_TEXT |= {"gte": "Sorts after or equal.", "lt": "Sorts before.", "lte": "Sorts before or equal."}
+_NUMBER = {"eq": "Equal to.", "in": "Equal to one of.", "gt": "Greater than.", "gte": "Greater than or equal."}
+_NUMBER |= {"lt": "Less than.", "lte": "Less than or equal."}
 _TEXT_DOC = "Conditions on a text field. Comparisons ignore case and accents; on `name`, aliases match too."
-StringFilter = _input("StringFilter", str, _TEXT_OPS | _EXISTS, _TEXT_DOC)
-FloatFilter = _input("FloatFilter", float, _NUMBER_OPS | _EXISTS, "Conditions on a number.")
-BooleanFilter = _input("BooleanFilter", bool, {"eq": "Equal to."} | _EXISTS, "Conditions on a true/false field.")
-IDFilter = _input("IDFilter", strawberry.ID, {"eq": "Equal to.", "in_": "One of."}, "Conditions on an id.")
+StringFilter = _input("StringFilter", _ops(str, _TEXT | _EXISTS), _TEXT_DOC)
+FloatFilter = _input("FloatFilter", _ops(float, _NUMBER | _EXISTS), "Conditions on a number.")
+BooleanFilter = _input("BooleanFilter", _ops(bool, {"eq": "Equal to."} | _EXISTS), "Conditions on a true/false field.")
+IDFilter = _input("IDFilter", _ops(strawberry.ID, {"eq": "Equal to.", "in": "One of."}), "Conditions on an id.")
 FILTER_FOR = {str: StringFilter, float: FloatFilter, int: FloatFilter, bool: BooleanFilter}
-
-
-@dataclass(frozen=True)
-class WhereField:
-    """How one field of a generated ``where`` input maps to the store's filter language."""
-
-    kind: str  # "cond", "rel", "and", "or", "not", "related", "type"
-    name: str = ""
-    direction: Direction = "both"
-
-
-# python attribute -> mapping, per generated where input class
-WHERE_META: dict[type, dict[str, WhereField]] = {}
 
 
 def _where_type(cls: ClassDef | None, rels: list[RelField]) -> Any:
     """``{Class}Where``: AND / OR / NOT, a filter per property, a relationship filter per relationship field."""
     name = f"{cls.name if cls else 'Entity'}Where"
-    anns: dict[str, Any] = {}
-    attrs: dict[str, Any] = {"__module__": __name__, "__annotations__": anns}
-    meta: dict[str, WhereField] = {}
-
-    def add(py: str, gql: str, ann: Any, desc: str, wf: WhereField) -> None:
-        anns[py] = f"Optional[{ann}]" if isinstance(ann, str) else Optional[ann]  # noqa: UP045
-        attrs[py] = strawberry.field(default=None, name=gql, description=desc)
-        meta[py] = wf
-
-    add("and_", "AND", f"list[{name}]", "All of these conditions hold.", WhereField("and"))
-    add("or_", "OR", f"list[{name}]", "At least one of these conditions holds.", WhereField("or"))
-    add("not_", "NOT", name, "This condition does not hold.", WhereField("not"))
-    add("f_id", "id", IDFilter, "The entity id.", WhereField("cond", "id"))
+    fields: dict[str, tuple[Any, str, str | None]] = {
+        "and_": (f"Optional[list[{name}]]", "All of these conditions hold.", "AND"),
+        "or_": (f"Optional[list[{name}]]", "At least one of these conditions holds.", "OR"),
+        "not_": (f"Optional[{name}]", "This condition does not hold.", "NOT"),
+        "f_id": (Optional[IDFilter], "The entity id.", "id"),  # noqa: UP045
+    }
+    meta: dict[str, tuple[str, ...]] = {"and_": ("and",), "or_": ("or",), "not_": ("not",), "f_id": ("cond", "id")}
     if cls is None:
-        add("f_type", "type", list_of(EntityType), "One of these classes (subclasses included).", WhereField("type"))
+        fields["f_type"] = (Optional[list_of(EntityType)], "One of these classes (subclasses included).", "type")  # noqa: UP045
+        meta["f_type"] = ("type",)
     for p in cls.properties if cls else tuple(ONTO.properties):
         desc = ONTO.properties[p].description + (" Aliases match too." if p == "name" else "")
-        add(f"p_{p}", p, FILTER_FOR[scalar_of(p)], desc, WhereField("cond", p))
+        fields[f"p_{p}"], meta[f"p_{p}"] = (Optional[FILTER_FOR[scalar_of(p)]], desc, p), ("cond", p)  # noqa: UP045
     for rf in rels:
-        desc = f"Has {rf.rel.name} relationships ({'outgoing' if rf.direction == 'out' else 'incoming'}) to entities "
-        ann = f"{node_type_for(rf.other_classes).__name__}RelationFilter"
-        add(f"r_{rf.name}", rf.name, ann, desc + "matching the filter.", WhereField("rel", rf.rel.name, rf.direction))
+        way = "outgoing" if rf.direction == "out" else "incoming"
+        desc = f"Has {rf.rel.name} relationships ({way}) to entities matching the filter."
+        fields[f"r_{rf.name}"] = (f"Optional[{node_type_for(rf.other_classes).__name__}RelationFilter]", desc, rf.name)
+        meta[f"r_{rf.name}"] = ("rel", rf.rel.name, rf.direction)
     desc = "Has relationships of a given type and direction to entities matching a filter (any type)."
-    add("related", "related", "list[RelatedFilter]", desc, WhereField("related"))
-    label = cls.label if cls else "any entity"
-    klass = _register(strawberry.input(type(name, (), attrs), description=f"Conditions on {label} entities."))
+    fields["related"], meta["related"] = ("Optional[list[RelatedFilter]]", desc, "related"), ("related",)
+    klass = _input(name, fields, f"Conditions on {cls.label if cls else 'any entity'} entities.")
     WHERE_META[klass] = meta
     return klass
 
 
 def _relation_filter_type(target: str) -> None:
-    attrs: dict[str, Any] = {
-        "__module__": __name__,
-        "__annotations__": {"some": f"Optional[{target}Where]", "min_count": "int"},
-        "some": strawberry.field(default=None, description="Conditions on the related entity (any when absent)."),
-        "min_count": strawberry.field(default=1, description="At least this many related entities must match."),
+    fields: dict[str, tuple[Any, str, str | None]] = {
+        "some": (f"Optional[{target}Where]", "Conditions on the related entity (any when absent).", None),
+        "min_count": (int, "At least this many related entities must match.", None),
     }
-    desc = f"A relationship filter whose far end is {article(target)}."
-    _register(strawberry.input(type(f"{target}RelationFilter", (), attrs), description=desc))
+    _input(f"{target}RelationFilter", fields, f"A relationship filter whose far end is {article(target)}.", min_count=1)
 
 
 # mypy sees a plain Enum; strawberry resolves the annotation to the generated RelationType.
@@ -153,11 +124,10 @@ class RelatedFilter:
 # The Entity filter has every relationship field whose name means one relation in the whole
 # registry (so that a chain can be followed through an entity of any class).
 _by_name: dict[str, list[RelField]] = {}
-for _r in ONTO.relations.values():
-    if _r.name != MENTIONED_IN:
-        _by_name.setdefault(_r.forward, []).append(RelField(_r.forward, _r, "out"))
-        _by_name.setdefault(_r.inverse, []).append(RelField(_r.inverse, _r, "in"))
-_taken = set(ONTO.properties) | {"id", "type", "related", "AND", "OR", "NOT"}
+for _r in (r for r in ONTO.relations.values() if r.name != MENTIONED_IN):
+    _by_name.setdefault(_r.forward, []).append(RelField(_r.forward, _r, "out"))
+    _by_name.setdefault(_r.inverse, []).append(RelField(_r.inverse, _r, "in"))
+_taken = set(ONTO.properties) | {"id", "type", "related"}
 WHERE_TYPES: dict[str | None, Any] = {
     None: _where_type(None, [fs[0] for n, fs in _by_name.items() if len(fs) == 1 and n not in _taken])
 }
@@ -168,13 +138,8 @@ for _c in ONTO.classes.values():
 
 
 # ---- translation --------------------------------------------------------------------------------------
-_OPS: tuple[tuple[str, str], ...] = (
-    ("eq", "eq"),
-    ("in_", "in"),
-    ("contains", "contains"),
-    ("starts_with", "startsWith"),
-)
-_OPS += (("gt", "gt"), ("gte", "gte"), ("lt", "lt"), ("lte", "lte"))
+_OPS = {"eq": "eq", "in_": "in", "contains": "contains", "starts_with": "startsWith", "gt": "gt", "gte": "gte"}
+_OPS |= {"lt": "lt", "lte": "lte"}
 
 
 class _Budget:
@@ -196,8 +161,7 @@ def narrower(keys: list[str]) -> list[str]:
     out: dict[str, None] = {}
     todo = list(keys)
     while todo:
-        k = todo.pop()
-        if k not in out:
+        if (k := todo.pop()) not in out:
             out[k] = None
             todo.extend(children.get(k, ()))
     return list(out)
@@ -205,12 +169,10 @@ def narrower(keys: list[str]) -> list[str]:
 
 def _conds(field: str, flt: Any, budget: _Budget) -> list[Filter]:
     out: list[Filter] = []
-    for attr, op in _OPS:
-        v = getattr(flt, attr, None)
-        if v is None:
+    for attr, op in _OPS.items():
+        if (v := getattr(flt, attr, None)) is None:
             continue
-        if op == "in":
-            budget.spend(len(v))
+        budget.spend(len(v) if op == "in" else 0)
         if field in CONCEPT_FIELDS and op in ("eq", "in"):
             keys = narrower([v] if op == "eq" else list(v))
             out.append(Cond(field, "eq", keys[0]) if len(keys) == 1 else Cond(field, "in", keys))
@@ -226,9 +188,6 @@ def to_filter(where: Any, budget: _Budget | None = None, depth: int = 0) -> Filt
     if where is None:
         return None
     budget = budget or _Budget()
-    meta: dict[str, WhereField] | None = WHERE_META.get(type(where))
-    if meta is None:
-        raise ApiError(f"not a filter input: {type(where).__name__}")
     items: list[Filter] = []
 
     def related(rel: str, direction: Direction, inner: Any, min_count: int) -> HasRelation:
@@ -238,28 +197,27 @@ def to_filter(where: Any, budget: _Budget | None = None, depth: int = 0) -> Filt
             raise ApiError("`minCount` must not be negative")
         return HasRelation(rel, direction, to_filter(inner, budget, depth + 1), min_count)
 
-    for attr, wf in meta.items():
-        value = getattr(where, attr, None)
-        if value is None:
+    for attr, (kind, *spec) in WHERE_META[type(where)].items():
+        if (value := getattr(where, attr, None)) is None:
             continue
         budget.spend()
-        if wf.kind == "cond":
-            items.extend(_conds(wf.name, value, budget))
-        elif wf.kind == "type":
+        if kind == "cond":
+            items.extend(_conds(spec[0], value, budget))
+        elif kind == "type":
             budget.spend(len(value))
             items.append(Cond("type", "in", [t.value for t in value]))
-        elif wf.kind == "and":
+        elif kind == "and":
             items.extend(f for f in (to_filter(w, budget, depth) for w in value) if f is not None)
-        elif wf.kind == "or":
+        elif kind == "or":
             parts = [to_filter(w, budget, depth) for w in value]
             if parts and all(p is not None for p in parts):  # an empty alternative matches everything
                 items.append(Or(tuple(p for p in parts if p is not None)))
-        elif wf.kind == "not":
+        elif kind == "not":
             inner = to_filter(value, budget, depth)
             # NOT of "anything" is "nothing": an id no entity has.
             items.append(Not(inner) if inner is not None else Cond("id", "exists", False))
-        elif wf.kind == "rel":
-            items.append(related(wf.name, wf.direction, value.some, value.min_count))
+        elif kind == "rel":
+            items.append(related(spec[0], spec[1], value.some, value.min_count))  # type: ignore[arg-type]
         else:  # related
             for r in value:
                 budget.spend()
