@@ -9,7 +9,7 @@ reinstatement) belongs to the same forces, and the counts leave out every outcom
 outcome reverses. Each walk is a handful of batched store calls, whatever the size of the KB.
 
 Over every force of a national KB a walk reads much of the graph, so it takes a heavy-work slot
-and checks the request's deadline between reads (kb.api.budget); answers are kept for as long
+and checks the request's deadline between reads (kb.api.context); answers are kept for as long
 as the store's ``revision`` says its content is unchanged.
 """
 
@@ -17,18 +17,17 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections import OrderedDict, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable
 from typing import Any
 
 import strawberry
 
-from kb.api.budget import Budget, heavy
-from kb.api.context import Context
+from kb.api.context import Budget, Context, heavy
 from kb.api.errors import ApiError
 from kb.api.objects import as_string, signed
 from kb.api.types import ENTITY_TYPES, wrap
-from kb.model import Direction, Node
+from kb.model import Direction
 from kb.ontology import ontology
 from kb.store.base import Store
 
@@ -114,62 +113,57 @@ def _in_range(date: str | None, date_from: str | None, date_to: str | None) -> b
     return not ((date_from and date < date_from[: len(date)]) or (date_to and date[: len(date_to)] > date_to))
 
 
-def _rows(
-    store: Store, found: Forces, dates: dict[str, str], date_from: str | None, date_to: str | None, scheme: str
-) -> list[CategoryCount]:
-    counts: dict[tuple[str, int | None, str], int] = defaultdict(int)
-    nodes: dict[str, Node] = store.get_many(sorted(found))
-    for i, node in nodes.items():
-        date = as_string(node.props.get("date")) or dates.get(i) or None
-        if _in_range(date, date_from, date_to):
-            year = int(date[:4]) if date and date[:4].isdigit() else None
-            for f in found[i]:
-                counts[(f, year, as_string(node.props.get("category")) or "unknown")] += 1
-    if len(counts) > MAX_ROWS:
-        raise ApiError(f"more than {MAX_ROWS:,} rows: ask for one force (`force`) or a period (`from` / `to`)")
-    out = []
-    for (f, y, c), n in sorted(counts.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0, kv[0][2])):
-        concept = ontology().concept(scheme, c)
-        label = concept.label if concept else None
-        out.append(CategoryCount(force_id=strawberry.ID(f), year=y, category=c, category_label=label, count=n))
-    return out
+Records = list[tuple[str, str | None, str]]  # (force, date, category) per counted entity and force
 
 
-def outcome_counts(
-    store: Store, budget: Budget, force: str | None, date_from: str | None, date_to: str | None
-) -> list[CategoryCount]:
-    return _rows(store, *_standing_outcomes(store, budget, force), date_from, date_to, "outcome-category")
+def _records(store: Store, found: Forces, dates: dict[str, str]) -> Records:
+    nodes = store.get_many(sorted(found))
+    fields = {
+        i: (as_string(n.props.get("date")) or dates.get(i) or None, as_string(n.props.get("category")))
+        for i, n in nodes.items()
+    }
+    return [(f, date, category or "unknown") for i, (date, category) in fields.items() for f in found[i]]
 
 
-def allegation_counts(
-    store: Store, budget: Budget, force: str | None, date_from: str | None, date_to: str | None
-) -> list[CategoryCount]:
-    found = _follow(store, budget, _owners(store, budget, force), ["AGAINST"], "in")
-    return _rows(store, found, {}, date_from, date_to, "allegation-category")
+def outcomes(store: Store, budget: Budget, force: str | None) -> Records:
+    return _records(store, *_standing_outcomes(store, budget, force))
 
 
-Walk = Callable[[Store, Budget, str | None, str | None, str | None], list[CategoryCount]]
-_answers: weakref.WeakKeyDictionary[Store, OrderedDict[tuple[Any, ...], list[CategoryCount]]]
-_answers = weakref.WeakKeyDictionary()
+def allegations(store: Store, budget: Budget, force: str | None) -> Records:
+    return _records(store, _follow(store, budget, _owners(store, budget, force), ["AGAINST"], "in"), {})
+
+
+Walk = Callable[[Store, Budget, str | None], Records]
+_answers: weakref.WeakKeyDictionary[Store, OrderedDict[tuple[Any, ...], Records]] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 
 
 def counts(
     store: Store, budget: Budget, walk: Walk, force: str | None, date_from: str | None, date_to: str | None
 ) -> list[CategoryCount]:
-    """``walk``'s answer, from the cache while the store's revision is unchanged."""
-    revision = store.revision
-    key = (revision, walk.__name__, force, date_from, date_to)
+    """Rows of ``walk``'s records in the period, by force, year and category. The records are
+    kept while the store's revision is unchanged."""
+    revision, scheme = store.revision, "outcome-category" if walk is outcomes else "allegation-category"
     with _lock:
         answers = _answers.setdefault(store, OrderedDict())
-        rows = answers.get(key) if revision is not None else None
-    if rows is None:
+        records = answers.get((revision, walk.__name__, force)) if revision is not None else None
+    if records is None:
         with heavy(budget):
-            rows = walk(store, budget, force, date_from, date_to)
+            records = walk(store, budget, force)
         with _lock:
             if revision is not None and store.revision == revision:
-                answers[key] = rows
+                answers[(revision, walk.__name__, force)] = records
                 while len(answers) > CACHED_ANSWERS:
                     answers.popitem(last=False)
-    budget.spend(len(rows))
-    return rows
+    tally = Counter(
+        (f, int(d[:4]) if d and d[:4].isdigit() else None, c) for f, d, c in records if _in_range(d, date_from, date_to)
+    )
+    if len(tally) > MAX_ROWS:
+        raise ApiError(f"more than {MAX_ROWS:,} rows: ask for one force (`force`) or a period (`from` / `to`)")
+    budget.spend(len(tally))
+    labels = {c: (concept.label if (concept := ontology().concept(scheme, c)) else None) for _, _, c in tally}
+    rows = sorted(tally.items(), key=lambda kv: (kv[0][0], kv[0][1] or 0, kv[0][2]))
+    return [
+        CategoryCount(force_id=strawberry.ID(f), year=y, category=c, category_label=labels[c], count=n)
+        for (f, y, c), n in rows
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
+import os
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from typing import Any
@@ -20,11 +21,13 @@ from strawberry.asgi import GraphQL
 from strawberry.types import ExecutionResult
 
 from graphql import GraphQLError
-from kb.api.budget import DEADLINE_S, MAX_RESPONSE_BYTES, Budget, BudgetExceeded, off_loop
-from kb.api.context import Context
+from kb.api.context import DEADLINE_S, MAX_RESPONSE_BYTES, Budget, BudgetExceeded, Context, off_loop
 from kb.api.pages import iri_endpoint
 from kb.api.schema import build_schema
+from kb.config import Settings
 from kb.ontology import ontology
+from kb.rdf.sparql import sparql_routes
+from kb.store import open_store
 from kb.store.base import Store
 
 log = logging.getLogger("kb.api")
@@ -38,7 +41,7 @@ ASGIApp = Callable[[Message, Receive, Send], Awaitable[None]]
 
 
 class KBGraphQL(GraphQL[Context, None]):
-    """Strawberry's ASGI view; each operation runs off the event loop within its budget (kb.api.budget)."""
+    """Strawberry's ASGI view; each operation runs off the event loop within its budget (kb.api.context)."""
 
     def __init__(self, store: Store, base: str, *, ide: bool, introspection: bool, deadline: float) -> None:
         schema = build_schema(introspection)
@@ -142,17 +145,9 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
     gc.collect()
     gc.freeze()
     # Threads take turns every 1 ms, not 5: a quick request (or /health) then waits less for the
-    # interpreter behind a long one (kb.api.budget runs every operation in a worker thread).
+    # interpreter behind a long one (kb.api.context runs every operation in a worker thread).
     sys.setswitchinterval(0.001)
     yield
-
-
-def _extra_routes(store: Store, base: str) -> list[BaseRoute]:
-    """The SPARQL endpoint over the same store."""
-    from kb.rdf.sparql import sparql_routes
-
-    routes: list[BaseRoute] = list(sparql_routes(store, base))
-    return routes
 
 
 def create_app(
@@ -186,10 +181,37 @@ def create_app(
         Route("/health", health, methods=["GET"]),
         Route("/graphql", BodyLimit(view), methods=["GET", "POST"]),
         Route("/id/{slug}/{key:path}", entity_page, methods=["GET", "HEAD"]),
-        *_extra_routes(store, base),
+        *sparql_routes(store, base),  # the SPARQL endpoint over the same store
     ]
     app = Starlette(routes=routes, lifespan=_lifespan)
     app.state.store = store
     app.state.base = base
     app.state.graphql_view = view
+    return app
+
+
+def from_env() -> Starlette:
+    """The API over the store the environment names (KB_STORE, KB_DATA, NEO4J_*), one per worker
+    process; KB_IDE=0 and KB_INTROSPECTION=0 turn the playground and introspection off, KB_BASE_IRI
+    sets the IRI base, KB_DEADLINE the seconds one GraphQL request may take."""
+    settings, env = Settings.from_env(), os.environ
+    store = open_store(settings)
+    flags = {
+        k: env.get(k, "").strip().lower() not in ("0", "false", "no", "off") for k in ("KB_IDE", "KB_INTROSPECTION")
+    }
+    deadline = float(env.get("KB_DEADLINE") or DEADLINE_S)
+    app = create_app(
+        store, ide=flags["KB_IDE"], introspection=flags["KB_INTROSPECTION"], base=settings.base_iri, deadline=deadline
+    )
+    inner = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(a: Starlette) -> AsyncIterator[None]:
+        try:
+            async with inner(a):
+                yield
+        finally:
+            store.close()
+
+    app.router.lifespan_context = lifespan
     return app

@@ -153,29 +153,13 @@ def estimate(schema: g.GraphQLSchema, doc: g.DocumentNode, variables: Any, opera
 
 
 def _validate(schema: g.GraphQLSchema, doc: g.DocumentNode, rules: tuple[Any, ...]) -> list[g.GraphQLError]:
-    """graphql-core's validation, with unknown fragments reported first (the depth rule fails on them)."""
-    spreads = _Spreads()
-    g.visit(doc, spreads)
-    known = {d.name.value for d in doc.definitions if isinstance(d, g.FragmentDefinitionNode)}
-    unknown = [
-        g.GraphQLError(f"Unknown fragment '{s.name.value}'.", s) for s in spreads.found if s.name.value not in known
-    ]
-    return unknown or g.validate(schema, doc, rules)
+    """graphql-core's validation, unknown fragments first (strawberry's depth rule fails on them)."""
+    return g.validate(schema, doc, [g.KnownFragmentNamesRule]) or g.validate(schema, doc, rules)
 
 
 # Validation results by (schema, query text, rules): hashing the text is cheap, hashing (or
 # walking) the parsed document is not (milliseconds for a nested query).
 _VALIDATED: OrderedDict[tuple[int, str, tuple[Any, ...]], list[g.GraphQLError]] = OrderedDict()
-_VALIDATED_MAX = 256
-
-
-class _Spreads(g.Visitor):
-    def __init__(self) -> None:
-        super().__init__()
-        self.found: list[g.FragmentSpreadNode] = []
-
-    def enter_fragment_spread(self, node: g.FragmentSpreadNode, *_: Any) -> None:
-        self.found.append(node)
 
 
 class Limits(SchemaExtension):
@@ -200,7 +184,7 @@ class Limits(SchemaExtension):
             errors = _VALIDATED.get(key)
             if errors is None:
                 errors = _VALIDATED[key] = _validate(schema, ec.graphql_document, rules)
-                while len(_VALIDATED) > _VALIDATED_MAX:
+                while len(_VALIDATED) > 256:
                     _VALIDATED.popitem(last=False)
             ec.pre_execution_errors = errors
         yield

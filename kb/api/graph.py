@@ -1,7 +1,7 @@
 """Graph-shaped answers: neighbourhoods (nodes and edges for a graph view) and paths.
 
 Both read much of the KB for one request, so each holds one of the few heavy-work slots
-(kb.api.budget) and checks the request's deadline between reads.
+(kb.api.context) and checks the request's deadline between reads.
 """
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ from typing import Any
 
 import strawberry
 
-from kb.api.budget import Budget, heavy
-from kb.api.context import Context
+from kb.api.context import Budget, Context, heavy
 from kb.api.objects import list_of
 from kb.api.types import Entity, edge_type, make, plain_type, wrap
 from kb.model import Direction, Edge

@@ -22,8 +22,7 @@ from strawberry.types.field import StrawberryField
 from graphql import GraphQLError
 from kb.api import aggregates, cursors
 from kb.api import graph as g
-from kb.api.budget import heavy
-from kb.api.context import Context
+from kb.api.context import Context, heavy
 from kb.api.cost import Limits
 from kb.api.errors import DEFAULT_PAGE, ApiError, check_first, is_client_error, should_mask
 from kb.api.filters import WHERE_TYPES, narrower, to_filter
@@ -223,11 +222,11 @@ class _Fixed:
         "themselves, and of incidents the force handled)."
     )
     def outcome_counts(self, info: Info, force: FORCE = None, from_: FROM = None, to: TO = None) -> COUNTS:
-        return _counts(info.context, aggregates.outcome_counts, force, from_, to)  # type: ignore[no-any-return]
+        return _counts(info.context, aggregates.outcomes, force, from_, to)  # type: ignore[no-any-return]
 
     @gql_field("Allegations by category, per force and year (allegations against the force or its officers).")
     def allegation_counts(self, info: Info, force: FORCE = None, from_: FROM = None, to: TO = None) -> COUNTS:
-        return _counts(info.context, aggregates.allegation_counts, force, from_, to)  # type: ignore[no-any-return]
+        return _counts(info.context, aggregates.allegations, force, from_, to)  # type: ignore[no-any-return]
 
     @gql_field("The SKOS concepts used as categories and measures.")
     def concepts(self, scheme: SCHEME = None) -> list[Concept]:

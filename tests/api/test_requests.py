@@ -11,7 +11,7 @@ import orjson
 import pytest
 
 from kb.api.app import KBGraphQL, create_app
-from kb.api.budget import Budget, BudgetExceeded
+from kb.api.context import Budget, BudgetExceeded
 from kb.model import Node
 from kb.store.base import SearchHit
 from kb.store.memory import MemoryStore
