@@ -5,24 +5,15 @@ property or relation. A filter is bounded before it runs: at most MAX_CONDITIONS
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Optional
 
 import strawberry
 
+from kb.api import types as t
 from kb.api.errors import ApiError
-from kb.api.objects import article, list_of
-from kb.api.types import (
-    MENTIONED_IN,
-    ONTO,
-    REL_FIELDS,
-    EdgeDirection,
-    Entity,
-    EntityType,
-    RelationType,
-    RelField,
-    node_type_for,
-    scalar_of,
-)
+from kb.api.objects import article, list_of, upper_snake
 from kb.model import Direction
 from kb.ontology import ClassDef
 from kb.store.query import And, Cond, Filter, HasRelation, Not, Or
@@ -35,7 +26,7 @@ MAX_RELATION_DEPTH = 6
 WHERE_META: dict[type, dict[str, tuple[str, ...]]] = {}
 
 
-def _input(name: str, fields: dict[str, tuple[Any, str, str | None]], description: str, **defaults: Any) -> Any:
+def _input(name: str, fields: Mapping[str, tuple[Any, str, str | None]], description: str, **defaults: Any) -> Any:
     """A generated input type: attribute -> (annotation, description, GraphQL name); default None."""
     attrs: dict[str, Any] = {"__module__": __name__, "__annotations__": {a: t for a, (t, _, _) in fields.items()}}
     for a, (_, desc, gql) in fields.items():
@@ -68,7 +59,7 @@ IDFilter = _input("IDFilter", _ops(strawberry.ID, {"eq": "Equal to.", "in": "One
 FILTER_FOR = {str: StringFilter, float: FloatFilter, int: FloatFilter, bool: BooleanFilter}
 
 
-def _where_type(cls: ClassDef | None, rels: list[RelField]) -> Any:
+def _where_type(cls: ClassDef | None, rels: list[t.RelField]) -> Any:
     """``{Class}Where``: AND / OR / NOT, a filter per property, a relationship filter per relationship field."""
     name = f"{cls.name if cls else 'Entity'}Where"
     fields: dict[str, tuple[Any, str, str | None]] = {
@@ -79,15 +70,19 @@ def _where_type(cls: ClassDef | None, rels: list[RelField]) -> Any:
     }
     meta: dict[str, tuple[str, ...]] = {"and_": ("and",), "or_": ("or",), "not_": ("not",), "f_id": ("cond", "id")}
     if cls is None:
-        fields["f_type"] = (Optional[list_of(EntityType)], "One of these classes (subclasses included).", "type")  # noqa: UP045
+        fields["f_type"] = (Optional[list_of(t.EntityType)], "One of these classes (subclasses included).", "type")  # noqa: UP045
         meta["f_type"] = ("type",)
-    for p in cls.properties if cls else tuple(ONTO.properties):
-        desc = ONTO.properties[p].description + (" Aliases match too." if p == "name" else "")
-        fields[f"p_{p}"], meta[f"p_{p}"] = (Optional[FILTER_FOR[scalar_of(p)]], desc, p), ("cond", p)  # noqa: UP045
+    for p in cls.properties if cls else tuple(t.ONTO.properties):
+        desc = t.ONTO.properties[p].description + (" Aliases match too." if p == "name" else "")
+        fields[f"p_{p}"], meta[f"p_{p}"] = (Optional[FILTER_FOR[t.scalar_of(p)]], desc, p), ("cond", p)  # noqa: UP045
     for rf in rels:
         way = "outgoing" if rf.direction == "out" else "incoming"
         desc = f"Has {rf.rel.name} relationships ({way}) to entities matching the filter."
-        fields[f"r_{rf.name}"] = (f"Optional[{node_type_for(rf.other_classes).__name__}RelationFilter]", desc, rf.name)
+        fields[f"r_{rf.name}"] = (
+            f"Optional[{t.node_type_for(rf.other_classes).__name__}RelationFilter]",
+            desc,
+            rf.name,
+        )
         meta[f"r_{rf.name}"] = ("rel", rf.rel.name, rf.direction)
     desc = "Has relationships of a given type and direction to entities matching a filter (any type)."
     fields["related"], meta["related"] = ("Optional[list[RelatedFilter]]", desc, "related"), ("related",)
@@ -104,37 +99,57 @@ def _relation_filter_type(target: str) -> None:
     _input(f"{target}RelationFilter", fields, f"A relationship filter whose far end is {article(target)}.", min_count=1)
 
 
+@strawberry.enum(description="Sort order.")
+class SortDirection(enum.Enum):
+    ASC = "asc"
+    DESC = "desc"
+
+
+def _order_input(cls: ClassDef) -> Any:
+    keys = {"ID": "id", "NAME": "name"}
+    keys |= {upper_snake(p): p for p in cls.properties if p not in t.CORE_PROPS and not t.ONTO.properties[p].many}
+    sort_enum = t.make_enum(f"{cls.name}SortField", keys, f"Keys {cls.label} lists can be sorted by (ties by id).")
+    fields = {
+        "field": (sort_enum, "The key to sort by.", None),
+        "direction": (SortDirection, "Ascending or descending.", None),
+    }
+    defaults = {"field": next(iter(sort_enum)), "direction": SortDirection.ASC}
+    return _input(f"{cls.name}Order", fields, f"Sort order for {cls.label} lists.", **defaults)
+
+
 # mypy sees a plain Enum; strawberry resolves the annotation to the generated RelationType.
 if TYPE_CHECKING:
     from enum import Enum as RelationTypeEnum
 else:
-    RelationTypeEnum = RelationType
+    RelationTypeEnum = t.RelationType
 
 
 @strawberry.input(description="Has at least `minCount` relationships of a type to entities matching `where`.")
 class RelatedFilter:
     relation_type: RelationTypeEnum = strawberry.field(description="The relationship type.")
-    direction: EdgeDirection = strawberry.field(
-        default=EdgeDirection.BOTH, description="Direction, relative to the entity."
+    direction: t.EdgeDirection = strawberry.field(
+        default=t.EdgeDirection.BOTH, description="Direction, relative to the entity."
     )
     where: Optional[EntityWhere] = strawberry.field(default=None, description="Conditions on the related entity.")  # type: ignore[name-defined]  # noqa: F821, UP045
     min_count: int = strawberry.field(default=1, description="At least this many related entities must match.")
 
 
-# The Entity filter has every relationship field whose name means one relation in the whole
+# The t.Entity filter has every relationship field whose name means one relation in the whole
 # registry (so that a chain can be followed through an entity of any class).
-_by_name: dict[str, list[RelField]] = {}
-for _r in (r for r in ONTO.relations.values() if r.name != MENTIONED_IN):
-    _by_name.setdefault(_r.forward, []).append(RelField(_r.forward, _r, "out"))
-    _by_name.setdefault(_r.inverse, []).append(RelField(_r.inverse, _r, "in"))
-_taken = set(ONTO.properties) | {"id", "type", "related"}
+_by_name: dict[str, list[t.RelField]] = {}
+for _r in (r for r in t.ONTO.relations.values() if r.name != t.MENTIONED_IN):
+    _by_name.setdefault(_r.forward, []).append(t.RelField(_r.forward, _r, "out"))
+    _by_name.setdefault(_r.inverse, []).append(t.RelField(_r.inverse, _r, "in"))
+_taken = set(t.ONTO.properties) | {"id", "type", "related"}
 WHERE_TYPES: dict[str | None, Any] = {
     None: _where_type(None, [fs[0] for n, fs in _by_name.items() if len(fs) == 1 and n not in _taken])
 }
-_relation_filter_type(Entity.__name__)
-for _c in ONTO.classes.values():
-    WHERE_TYPES[_c.name] = _where_type(_c, REL_FIELDS[_c.name])
+_relation_filter_type(t.Entity.__name__)
+ORDER_INPUTS: dict[str, Any] = {}
+for _c in t.ONTO.classes.values():
+    WHERE_TYPES[_c.name] = _where_type(_c, t.REL_FIELDS[_c.name])
     _relation_filter_type(_c.name)
+    ORDER_INPUTS[_c.name] = _order_input(_c)
 
 
 # ---- translation --------------------------------------------------------------------------------------
@@ -156,7 +171,7 @@ class _Budget:
 def narrower(keys: list[str]) -> list[str]:
     """The concept keys and every concept below them (a 'dismissal' filter finds 'dismissed without notice')."""
     children: dict[str, list[str]] = {}
-    for c in (c for s in ONTO.schemes.values() for c in s.concepts.values() if c.broader):
+    for c in (c for s in t.ONTO.schemes.values() for c in s.concepts.values() if c.broader):
         children.setdefault(c.broader or "", []).append(c.key)
     out: dict[str, None] = {}
     todo = list(keys)
@@ -221,6 +236,6 @@ def to_filter(where: Any, budget: _Budget | None = None, depth: int = 0) -> Filt
         else:  # related
             for r in value:
                 budget.spend()
-                way: Direction = r.direction.value if isinstance(r.direction, EdgeDirection) else "both"
+                way: Direction = r.direction.value if isinstance(r.direction, t.EdgeDirection) else "both"
                 items.append(related(r.relation_type.value, way, r.where, r.min_count))
     return None if not items else items[0] if len(items) == 1 else And(tuple(items))

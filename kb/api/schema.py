@@ -22,26 +22,12 @@ from strawberry.types.field import StrawberryField
 from graphql import GraphQLError
 from kb.api import aggregates, cursors
 from kb.api import graph as g
+from kb.api import types as t
 from kb.api.context import Context, heavy
 from kb.api.cost import Limits
 from kb.api.errors import DEFAULT_PAGE, ApiError, check_first, is_client_error, should_mask
-from kb.api.filters import WHERE_TYPES, narrower, to_filter
+from kb.api.filters import ORDER_INPUTS, WHERE_TYPES, narrower, to_filter
 from kb.api.objects import REQUIRED, gql_field, signed
-from kb.api.types import (
-    CONNECTIONS,
-    EDGE_TYPES,
-    ENTITY_TYPES,
-    FIRST,
-    ORDER_INPUTS,
-    EdgeDirection,
-    Entity,
-    EntityType,
-    RelationType,
-    SearchHit,
-    node_type_for,
-    root_names,
-    wrap,
-)
 from kb.ontology import ClassDef, ontology
 from kb.store.query import And, Cond, Filter, HasRelation, ScanTimeout
 
@@ -57,14 +43,14 @@ def arg(t: Any, description: str, **kw: Any) -> Any:
 
 
 ID: Any = arg(strawberry.ID, "Entity id (`force/thames-valley`), or its IRI.")
-TYPES: Any = arg(Optional[list[RelationType]], "Only these relationship types (default: all).")  # noqa: UP045
+TYPES: Any = arg(Optional[list[t.RelationType]], "Only these relationship types (default: all).")  # noqa: UP045
 FORCE: Any = arg(Optional[strawberry.ID], "Only this force (default: every force).")  # noqa: UP045
 FROM: Any = arg(Optional[str], "On or after this ISO date.", name="from")  # noqa: UP045
 TO: Any = arg(Optional[str], "On or before this ISO date.")  # noqa: UP045
 TEXT: Any = arg(str, "Words of a name or alias; case and punctuation do not matter.")
-CLASSES: Any = arg(Optional[list[EntityType]], "Only these classes.")  # noqa: UP045
+CLASSES: Any = arg(Optional[list[t.EntityType]], "Only these classes.")  # noqa: UP045
 DEPTH: Any = arg(int, f"Hops to follow (1 to {g.MAX_DEPTH}).")
-DIRECTION: Any = arg(EdgeDirection, "Which way to follow relationships.")
+DIRECTION: Any = arg(t.EdgeDirection, "Which way to follow relationships.")
 LIMIT: Any = arg(int, f"At most this many entities (max {g.MAX_GRAPH_NODES}).")
 START: Any = arg(strawberry.ID, "Start entity id.", name="from")
 END: Any = arg(strawberry.ID, "End entity id.")
@@ -93,9 +79,9 @@ def normalise_id(raw: str, slug: str | None, base: str) -> str:
 def _one_field(cls: ClassDef, name: str) -> Any:
     async def one(root: Any, info: Info, id: strawberry.ID) -> Any:
         node = await info.context.node(normalise_id(str(id), cls.slug, info.context.base))
-        return wrap(node) if node is not None and ONTO.is_a(node.type, cls.name) else None
+        return t.wrap(node) if node is not None and ONTO.is_a(node.type, cls.name) else None
 
-    resolver = signed(one, [("id", ID, REQUIRED)], Optional[node_type_for([cls.name])])  # noqa: UP045
+    resolver = signed(one, [("id", ID, REQUIRED)], Optional[t.node_type_for([cls.name])])  # noqa: UP045
     return strawberry.field(resolver=resolver, name=name, description=f"One {cls.label} by id ({cls.description})")
 
 
@@ -122,7 +108,7 @@ def list_page(ctx: Context, cls: str, flt: Filter | None, order: Any, first: int
     if nodes and skip + len(nodes) - 1 == last:  # the page's last entity: the store's own cursor
         cur[-1] = cursors.encode(page.end_cursor, 0, key)
     ctx.budget.spend(2 * len(nodes))
-    return CONNECTIONS[cls].of(nodes, cur, page.total, page.has_next, after is not None)
+    return t.CONNECTIONS[cls].of(nodes, cur, page.total, page.has_next, after is not None)
 
 
 def _statistic_filter(ctx: Context, flt: Filter | None, stat: dict[str, Any]) -> Filter | None:
@@ -148,12 +134,12 @@ def _list_field(cls: ClassDef, name: str) -> Any:
     params: list[tuple[str, Any, Any]] = [
         ("where", arg(Optional[WHERE_TYPES[cls.name]], "Filter."), None),  # noqa: UP045
         ("order_by", arg(Optional[ORDER_INPUTS[cls.name]], "Sort order (default: by id)."), None),  # noqa: UP045
-        ("first", FIRST, DEFAULT_PAGE),
+        ("first", t.FIRST, DEFAULT_PAGE),
         ("after", arg(Optional[str], "Cursor to continue after."), None),  # noqa: UP045
         *(STAT_ARGS if cls.name == "Statistic" else []),
     ]
     desc = f"{cls.label} entities (subclasses included), filtered, sorted and paginated. {cls.description}"
-    return strawberry.field(resolver=signed(many, params, CONNECTIONS[cls.name]), name=name, description=desc)
+    return strawberry.field(resolver=signed(many, params, t.CONNECTIONS[cls.name]), name=name, description=desc)
 
 
 # ---- other root fields ----------------------------------------------------------------------------------
@@ -175,18 +161,18 @@ class _Fixed:
     """The root fields that are not generated per class."""
 
     @gql_field("Any entity by id (or IRI).")
-    async def entity(self, info: Info, id: ID) -> Entity | None:
+    async def entity(self, info: Info, id: ID) -> t.Entity | None:
         node = await info.context.node(normalise_id(str(id), None, info.context.base))
-        return wrap(node) if node is not None else None
+        return t.wrap(node) if node is not None else None
 
     @gql_field("Full-text search over names and aliases, best match first.")
-    def search(self, info: Info, text: TEXT, types: CLASSES = None, first: FIRST = DEFAULT_PAGE) -> list[SearchHit]:
+    def search(self, info: Info, text: TEXT, types: CLASSES = None, first: t.FIRST = DEFAULT_PAGE) -> list[t.SearchHit]:
         check_first(first)
         if len(text) > 200:
             raise ApiError("search text is longer than 200 characters")
         hits = info.context.store.search(text, [t.value for t in types] if types else None, limit=first)
         info.context.budget.spend(2 * len(hits))
-        return [SearchHit(score=h.score, node=wrap(h.node)) for h in hits]
+        return [t.SearchHit(score=h.score, node=t.wrap(h.node)) for h in hits]
 
     @gql_field("The entities and relationships around an entity, for a graph view.")
     def neighbourhood(
@@ -195,7 +181,7 @@ class _Fixed:
         id: ID,
         depth: DEPTH = 1,
         relation_types: TYPES = None,
-        direction: DIRECTION = EdgeDirection.BOTH,
+        direction: DIRECTION = t.EdgeDirection.BOTH,
         limit: LIMIT = 200,
     ) -> g.Graph | None:
         if not 1 <= depth <= g.MAX_DEPTH:
@@ -243,7 +229,7 @@ def query_type() -> Any:
     """The Query root type (built once; every field read-only)."""
     attrs: dict[str, Any] = {k: v for k, v in vars(_Fixed).items() if isinstance(v, StrawberryField)}
     for cls in ONTO.classes.values():
-        one, many = root_names(cls)
+        one, many = t.root_names(cls)
         attrs[f"one_{cls.name}"], attrs[f"list_{cls.name}"] = _one_field(cls, one), _list_field(cls, many)
     return strawberry.type(
         type("Query", (), {"__module__": __name__, **attrs}),
@@ -281,7 +267,7 @@ def build_schema(introspection: bool = True) -> strawberry.Schema:
     ext: list[Any] = [Limits, lambda: ParserCache(maxsize=256), LimitRules]
     ext += [lambda: MaskErrors(should_mask_error=should_mask, error_message=masked)]
     ext += [] if introspection else [DisableIntrospection]
-    return KBSchema(query=query_type(), types=[*ENTITY_TYPES.values(), *EDGE_TYPES.values()], extensions=ext)
+    return KBSchema(query=query_type(), types=[*t.ENTITY_TYPES.values(), *t.EDGE_TYPES.values()], extensions=ext)
 
 
 def sdl() -> str:

@@ -58,12 +58,6 @@ class EdgeDirection(enum.Enum):
     BOTH = "both"
 
 
-@strawberry.enum(description="Sort order.")
-class SortDirection(enum.Enum):
-    ASC = "asc"
-    DESC = "desc"
-
-
 # ---- evidence, the Entity interface, page info, search hits, mentions --------------------------------
 @strawberry.type(
     description="Why the KB holds a fact: the source, the quoted words or table cell, and how it was read."
@@ -300,22 +294,7 @@ def _edge_type(rel: RelationDef, direction: Direction) -> Any:
     return edge_type(name, rel.props, node_type_for(far), f"{rel.description} Seen from the {' or '.join(near)}.", node)
 
 
-# ---- sort orders and connections --------------------------------------------------------------------
-def _order_input(cls: ClassDef) -> Any:
-    keys = {"ID": "id", "NAME": "name"}
-    keys.update({o.upper_snake(p): p for p in cls.properties if p not in CORE_PROPS and not ONTO.properties[p].many})
-    sort_enum = make_enum(f"{cls.name}SortField", keys, f"Keys {cls.label} lists can be sorted by (ties by id).")
-    attrs: dict[str, Any] = {
-        "__module__": __name__,
-        "__annotations__": {"field": sort_enum, "direction": SortDirection},
-        "field": strawberry.field(default=next(iter(sort_enum)), description="The key to sort by."),
-        "direction": strawberry.field(default=SortDirection.ASC, description="Ascending or descending."),
-    }
-    return register(
-        strawberry.input(type(f"{cls.name}Order", (), attrs), description=f"Sort order for {cls.label} lists.")
-    )
-
-
+# ---- connections -------------------------------------------------------------------------------------
 def plain_type(name: str, fields: dict[str, tuple[Any, str]], description: str) -> Any:
     """A GraphQL object type whose fields are plain attributes, set by :func:`make`."""
     attrs: dict[str, Any] = {"__module__": __name__, "__annotations__": {k: t for k, (t, _) in fields.items()}}
@@ -356,7 +335,6 @@ def _connection_type(cls: ClassDef) -> Any:
 # ---- build everything, in dependency order ------------------------------------------------------------
 ENTITY_TYPES: dict[str, Any] = {}
 EDGE_TYPES: dict[tuple[str, Direction], Any] = {}
-ORDER_INPUTS: dict[str, Any] = {}
 CONNECTIONS: dict[str, Any] = {}
 REL_FIELDS: dict[str, list[RelField]] = {c: relation_fields(c) for c in ONTO.classes}
 _CONVERT = {float: o.as_float, bool: o.as_bool, int: o.as_float, str: o.as_string}
@@ -385,10 +363,8 @@ for _c in ONTO.classes.values():
         _mdoc = "The entities this source gives evidence for, with the evidence it gives."
         _k.r_mentions = paged(_mentions, list[Mention], _mdoc, ONTO.relations[MENTIONED_IN].inverse)
     strawberry.type(_k, description=_c.description)
-# 4. sort orders and connections
-for _c in ONTO.classes.values():
-    ORDER_INPUTS[_c.name] = _order_input(_c)
-    CONNECTIONS[_c.name] = _connection_type(_c)
+# 4. connections
+CONNECTIONS.update((c, _connection_type(ONTO.classes[c])) for c in ONTO.classes)
 
 
 def root_names(cls: ClassDef) -> tuple[str, str]:
