@@ -44,8 +44,9 @@ class KBGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI view; each operation runs off the event loop within its budget (kb.api.context)."""
 
     def __init__(self, store: Store, base: str, *, ide: bool, introspection: bool, deadline: float) -> None:
-        schema = build_schema(introspection)
-        super().__init__(schema, graphql_ide="graphiql" if ide else None, allow_queries_via_get=True)
+        super().__init__(
+            build_schema(introspection), graphql_ide="graphiql" if ide else None, allow_queries_via_get=True
+        )
         self.store, self.base, self.deadline = store, base, deadline
 
     async def get_context(self, request: Any, response: Any) -> Context:
@@ -163,8 +164,7 @@ def create_app(
     view = KBGraphQL(store, base, ide=ide, introspection=introspection, deadline=deadline)
 
     async def health(request: Request) -> Response:
-        problem = await store_health(store)
-        if problem is None:
+        if (problem := await store_health(store)) is None:
             return JSONResponse({"status": "ok"})
         return JSONResponse({"status": "unavailable", "reason": problem}, status_code=503)
 
@@ -184,9 +184,7 @@ def create_app(
         *sparql_routes(store, base),  # the SPARQL endpoint over the same store
     ]
     app = Starlette(routes=routes, lifespan=_lifespan)
-    app.state.store = store
-    app.state.base = base
-    app.state.graphql_view = view
+    app.state.store, app.state.base, app.state.graphql_view = store, base, view
     return app
 
 
@@ -196,13 +194,11 @@ def from_env() -> Starlette:
     sets the IRI base, KB_DEADLINE the seconds one GraphQL request may take."""
     settings, env = Settings.from_env(), os.environ
     store = open_store(settings)
-    flags = {
-        k: env.get(k, "").strip().lower() not in ("0", "false", "no", "off") for k in ("KB_IDE", "KB_INTROSPECTION")
-    }
-    deadline = float(env.get("KB_DEADLINE") or DEADLINE_S)
-    app = create_app(
-        store, ide=flags["KB_IDE"], introspection=flags["KB_INTROSPECTION"], base=settings.base_iri, deadline=deadline
+    ide, intro = (
+        env.get(k, "").strip().lower() not in ("0", "false", "no", "off") for k in ("KB_IDE", "KB_INTROSPECTION")
     )
+    deadline = float(env.get("KB_DEADLINE") or DEADLINE_S)
+    app = create_app(store, ide=ide, introspection=intro, base=settings.base_iri, deadline=deadline)
     inner = app.router.lifespan_context
 
     @contextlib.asynccontextmanager
