@@ -7,23 +7,26 @@ import gc
 import logging
 import os
 import sys
+import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from typing import Any
 
-import anyio
 import orjson
 from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Mount, Route
 from strawberry.asgi import GraphQL
 from strawberry.types import ExecutionResult
 
 from graphql import GraphQLError
 from kb.api.context import DEADLINE_S, MAX_RESPONSE_BYTES, Budget, BudgetExceeded, Context, off_loop
 from kb.api.pages import iri_endpoint
+from kb.api.playground import playground_response
 from kb.api.schema import build_schema
+from kb.api.web import static_files
 from kb.config import Settings
 from kb.ontology import ontology
 from kb.rdf.sparql import sparql_routes
@@ -32,7 +35,7 @@ from kb.store.base import Store
 
 log = logging.getLogger("kb.api")
 MAX_BODY_BYTES = 64 * 1024  # a GraphQL request larger than this is refused before it is read in full
-HEALTH_TIMEOUT_S = 0.08  # /health gives the store this long to answer a lookup
+CHECK_EVERY_S, STALE_S = 1.0, 3.0  # how often /health's monitor checks the store; when it is late
 
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -51,6 +54,10 @@ class KBGraphQL(GraphQL[Context, None]):
 
     async def get_context(self, request: Any, response: Any) -> Context:
         return Context(self.store, self.base, request, Budget(self.deadline))
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # GraphiQL from the package's own static files (kb/api/playground.py), not a CDN.
+        return playground_response(request)
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         budget: Budget = kwargs["context"].budget
@@ -114,32 +121,38 @@ class _TooLarge(Exception):
     pass
 
 
-_HEALTH_THREADS = anyio.CapacityLimiter(4)
+class Health:
+    """The store's health, checked (Store.check) every CHECK_EVERY_S in a thread of its own, so that
+    /health answers at once whatever the load; a check that has not come back for STALE_S means
+    the store hangs. What is wrong is said by the error's class, never its text (it may hold a URI)."""
 
+    def __init__(self, store: Store) -> None:
+        self.store, self.answered = store, time.monotonic()
+        self.problem: str | None = None
+        self.stop = threading.Event()
 
-async def store_health(store: Store) -> str | None:
-    """None when the store answers a lookup at once, else what is wrong (never the error's text,
-    which may hold a connection string). A store of in-process data is asked on the event loop
-    (microseconds; a thread would wait for the GIL behind busy workers), any other in a thread."""
-    try:
-        if store.fork_safe:
-            store.get("health/probe")
-        else:
-            with anyio.fail_after(HEALTH_TIMEOUT_S):
-                await anyio.to_thread.run_sync(
-                    store.get, "health/probe", limiter=_HEALTH_THREADS, abandon_on_cancel=True
-                )
-    except TimeoutError:
-        return f"the store did not answer within {HEALTH_TIMEOUT_S * 1000:.0f} ms"
-    except Exception as exc:  # any failure means the store is not usable
-        log.warning("health check: the store failed (%s)", type(exc).__name__)
-        return f"the store failed ({type(exc).__name__})"
-    return None
+    def run(self) -> None:
+        while True:
+            try:
+                self.store.check()
+                problem = None
+            except Exception as exc:  # any failure means the store is not usable
+                problem = f"the store failed ({type(exc).__name__})"
+                log.warning("health check: %s", problem)
+            self.problem, self.answered = problem, time.monotonic()
+            if self.stop.wait(CHECK_EVERY_S):
+                return
+
+    def now(self) -> str | None:
+        """None when the store is usable, else what is wrong."""
+        late = time.monotonic() - self.answered
+        return f"the store has not answered its check for {late:.0f} s" if late > STALE_S else self.problem
 
 
 @contextlib.asynccontextmanager
 async def _lifespan(app: Starlette) -> AsyncIterator[None]:
     app.state.store.warm()  # search and hub indexes now, not in the first requests
+    threading.Thread(target=app.state.health.run, name="kb-health", daemon=True).start()
     # The store is loaded by now and lives as long as the server: move it out of the cyclic
     # garbage collector's view, so that collections triggered by request garbage do not
     # traverse millions of long-lived objects (pauses of hundreds of ms at 10^6 entities).
@@ -149,6 +162,7 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
     # interpreter behind a long one (kb.api.context runs every operation in a worker thread).
     sys.setswitchinterval(0.001)
     yield
+    app.state.health.stop.set()
 
 
 def create_app(
@@ -163,8 +177,10 @@ def create_app(
     base = (base or ontology().base).rstrip("/")
     view = KBGraphQL(store, base, ide=ide, introspection=introspection, deadline=deadline)
 
+    monitor = Health(store)
+
     async def health(request: Request) -> Response:
-        if (problem := await store_health(store)) is None:
+        if (problem := monitor.now()) is None:
             return JSONResponse({"status": "ok"})
         return JSONResponse({"status": "unavailable", "reason": problem}, status_code=503)
 
@@ -181,10 +197,11 @@ def create_app(
         Route("/health", health, methods=["GET"]),
         Route("/graphql", BodyLimit(view), methods=["GET", "POST"]),
         Route("/id/{slug}/{key:path}", entity_page, methods=["GET", "HEAD"]),
+        Mount("/static", static_files(), name="static"),
         *sparql_routes(store, base),  # the SPARQL endpoint over the same store
     ]
     app = Starlette(routes=routes, lifespan=_lifespan)
-    app.state.store, app.state.base, app.state.graphql_view = store, base, view
+    app.state.store, app.state.base, app.state.graphql_view, app.state.health = store, base, view, monitor
     return app
 
 
@@ -193,7 +210,7 @@ def from_env() -> Starlette:
     process; KB_IDE=0 and KB_INTROSPECTION=0 turn the playground and introspection off, KB_BASE_IRI
     sets the IRI base, KB_DEADLINE the seconds one GraphQL request may take."""
     settings, env = Settings.from_env(), os.environ
-    store = open_store(settings)
+    store = open_store(settings, follow=True)  # a memory store reopens its snapshot after a load
     ide, intro = (
         env.get(k, "").strip().lower() not in ("0", "false", "no", "off") for k in ("KB_IDE", "KB_INTROSPECTION")
     )

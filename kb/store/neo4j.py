@@ -13,19 +13,31 @@ import builtins
 import heapq
 import itertools
 import logging
+import re
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
-from neo4j import Driver, GraphDatabase, ManagedTransaction, unit_of_work
-from neo4j.exceptions import AuthError, ClientError, DriverError, Neo4jError, ServiceUnavailable
+from neo4j import (
+    READ_ACCESS,
+    Driver,
+    GraphDatabase,
+    ManagedTransaction,
+    NotificationMinimumSeverity,
+    Query,
+    unit_of_work,
+)
+from neo4j.exceptions import AuthError, ClientError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 
 from kb.config import Neo4jSettings
 from kb.identity import normalise_name
 from kb.model import Direction, Edge, Evidence, Facts, Node, Stats, UpsertResult
 from kb.ontology import ontology
+from kb.store import neo4j_parts
 from kb.store.base import Page, SearchHit, Store, StoreError, decode_cursor, encode_cursor, search_tokens
+from kb.store.merge import EdgeContrib, EdgeKey, NodeContrib, merged_edge
 from kb.store.neo4j_filters import compile_filter
 from kb.store.neo4j_model import (
     CORE_KEYS,
@@ -45,6 +57,11 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 FULLTEXT_INDEX = "entity_search"
+# Seconds to open a connection: a server that does not answer is reported as unusable this soon
+# (the driver's default is 30 s), which /health relies on (Neo4jStore.check).
+CONNECT_TIMEOUT = 5.0
+# Seconds to wait at start-up for the full-text index to come online (it fills in the background).
+INDEX_WAIT = 600
 # Rows per UNWIND statement: measured with bench/bench_neo4j.py (larger gains nothing).
 DEFAULT_CHUNK = 2000
 
@@ -58,31 +75,60 @@ def _sort_value(v: Any) -> tuple[int, Any]:
     return (1, str(v))
 
 
+def redact_uri(uri: str) -> str:
+    """The URI as it may be shown: any user:password part replaced by ``***``."""
+    try:
+        parts = urlsplit(uri)
+        if parts.username is None and parts.password is None and "@" not in parts.netloc:
+            return uri
+        host = parts.netloc.rsplit("@", 1)[-1]
+        return parts._replace(netloc=f"***@{host}").geturl()
+    except ValueError:
+        # unparseable (e.g. an unclosed IPv6 bracket): hide everything between // and the last @
+        return re.sub(r"//[^/?#]*@", "//***@", uri)
+
+
 class Neo4jStore(Store):
     """A store on a Neo4j (Bolt) server; settings from NEO4J_URI / NEO4J_USER / NEO4J_PASSWORD."""
 
-    def __init__(self, settings: Neo4jSettings | None = None, chunk: int = DEFAULT_CHUNK) -> None:
+    def __init__(
+        self, settings: Neo4jSettings | None = None, chunk: int = DEFAULT_CHUNK, fulltext: bool | None = None
+    ) -> None:
+        """``fulltext``: search through the full-text index (None: wherever the server has one;
+        False: scan token lists, as on a server without one)."""
         self.settings = settings or Neo4jSettings.from_env()
         self.chunk = chunk
         self._last_seq = 0
+        self._want_fulltext = fulltext
         self._fulltext = False
+        self.shown_uri = redact_uri(self.settings.uri)
+        if self.shown_uri != self.settings.uri:
+            # the driver refuses them too, and its message would echo them
+            raise StoreError(
+                f"NEO4J_URI {self.shown_uri} holds credentials: give the user in NEO4J_USER and the password "
+                "in NEO4J_PASSWORD, and the URI without them"
+            )
         try:
             self._driver: Driver = GraphDatabase.driver(
-                self.settings.uri, auth=(self.settings.user, self.settings.password)
+                self.settings.uri,
+                auth=(self.settings.user, self.settings.password),
+                connection_timeout=CONNECT_TIMEOUT,
+                # Neo4j warns of every property key or type a query names that no data has yet
+                # (all of them, on an empty database), and the driver logs each warning: a load
+                # into a new database would print hundreds. The queries are fixed, so: none.
+                notifications_min_severity=NotificationMinimumSeverity.OFF,
             )
             self._driver.verify_connectivity()
         except AuthError:
             raise StoreError(
-                f"Neo4j at {self.settings.uri}: authentication failed for user {self.settings.user!r}"
+                f"Neo4j at {self.shown_uri}: authentication failed for user {self.settings.user!r}"
             ) from None
         except (ServiceUnavailable, DriverError, Neo4jError, OSError, ValueError) as exc:
-            raise StoreError(f"Neo4j at {self.settings.uri} is not reachable: {type(exc).__name__}") from None
+            raise StoreError(f"Neo4j at {self.shown_uri} is not reachable: {type(exc).__name__}") from None
         self.ensure_schema()
 
     def __repr__(self) -> str:
-        return (
-            f"Neo4jStore(uri={self.settings.uri!r}, user={self.settings.user!r}, database={self.settings.database!r})"
-        )
+        return f"Neo4jStore(uri={self.shown_uri!r}, user={self.settings.user!r}, database={self.settings.database!r})"
 
     __str__ = __repr__
 
@@ -117,6 +163,9 @@ class Neo4jStore(Store):
             f"CREATE CONSTRAINT {lb.lower()}_id IF NOT EXISTS FOR (n{label_expr([lb])}) REQUIRE n.id IS UNIQUE"
             for lb in (ENTITY_LABEL, *roots)
         ]
+        stmts.append(
+            f"CREATE CONSTRAINT kbmeta_key IF NOT EXISTS FOR (n:{neo4j_parts.META_LABEL}) REQUIRE n.key IS UNIQUE"
+        )
         stmts += [
             "CREATE INDEX entity_name IF NOT EXISTS FOR (n:Entity) ON (n.name)",
             "CREATE INDEX entity_aliases IF NOT EXISTS FOR (n:Entity) ON (n.aliases)",
@@ -130,7 +179,10 @@ class Neo4jStore(Store):
         except (DriverError, Neo4jError) as exc:
             raise StoreError(f"cannot create the Neo4j schema: {exc}") from exc
         # A full-text index where the server has one (Neo4j); the search falls back to a
-        # token-list scan where it does not (ArcadeDB's Bolt endpoint).
+        # token-list scan where it does not (e.g. ArcadeDB's Bolt endpoint).
+        if self._want_fulltext is False:
+            self._fulltext = False
+            return
         try:
             with self._driver.session(database=self.settings.database) as s:
                 s.run(
@@ -139,8 +191,46 @@ class Neo4jStore(Store):
                 ).consume()
             self._fulltext = True
         except (ClientError, Neo4jError) as exc:
+            if self._want_fulltext:
+                raise StoreError(f"this server has no full-text index: {exc.code}") from None
             log.info("no full-text index on this server (%s); search scans token lists", exc.code)
             self._fulltext = False
+            return
+        # A new index on a database that already holds a KB fills in the background; a search
+        # before it is online would fail, so wait for it here (at once when it is online).
+        try:
+            with self._driver.session(database=self.settings.database) as s:
+                s.run("CALL db.awaitIndex($name, $seconds)", name=FULLTEXT_INDEX, seconds=INDEX_WAIT).consume()
+        except (DriverError, Neo4jError) as exc:
+            raise StoreError(f"the full-text index {FULLTEXT_INDEX} is not online: {exc}") from exc
+
+    @property
+    def fulltext(self) -> bool:
+        """Whether search goes through the full-text index (else it scans token lists)."""
+        return self._fulltext
+
+    def check(self) -> None:
+        """Raise StoreError, saying why, unless the server answers a read on the KB's database now.
+
+        Cheap (one ``RETURN 1`` on a pooled connection) and bounded: a server that does not
+        answer fails within CONNECT_TIMEOUT. The message never holds a secret.
+        """
+        for attempt in (1, 2):
+            try:
+                with self._driver.session(database=self.settings.database, default_access_mode=READ_ACCESS) as s:
+                    s.run(Query("RETURN 1 AS ok", timeout=CONNECT_TIMEOUT)).consume()
+                return
+            except (ServiceUnavailable, SessionExpired) as exc:
+                # a pooled connection the server closed (it restarted): one retry on a new one
+                if attempt == 2:
+                    raise StoreError(f"Neo4j at {self.shown_uri} is not reachable: {type(exc).__name__}") from None
+            except AuthError:
+                raise StoreError(
+                    f"Neo4j at {self.shown_uri}: authentication failed for user {self.settings.user!r}"
+                ) from None
+            except (DriverError, Neo4jError, OSError) as exc:
+                code = getattr(exc, "code", None) or type(exc).__name__
+                raise StoreError(f"Neo4j at {self.shown_uri} cannot answer: {code}") from None
 
     def close(self) -> None:
         self._driver.close()
@@ -154,21 +244,31 @@ class Neo4jStore(Store):
         self._last_seq = seq + n
         return seq
 
-    def _batch(self, items: list[tuple[str, Facts | None]]) -> list[UpsertResult]:
-        if not items:
+    def write(
+        self, upserts: Sequence[Facts] = (), deletes: Sequence[str] = (), meta: Mapping[str, Any] | None = None
+    ) -> list[UpsertResult]:
+        """Everything in one transaction: all or nothing."""
+        items: list[tuple[str, Facts | None]] = [(sid, None) for sid in deletes]
+        items += [(f.source_id, f) for f in upserts]
+        if not items and not meta:
             return []
         seq0 = self._next_seq(len(items))
-        return self._write(lambda tx: run_batch(tx, items, seq0, self.chunk, self._fulltext))
+        return self._write(lambda tx: run_batch(tx, items, seq0, self.chunk, self._fulltext, meta))
 
-    def upsert(self, facts: Facts) -> UpsertResult:
-        return self._batch([(facts.source_id, facts)])[0]
+    def meta(self, key: str) -> Any:
+        return neo4j_parts.meta(self._query, key)
 
-    def upsert_many(self, batch: Sequence[Facts]) -> list[UpsertResult]:
-        """All the sources in one transaction: all or nothing."""
-        return self._batch([(f.source_id, f) for f in batch])
+    def node_parts(self, ids: Sequence[str]) -> dict[str, list[tuple[str, NodeContrib]]]:
+        return neo4j_parts.node_parts(self._query, [i for i in ids if isinstance(i, str)], self.chunk)
 
-    def delete_source(self, source_id: str) -> UpsertResult:
-        return self._batch([(source_id, None)])[0]
+    def edge_parts(self, keys: Sequence[EdgeKey]) -> dict[EdgeKey, list[tuple[str, EdgeContrib]]]:
+        return neo4j_parts.edge_parts(self._query, keys, self.chunk)
+
+    def source_contents(self, source_id: str) -> tuple[list[str], list[EdgeKey]]:
+        return neo4j_parts.source_contents(self._query, source_id)
+
+    def ids_with_prefix(self, prefixes: Sequence[str]) -> dict[str, list[str]]:
+        return neo4j_parts.ids_with_prefix(self._query, prefixes)
 
     def clear(self) -> None:
         def work(tx: ManagedTransaction) -> int:
@@ -208,13 +308,7 @@ class Neo4jStore(Store):
     @staticmethod
     def _edge(u: str, v: str, t: str, p: dict[str, Any]) -> Edge:
         contribs = relation_contribs(p.get("sources") or [], p.get("sourceProps") or [], p.get("evidence") or [])
-        props: dict[str, Any] = {}
-        evidence: list[Evidence] = []
-        for _, (cprops, cev) in contribs:
-            for k, val in cprops.items():
-                props.setdefault(k, val)
-            evidence.extend(cev)
-        return Edge(t, u, v, str(p["key"]), props, tuple(evidence))
+        return merged_edge(u, v, str(p["key"]), [c for _, c in contribs])
 
     # -- reads -------------------------------------------------------------------------------
     def get(self, entity_id: str) -> Node | None:
@@ -227,6 +321,13 @@ class Neo4jStore(Store):
             for r in self._query(self._NODE_Q, ids=wanted[i : i + self.chunk]):
                 node = self._node(r["p"], r["cs"])
                 found[node.id] = node
+        missing = [i for i in wanted if i not in found]
+        if missing:  # merged ids answer for the entity they were merged into (one more query, on misses only)
+            redirects = self.redirects()
+            targets = {i: redirects[i] for i in missing if i in redirects}
+            if targets:
+                got = self.get_many(list(dict.fromkeys(targets.values())))
+                found.update((i, got[t]) for i, t in targets.items() if t in got)
         return {i: found[i] for i in wanted if i in found}
 
     def _types(self, rel_types: Sequence[str] | None) -> list[str]:
@@ -330,6 +431,9 @@ class Neo4jStore(Store):
     ) -> list[list[Edge]]:
         hops = int(max_hops)
         found = self.get_many([from_id, to_id])
+        from_id = found[from_id].id if from_id in found else from_id  # merged ids answer for their entity
+        to_id = found[to_id].id if to_id in found else to_id
+        found = {n.id: n for n in found.values()}
         if from_id not in found or to_id not in found or hops < 1:
             return []
         if from_id == to_id:

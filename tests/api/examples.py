@@ -26,9 +26,7 @@ Data = dict[str, Any]
 
 def has_chains(gql: GQL) -> bool:
     """Whether the KB holds complete case chains (an investigation into an allegation that resulted
-    in an outcome). Until the bundled sample articles come out as chains, the sample checks of
-    examples 03, 04 and 06 check what their answers hold but cannot require them to be non-empty
-    (the test KB checks do); they turn strict by themselves once the sample has chains."""
+    in an outcome): the sample checks of examples 03, 04 and 06 require them."""
     q = """{ investigations(first: 0, where: {concerns: {some: {type: [Allegation]}}, outcomes: {some: {}}}) {
              totalCount } }"""
     return bool(gql(q)["investigations"]["totalCount"])
@@ -114,8 +112,8 @@ def _officers_sample(d: Data, gql: GQL) -> None:
         assert n["allegations"], n
         forces = gql("query($id: ID!) { officer(id: $id) { forces { node { id } } } }", {"id": n["id"]})
         assert "force/metropolitan" in _ids([f["node"] for f in forces["officer"]["forces"]])
-    if has_chains(gql):
-        assert any(_chain_outcomes(a["node"]) for n in o["nodes"] for a in n["allegations"])
+    assert has_chains(gql)
+    assert any(_chain_outcomes(a["node"]) for n in o["nodes"] for a in n["allegations"])
 
 
 # ---- 04 forces with dismissals ------------------------------------------------------------------
@@ -127,9 +125,9 @@ def _dismissals_test(d: Data, gql: GQL) -> None:
 
 
 def _dismissals_sample(d: Data, gql: GQL) -> None:
-    if has_chains(gql):
-        assert d["forces"]["totalCount"] >= 1
-        assert "force/metropolitan" in _ids(d["forces"]["nodes"])
+    assert has_chains(gql)
+    assert d["forces"]["totalCount"] >= 1
+    assert "force/metropolitan" in _ids(d["forces"]["nodes"])
     for f in d["forces"]["nodes"]:
         counts = gql("query($f: ID) { outcomeCounts(force: $f) { category } }", {"f": f["id"]})["outcomeCounts"]
         assert DISMISSALS & {c["category"] for c in counts}, f
@@ -170,9 +168,9 @@ def _bodies_test(d: Data, gql: GQL) -> None:
 
 def _bodies_sample(d: Data, gql: GQL) -> None:
     # every body listed did investigate something, and says so with evidence
-    if has_chains(gql):
-        assert d["bodies"]["nodes"], "the sample articles name bodies that investigated officers"
-        assert any(i["node"].get("concerns") for b in d["bodies"]["nodes"] for i in b["investigations"])
+    assert has_chains(gql)
+    assert d["bodies"]["nodes"], "the sample articles name bodies that investigated officers"
+    assert any(i["node"].get("concerns") for b in d["bodies"]["nodes"] for i in b["investigations"])
     for b in d["bodies"]["nodes"]:
         assert b["investigations"], b
         assert all(_all_evidence_cited(i["evidence"]) for i in b["investigations"])
