@@ -77,8 +77,7 @@ def _open(args: argparse.Namespace, write: bool = False, create: bool = False) -
     """The store, for reading (a missing snapshot is an error) or for writing (one writer at a
     time: this waits for another load of the same snapshot, saying so, unless --no-wait)."""
     wait = not getattr(args, "no_wait", False)
-    store = open_store(_settings(args), write=write, create=create, on_wait=_eprint if wait else None)
-    return store
+    return open_store(_settings(args), write=write, create=create, wait=wait, on_wait=_eprint)
 
 
 def _print_stats(store: Store, out: IO[str]) -> None:
