@@ -57,9 +57,9 @@ class FollowingStore(Store):
 
     def _follow(self) -> None:
         while not self._stop.wait(self.poll):
-            self.check()
+            self.reload_if_changed()
 
-    def check(self) -> bool:
+    def reload_if_changed(self) -> bool:
         """Reload the snapshot if it changed since the last look; True when a new one is in."""
         sig = _signature(self.path)
         if sig is None or sig == self._sig:
@@ -89,6 +89,9 @@ class FollowingStore(Store):
 
     def warm(self) -> None:
         self._current.warm()
+
+    def check(self) -> None:
+        self._current.check()
 
     # -- everything else is the current store's --------------------------------------------
     def write(
