@@ -116,12 +116,12 @@ def test_an_unreadable_new_snapshot_keeps_the_old_one(tmp_path: Path, caplog: py
         bad = tmp_path / "bad"
         bad.write_bytes(b"not a snapshot\n")
         os.replace(bad, snap)
-        assert not follow.check()
+        assert not follow.reload_if_changed()
         assert follow.get("place/p0") is not None
         assert "keeping the KB in memory" in caplog.text
         snap.unlink()
         _place(snap, "p1", "Placeholder Hill")  # a good one later is taken
-        assert follow.check() and follow.get("place/p1") is not None
+        assert follow.reload_if_changed() and follow.get("place/p1") is not None
     finally:
         follow.close()
 
