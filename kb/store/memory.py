@@ -63,14 +63,19 @@ class MemoryStore(Store):
     fork_safe: ClassVar[bool] = True  # plain in-process data (see Store.fork_safe)
 
     def __init__(
-        self, path: Path | str | None = None, writer: bool = False, on_wait: Callable[[str], None] | None = None
+        self,
+        path: Path | str | None = None,
+        writer: bool = False,
+        on_wait: Callable[[str], None] | None = None,
+        wait: bool = True,
     ) -> None:
         """``writer``: take the snapshot's writer lock before reading it, and keep it until
-        :meth:`close` (see kb.store.lock); ``on_wait`` hears why, if it has to wait."""
+        :meth:`close` (see kb.store.lock); when another process holds it, wait (``on_wait`` hears
+        why) or, with ``wait=False``, raise a StoreError."""
         self.path = Path(path) if path is not None else None
         self.g = MemoryGraph()
         self._meta: dict[str, Any] = {}  # KB metadata (Store.meta), saved in the snapshot's header
-        self._lock = SnapshotLock(self.path).acquire(on_wait=on_wait) if writer and self.path is not None else None
+        self._lock = SnapshotLock(self.path).acquire(wait, on_wait) if writer and self.path is not None else None
         self._dirty = False
         self._sorted_cache: dict[tuple[str | None, str], list[tuple[Any, str]]] = {}
         self._search: SearchIndex | None = None
