@@ -31,13 +31,13 @@ _BIO_HEAD = re.compile(r"^(about the author|author|autor|auteur|written by|by th
 _FOOTER_HEAD = re.compile(r"^(more from|get more from|more stories from|you may also like)\b", re.I)
 _SENTENCE_END = re.compile(r"[.!?:\"”’)]\s*$")
 _COLUMNS = re.compile(r"\S\s{3,}(?=\S)")
-# "By Jane Smith", "By Jane Smith, Crime Reporter", "Published 4 May 2023", "Updated: 10:02"
+# "By Ruth Evans", "By Ruth Evans, News Reporter", "Published 4 May 2023", "Updated: 10:02"
 _BYLINE = re.compile(
     r"^(?:(?:by|written by|words by|reporter:?)\s+(?-i:[A-Z][a-z'’\-]+(?:\s+[A-Z][\w'’\-]+){1,3})(?:\s*[,|]\s*.{0,60})?"
     r"|(?:published|updated|last updated|posted)\s*:?\s+.{0,40}\d.{0,30})$",
     re.I,
 )
-# a photo credit glued to a caption ("Jane HarlowImage source, Some Agency") or ending it ("Pic: Some Agency")
+# a photo credit glued to a caption ("Ruth EvansImage source, Some Agency") or ending it ("Pic: Some Agency")
 _IMAGE_CREDIT = re.compile(r"(?:image|picture|photo)\s+(?:source|copyright|credit)\s*[,:]", re.I)
 _PIC_CREDIT = re.compile(r"\s+(?:pic|picture|photo|image|credit)\s*:\s*[\w'’&.\- ]{1,40}$", re.I)
 _CAPTION_HEAD = re.compile(r"^(?:image|picture|photo|video)\s+caption\s*,?\s*$", re.I)
