@@ -19,10 +19,14 @@ import httpx
 import pytest
 import uvicorn
 from rdflib import Graph
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 from kb.api.app import create_app
 from kb.model import Entity, Evidence, Facts
 from kb.rdf.sparql import MAX_BODY_BYTES, SparqlEndpoint, check_query, sparql_routes
+from kb.store.base import Store
 from kb.store.memory import MemoryStore
 from tests.rdf.facts import all_facts
 
@@ -42,6 +46,7 @@ SELECT ?name ?force WHERE {
 )
 # A cross product of billions of rows, sorted: runs (and grows) until something stops it.
 CROSS_JOIN = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?a ?f ?i"
+ALEX_FORCE = "Thames Valley Police"
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
@@ -70,10 +75,6 @@ def serve(app: Any) -> Iterator[str]:
 
 
 def _sparql_app(store: MemoryStore, **options: Any) -> Any:
-    from starlette.applications import Starlette
-    from starlette.responses import JSONResponse
-    from starlette.routing import Route
-
     async def health(request: Any) -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
@@ -403,3 +404,34 @@ def test_documented_examples_answer_on_the_sample_kb(sample_store: MemoryStore) 
             rows = r.json()["results"]["bindings"]
             assert rows, q
             assert all(len(row) >= 2 for row in rows)
+
+
+@pytest.mark.neo4j
+def test_neo4j_store_gets_its_sparql_store_from_an_export(
+    neo4j_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Neo4j has no snapshot: its SPARQL store is built from an export, in $KB_SPARQL_DIR, and
+    rebuilt when the KB's counts or a source's SHA-256 change."""
+    monkeypatch.setenv("KB_SPARQL_DIR", str(tmp_path / "neo4j-sparql"))
+    for f in all_facts():
+        neo4j_store.upsert(f)
+    ep = SparqlEndpoint(neo4j_store, None, refresh=0.0)
+    try:
+        path = ep.data.current(wait=120)
+        assert path.parent == tmp_path / "neo4j-sparql"
+        with serve(Starlette(routes=[Route("/sparql", ep.endpoint, methods=["GET", "POST"])])) as base:
+            r = _get(base, OFFICERS)
+            assert r.status_code == 200, r.text
+            rows = r.json()["results"]["bindings"]
+            assert [(b["name"]["value"], b["force"]["value"]) for b in rows] == [
+                ("Alex Example", "Thames Valley Police")
+            ]
+            q = PREFIXES + 'ASK { ?p schema:name "Nova Placeholder" }'
+            assert _get(base, q).json()["boolean"] is False
+            src = Entity("source/extra", "Source", "extra", props={"sha256": "e" * 64, "sourceKind": "article"})
+            place = Entity("place/nova", "Place", "Nova Placeholder", evidence=[Evidence("source/extra", quote="Nova")])
+            neo4j_store.upsert(Facts(src, [place]))
+            assert _get(base, q).json()["boolean"] is True
+        assert ep.data.current(wait=0) != path  # a new version
+    finally:
+        ep.close()
