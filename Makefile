@@ -1,5 +1,5 @@
 # policing-kb: `make run` builds the KB from the bundled data and serves GraphiQL;
-# `make test` runs lint, types and the whole test suite (starting its own Bolt server).
+# `make test` runs lint, types and the whole test suite (starting its own Neo4j server).
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -9,7 +9,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test lint typecheck pytest bench install build clean ontology vendor screenshots
+.PHONY: run test lint typecheck pytest bench install build clean ontology vendor screenshots neo4j-server
 
 # Two install levels: `make run` needs only the runtime dependencies (.installed); the lint,
 # type and test targets add the dev extra (.installed-dev). Both are editable installs of
@@ -41,12 +41,17 @@ lint: $(DEV_STAMP)
 typecheck: $(DEV_STAMP)
 	$(BIN)/mypy
 
-pytest: $(DEV_STAMP)
+# The throw-away Neo4j Community server that the Neo4j tests and `make bench` start: built once
+# with Maven from Maven Central (jars cached in ~/.m2, classes in build/neo4j-server).
+neo4j-server: $(STAMP)
+	$(PY) -m kb.store.neo4j_server build
+
+pytest: $(DEV_STAMP) neo4j-server
 	$(BIN)/pytest -q
 
 test: lint typecheck pytest
 
-bench: $(DEV_STAMP)
+bench: $(DEV_STAMP) neo4j-server
 	$(PY) -m bench
 
 ontology: $(STAMP)

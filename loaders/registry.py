@@ -22,6 +22,14 @@ def loaders(*, strict: bool = False) -> list[Loader]:
     return [ReferenceLoader(), TableLoader(strict=strict), ArticleLoader()]
 
 
+def supported_suffixes() -> frozenset[str]:
+    """File name endings some loader reads (what a folder's other files are skipped for)."""
+    from loaders.articles.reader import SUFFIXES as ARTICLES
+    from loaders.tables.loader import SUFFIXES as TABLES
+
+    return frozenset(ARTICLES | TABLES)
+
+
 def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
     """The files named, and the files in the folders named (sorted, hidden ones skipped)."""
     for p in paths:

@@ -27,7 +27,7 @@ ARTICLES = HERE / "articles"
 SHARED = Path(os.environ.get("POLICEKB_SHARED") or HERE.parent.parent / "shared")
 SCORER = SHARED / "tools" / "score_extraction.py"
 # A regression floor a little under what the rules reach on the development corpus (not the goal).
-TARGETS = {"named_entities": 0.73, "events": 0.48, "relations": 0.37, "statistics": 0.51, "quotes": 0.56}
+TARGETS = {"named_entities": 0.79, "events": 0.57, "relations": 0.41, "statistics": 0.52, "quotes": 0.63}
 
 
 def facts_of(text: str, name: str = "t.txt", tmp: Path | None = None) -> Facts:
@@ -247,7 +247,9 @@ def test_quote_forms() -> None:
     said = {(s, q[:12]) for s, q in rels(facts, "SAID")}
     assert ("Paul Dunn", "We will not ") in said
     assert ("Inquest", "nothing has ") in said
-    assert ("Home Office", "We expect th") in said
+    # a spokesperson is a person speaking for the organisation (issue 18), who holds that post there
+    assert ("a spokesperson for Home Office", "We expect th") in said
+    assert ("a spokesperson for Home Office", "Home Office") in rels(facts, "HOLDS_POST")
 
 
 # -- statistics ------------------------------------------------------------------------------

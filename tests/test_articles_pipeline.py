@@ -44,7 +44,9 @@ def test_people_adds_the_officers_force() -> None:
 def test_quotes_component_attributes_the_spokesperson() -> None:
     doc = _run("sentences", "names", "quotes")
     said = [r for r in doc.rels.values() if r.type == "SAID"]
-    assert said and doc.ents[said[0].source].name == "Kent Police"
+    assert said and doc.ents[said[0].source].name == "a spokesperson for Kent Police"
+    posts = [r for r in doc.rels.values() if r.type == "HOLDS_POST" and r.source == said[0].source]
+    assert [doc.ents[r.target].name for r in posts] == ["Kent Police"]
 
 
 def test_events_and_figures_components() -> None:

@@ -143,6 +143,14 @@ def test_installed_policekb_loads_and_serves(installed: Path, tmp_path: Path) ->
         assert json.loads(body)["data"]["force"]["name"] == "Metropolitan Police Service"
         status, body = _get(base + "/id/force/metropolitan", headers={"accept": "text/turtle"})
         assert status == 200 and b"Metropolitan Police Service" in body
+        # The playground and the entity pages, with the scripts they load, from the package data.
+        status, body = _get(base + "/graphql", headers={"accept": "text/html"})
+        assert status == 200 and b"/static/vendor/graphiql/graphiql.min.js" in body
+        status, body = _get(base + "/id/force/metropolitan", headers={"accept": "text/html"})
+        assert status == 200 and b"<h1>Metropolitan Police Service</h1>" in body
+        for asset in ("vendor/graphiql/graphiql.min.js", "vendor/react/react.production.min.js", "entity-graph.js"):
+            status, body = _get(f"{base}/static/{asset}")
+            assert status == 200 and len(body) > 1000, asset
         ask = "PREFIX pkb: <https://w3id.org/policing-kb/ontology#> ASK { ?o a pkb:Officer }"
         status, body = _get(base + "/sparql?" + urllib.parse.urlencode({"query": ask}))
         assert status == 200 and json.loads(body)["boolean"] is True

@@ -30,7 +30,7 @@ def _flag(name: str, default: bool = True) -> bool:
 def app() -> Starlette:
     """The API over the store the environment names (one store per worker process)."""
     settings = Settings.from_env()
-    store = open_store(settings)
+    store = open_store(settings, follow=True)  # a memory store reopens its snapshot after a load
     application = create_app(
         store, ide=_flag("KB_IDE"), introspection=_flag("KB_INTROSPECTION"), base=settings.base_iri
     )

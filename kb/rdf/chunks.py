@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from itertools import chain
 from typing import BinaryIO, Protocol
 
@@ -25,7 +26,7 @@ from kb.rdf.context import context_dict
 from kb.rdf.jsonld import JsonLdWriter
 from kb.rdf.mapping import Mapper, PlainTriples, Restated
 from kb.rdf.ntriples import NTriplesWriter
-from kb.rdf.terms import RDF, Iris
+from kb.rdf.terms import OWL, RDF, Iris
 from kb.rdf.turtle import TurtleWriter
 from kb.rdf.vocab import export_header_blocks
 from kb.store.base import Store
@@ -62,7 +63,20 @@ class _Header:
 
 
 HEADER = _Header()
-Record = Node | Edge | Restated | _Header
+
+
+@dataclass(frozen=True, slots=True)
+class SameAs:
+    """A merged id and the id it answers for (a judgement, see Store.redirects)."""
+
+    merged: str
+    into: str
+
+    def blocks(self, iris: Iris) -> list[Block]:
+        return [("", iris.entity(self.merged), [(OWL + "sameAs", iris.entity(self.into), None)])]
+
+
+Record = Node | Edge | Restated | SameAs | _Header
 
 
 def prefixes(iris: Iris) -> dict[str, str]:
@@ -92,8 +106,10 @@ def make_writer(fmt: str, out: BinaryIO, iris: Iris, continued: bool = False) ->
 
 
 def records(store: Store, quads: bool) -> Iterator[Record]:
-    """The export's record stream: HEADER, every node, every edge (restated ones marked)."""
-    return chain((HEADER,), store.iter_nodes(), PlainTriples(quads).mark(store.iter_edges()))
+    """The export's record stream: HEADER, the merged ids, every node, every edge (restated ones
+    marked)."""
+    same = (SameAs(a, b) for a, b in sorted(store.redirects().items()))
+    return chain((HEADER,), same, store.iter_nodes(), PlainTriples(quads).mark(store.iter_edges()))
 
 
 class ChunkSerialiser:
@@ -116,6 +132,8 @@ class ChunkSerialiser:
                 write(edge(r))
             elif isinstance(r, Restated):
                 write(edge(r.edge, r.stated))
+            elif isinstance(r, SameAs):
+                write(r.blocks(self.iris))
             else:
                 write(export_header_blocks(self.iris))
             n += 1
@@ -127,6 +145,8 @@ def iter_blocks(store: Store, iris: Iris, quads: bool) -> Iterator[list[Block]]:
     """The whole KB as lists of blocks, one list per header / node / edge."""
     mapper = Mapper(iris, quads)
     yield export_header_blocks(iris)
+    for a, b in sorted(store.redirects().items()):
+        yield SameAs(a, b).blocks(iris)
     for node in store.iter_nodes():
         yield mapper.node(node)
     for r in PlainTriples(quads).mark(store.iter_edges()):

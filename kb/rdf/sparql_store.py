@@ -40,6 +40,7 @@ from kb.rdf.export import export
 from kb.rdf.owl import render_ontology
 from kb.rdf.terms import Iris, ontology_iri, tool_version
 from kb.store.base import Store
+from kb.store.follow import FollowingStore
 from kb.store.memory import MemoryStore
 
 # Bump when the export's RDF changes shape, so stores built by an older version are rebuilt.
@@ -60,8 +61,14 @@ class BuildFailed(Exception):
     """Building the store failed; the message says why."""
 
 
+def _unwrap(store: Store) -> Store:
+    """A server's memory store (kb.store.follow) is its current snapshot's store."""
+    return store.current if isinstance(store, FollowingStore) else store
+
+
 def home_for(store: Store) -> Path | None:
     """Where the store's SPARQL versions live (None: a temporary folder)."""
+    store = _unwrap(store)
     if isinstance(store, MemoryStore):
         return Path(f"{store.path}.sparql") if store.path is not None else None
     env = os.environ.get("KB_SPARQL_DIR")
@@ -86,6 +93,7 @@ def _export_identity(base: str | None) -> dict[str, object]:
 
 def store_identity(store: Store) -> dict[str, object]:
     """What changes whenever the KB's content does (see the module docstring)."""
+    store = _unwrap(store)
     if isinstance(store, MemoryStore) and store.path is not None and store.path.exists():
         st = store.path.stat()
         return {"snapshot": str(store.path.resolve()), "size": st.st_size, "mtime_ns": st.st_mtime_ns,

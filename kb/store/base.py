@@ -268,6 +268,10 @@ class Store(ABC):
         """Build read indexes now rather than on first use (the API server calls this at start-up,
         so that its first queries are not the slow ones)."""
 
+    def check(self) -> None:  # noqa: B027 - optional hook
+        """Raise StoreError, saying why, when the store cannot answer now (the API's /health
+        calls this; cheap and bounded in time). A store that is always usable does nothing."""
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections and files."""
 

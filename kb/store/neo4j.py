@@ -12,13 +12,15 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
+import re
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
-from neo4j import Driver, GraphDatabase, ManagedTransaction
-from neo4j.exceptions import AuthError, ClientError, DriverError, Neo4jError, ServiceUnavailable
+from neo4j import READ_ACCESS, Driver, GraphDatabase, ManagedTransaction, NotificationMinimumSeverity, Query
+from neo4j.exceptions import AuthError, ClientError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 
 from kb.config import Neo4jSettings
 from kb.identity import normalise_name
@@ -45,6 +47,11 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 FULLTEXT_INDEX = "entity_search"
+# Seconds to open a connection: a server that does not answer is reported as unusable this soon
+# (the driver's default is 30 s), which /health relies on (Neo4jStore.check).
+CONNECT_TIMEOUT = 5.0
+# Seconds to wait at start-up for the full-text index to come online (it fills in the background).
+INDEX_WAIT = 600
 # Rows per UNWIND statement: measured with bench/bench_neo4j.py (larger gains nothing).
 DEFAULT_CHUNK = 2000
 
@@ -58,31 +65,60 @@ def _sort_value(v: Any) -> tuple[int, Any]:
     return (1, str(v))
 
 
+def redact_uri(uri: str) -> str:
+    """The URI as it may be shown: any user:password part replaced by ``***``."""
+    try:
+        parts = urlsplit(uri)
+        if parts.username is None and parts.password is None and "@" not in parts.netloc:
+            return uri
+        host = parts.netloc.rsplit("@", 1)[-1]
+        return parts._replace(netloc=f"***@{host}").geturl()
+    except ValueError:
+        # unparseable (e.g. an unclosed IPv6 bracket): hide everything between // and the last @
+        return re.sub(r"//[^/?#]*@", "//***@", uri)
+
+
 class Neo4jStore(Store):
     """A store on a Neo4j (Bolt) server; settings from NEO4J_URI / NEO4J_USER / NEO4J_PASSWORD."""
 
-    def __init__(self, settings: Neo4jSettings | None = None, chunk: int = DEFAULT_CHUNK) -> None:
+    def __init__(
+        self, settings: Neo4jSettings | None = None, chunk: int = DEFAULT_CHUNK, fulltext: bool | None = None
+    ) -> None:
+        """``fulltext``: search through the full-text index (None: wherever the server has one;
+        False: scan token lists, as on a server without one)."""
         self.settings = settings or Neo4jSettings.from_env()
         self.chunk = chunk
         self._last_seq = 0
+        self._want_fulltext = fulltext
         self._fulltext = False
+        self.shown_uri = redact_uri(self.settings.uri)
+        if self.shown_uri != self.settings.uri:
+            # the driver refuses them too, and its message would echo them
+            raise StoreError(
+                f"NEO4J_URI {self.shown_uri} holds credentials: give the user in NEO4J_USER and the password "
+                "in NEO4J_PASSWORD, and the URI without them"
+            )
         try:
             self._driver: Driver = GraphDatabase.driver(
-                self.settings.uri, auth=(self.settings.user, self.settings.password)
+                self.settings.uri,
+                auth=(self.settings.user, self.settings.password),
+                connection_timeout=CONNECT_TIMEOUT,
+                # Neo4j warns of every property key or type a query names that no data has yet
+                # (all of them, on an empty database), and the driver logs each warning: a load
+                # into a new database would print hundreds. The queries are fixed, so: none.
+                notifications_min_severity=NotificationMinimumSeverity.OFF,
             )
             self._driver.verify_connectivity()
         except AuthError:
             raise StoreError(
-                f"Neo4j at {self.settings.uri}: authentication failed for user {self.settings.user!r}"
+                f"Neo4j at {self.shown_uri}: authentication failed for user {self.settings.user!r}"
             ) from None
         except (ServiceUnavailable, DriverError, Neo4jError, OSError, ValueError) as exc:
-            raise StoreError(f"Neo4j at {self.settings.uri} is not reachable: {type(exc).__name__}") from None
+            raise StoreError(f"Neo4j at {self.shown_uri} is not reachable: {type(exc).__name__}") from None
         self.ensure_schema()
 
     def __repr__(self) -> str:
-        return (
-            f"Neo4jStore(uri={self.settings.uri!r}, user={self.settings.user!r}, database={self.settings.database!r})"
-        )
+        return f"Neo4jStore(uri={self.shown_uri!r}, user={self.settings.user!r}, database={self.settings.database!r})"
 
     __str__ = __repr__
 
@@ -133,7 +169,10 @@ class Neo4jStore(Store):
         except (DriverError, Neo4jError) as exc:
             raise StoreError(f"cannot create the Neo4j schema: {exc}") from exc
         # A full-text index where the server has one (Neo4j); the search falls back to a
-        # token-list scan where it does not (ArcadeDB's Bolt endpoint).
+        # token-list scan where it does not (e.g. ArcadeDB's Bolt endpoint).
+        if self._want_fulltext is False:
+            self._fulltext = False
+            return
         try:
             with self._driver.session(database=self.settings.database) as s:
                 s.run(
@@ -142,8 +181,46 @@ class Neo4jStore(Store):
                 ).consume()
             self._fulltext = True
         except (ClientError, Neo4jError) as exc:
+            if self._want_fulltext:
+                raise StoreError(f"this server has no full-text index: {exc.code}") from None
             log.info("no full-text index on this server (%s); search scans token lists", exc.code)
             self._fulltext = False
+            return
+        # A new index on a database that already holds a KB fills in the background; a search
+        # before it is online would fail, so wait for it here (at once when it is online).
+        try:
+            with self._driver.session(database=self.settings.database) as s:
+                s.run("CALL db.awaitIndex($name, $seconds)", name=FULLTEXT_INDEX, seconds=INDEX_WAIT).consume()
+        except (DriverError, Neo4jError) as exc:
+            raise StoreError(f"the full-text index {FULLTEXT_INDEX} is not online: {exc}") from exc
+
+    @property
+    def fulltext(self) -> bool:
+        """Whether search goes through the full-text index (else it scans token lists)."""
+        return self._fulltext
+
+    def check(self) -> None:
+        """Raise StoreError, saying why, unless the server answers a read on the KB's database now.
+
+        Cheap (one ``RETURN 1`` on a pooled connection) and bounded: a server that does not
+        answer fails within CONNECT_TIMEOUT. The message never holds a secret.
+        """
+        for attempt in (1, 2):
+            try:
+                with self._driver.session(database=self.settings.database, default_access_mode=READ_ACCESS) as s:
+                    s.run(Query("RETURN 1 AS ok", timeout=CONNECT_TIMEOUT)).consume()
+                return
+            except (ServiceUnavailable, SessionExpired) as exc:
+                # a pooled connection the server closed (it restarted): one retry on a new one
+                if attempt == 2:
+                    raise StoreError(f"Neo4j at {self.shown_uri} is not reachable: {type(exc).__name__}") from None
+            except AuthError:
+                raise StoreError(
+                    f"Neo4j at {self.shown_uri}: authentication failed for user {self.settings.user!r}"
+                ) from None
+            except (DriverError, Neo4jError, OSError) as exc:
+                code = getattr(exc, "code", None) or type(exc).__name__
+                raise StoreError(f"Neo4j at {self.shown_uri} cannot answer: {code}") from None
 
     def close(self) -> None:
         self._driver.close()

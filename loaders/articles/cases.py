@@ -98,9 +98,12 @@ _NEGATED = re.compile(r"\b(?:not|no|never|without|nor)\s+(?:\w+\s+){0,3}$", re.I
 _COUNT_AFTER = re.compile(r"\s+(?:a\s+total\s+of\s+)?\d[\d,]*\s")
 _COUNT_BEFORE = re.compile(r"\b\d[\d,]*\s+(?:\w+\s+){0,3}(?:were|was|have\s+been|had\s+been)\s+(?:\w+\s+)?$", re.I)
 _LEADING_SUBJECT = re.compile(
-    r"^(?:(?:the|a|an|his|her|their)\s+)?(?:(?:former|serving)\s+)?(?:officer|officers|constable|pc|he|she|they)\s+(?=\w+ing\b)",
+    r"^(?:(?:the|a|an|his|her|their)\s+)?(?:(?:former|serving)\s+)?(?:officer|officers|constable|pc|he|she|they)\s+"
+    r"(?=\w+(?:ing|ed)\b)",
     re.I,
 )
+# "in 2012 the officer exchanged ...": when it happened is the allegation's date, not its name
+_LEADING_WHEN = re.compile(r"^(?:in|on|during|between|from)\s+(?:[\w,]+\s+){0,4}?(?:19|20)\d\d,?\s+", re.I)
 _FUNCTION_END = frozenset(
     [
         "a",
@@ -154,6 +157,7 @@ class _Reader:
         self.current: tuple[str, ...] = ()
         self.by_key: dict[tuple[str, ...], CaseEvent] = {}
         self.body_short: dict[str, str] = {}
+        self.alleged_spans: list[tuple[int, int]] = []
 
     # -- subjects ---------------------------------------------------------------------------
     def officers_in(self, i: int) -> tuple[str, ...]:
@@ -226,9 +230,13 @@ class _Reader:
         ] = []
         subjects: list[tuple[str, ...]] = []
         for i, s in enumerate(doc.sents):
-            outs = self.outcome_hits(i, s)
+            self.alleged_spans = []
             alls = self.allegation_hits(i, s)
+            # an outcome word inside what was alleged ("failing to declare cautions") is no outcome
+            outs = [(h, n) for h, n in self.outcome_hits(i, s) if not self.in_failure_to(h)]
             hearing = list(self.p.hearing.finditer(s.text))
+            if i == 0 and self.headline(s):
+                outs, alls, hearing = [], [], []  # the headline says again what the story tells
             case_words = bool(outs or alls or hearing)
             subjects.append(self.subjects(i, s, case_words))
             if case_words or self.may_name_proceedings(s):
@@ -244,6 +252,20 @@ class _Reader:
             for h, name in outs:
                 self.outcome(i, h, name, subs)
         self.operations()
+
+    def headline(self, s: Sentence) -> bool:
+        """The article's first line when it is its title (short, no closing full stop, more text after)."""
+        title = str(self.doc.source.props.get("title") or "")
+        text = s.text.strip()
+        short = len(text.split()) <= 25 and not text.endswith((".", "!", "?", ":", '"', "”"))
+        return len(self.doc.sents) > 3 and short and (not title or text.lower() == title.lower() or short)
+
+    def in_failure_to(self, h: ConceptHit) -> bool:
+        text = self.doc.text
+        return any(
+            a < h.start < b and re.match(r"(?:failing|failed|failure)\s+to\b|not\s+\w+ing\b", text[a:b], re.I)
+            for a, b in self.alleged_spans
+        )
 
     def may_name_proceedings(self, s: Sentence) -> bool:
         low = s.text.lower()
@@ -347,6 +369,7 @@ class _Reader:
                 continue  # inside the phrase of an allegation already read ("sexist and racist comments")
             name, a, b = self.allegation_phrase(s, h)
             taken.append((a, b))
+            self.alleged_spans.append((a, b))
             out.append((h, name))
         return out
 
@@ -367,7 +390,9 @@ class _Reader:
             words = words[:keep]
         while len(words) > 1 and words[-1].lower().strip(",;") in _FUNCTION_END:
             words.pop()
-        phrase = _LEADING_SUBJECT.sub("", " ".join(words)).strip(" ,;'\"‘’“”")
+        phrase = _LEADING_WHEN.sub("", " ".join(words))
+        phrase = _LEADING_SUBJECT.sub("", phrase)
+        phrase = re.sub(r"[\"“”]", "", phrase).strip(" ,;'‘’")
         if len(phrase) < len(h.phrase):
             phrase = h.phrase
         return phrase, s.start + start, s.start + end

@@ -15,9 +15,11 @@ from __future__ import annotations
 import re
 
 from kb.identity import hashed_id
+from kb.reference import reference
 from loaders.articles.cases import patterns, subject_force
 from loaders.articles.dates import find_dates
 from loaders.articles.doc import ArticleDoc, CaseEvent, Ent
+from loaders.articles.mentions import Mention
 from loaders.articles.registry import component
 
 # what kind of proceedings an outcome comes from, by the outcome's kind in data/cases.toml
@@ -36,6 +38,7 @@ class _Chains:
         self.doc = doc
         self.p = patterns()
         self.events = doc.case_events
+        self.by_id = {c.id: c for c in doc.case_events}
 
     def ev(self, ce: CaseEvent, conf: float = 0.6):  # type: ignore[no-untyped-def]
         s = self.doc.sents[ce.sent]
@@ -118,11 +121,23 @@ class _Chains:
         for r in doc.rels.values():
             if r.type == "INVOLVES" and doc.ents.get(r.source) and doc.ents[r.source].type == "Incident":
                 involved.setdefault(r.target, r.source)
+        reported = [iid for iid, _ in doc.incidents]
+
+        def a_span(a: CaseEvent, m: Mention) -> bool:
+            e = doc.ents[a.id]
+            return any(ev.start is not None and ev.start <= m.start <= (ev.end or ev.start) + 120 for ev in e.evidence)
+
         for a in allegations:
             key = a.subjects
             if key in out:
                 continue
             inc = next((involved[s] for s in key if s in involved), None)
+            if inc is None:
+                # "the manslaughter of Jane Harlow": the incident of the person the allegation names
+                named = {pid for m, pid in doc.ids_in_sentence(a.sent, {"Person"}) if a_span(a, m)}
+                inc = next((involved[p] for p in named if p in involved), None)
+            if inc is None and len(reported) == 1:
+                inc = reported[0]  # the one incident the article reports
             if inc is None and not key:
                 inc = doc.central
             if inc is None and key:
@@ -176,6 +191,12 @@ class _Chains:
         doc.incidents.append((iid, a.sent))
         return iid
 
+    def dated_apart(self, near: list[CaseEvent], all_: list[CaseEvent]) -> bool:
+        """Whether the allegations far from the proceedings carry other years in their own sentences."""
+        years = {str(self.doc.ents[a.id].props.get("date", ""))[:4] for a in near if a.dated}
+        far = {str(self.doc.ents[a.id].props.get("date", ""))[:4] for a in all_ if a not in near and a.dated}
+        return bool(far) and not far <= years
+
     def overlaps(self, a: CaseEvent, b: CaseEvent) -> bool:
         return not a.subjects or not b.subjects or bool(set(a.subjects) & set(b.subjects))
 
@@ -184,6 +205,10 @@ class _Chains:
         evd = self.ev(pr)
         if pr.kind != "inspection":
             concerns = [a for a in allegations if self.overlaps(a, pr)]
+            # the allegations read near the proceedings, when one officer's article tells of two cases
+            near = [a for a in concerns if abs(a.sent - pr.sent) <= 3]
+            if near and len(near) < len(concerns) and self.dated_apart(near, concerns):
+                concerns = near
             for a in concerns:
                 doc.relate("CONCERNS", pr.id, a.id, evd)
             incs = {incident_of[a.subjects] for a in concerns if a.subjects in incident_of}
@@ -213,11 +238,23 @@ class _Chains:
             same = [pr for pr in procs if pr.kind == want]
             if len(same) == 1:
                 cands = same
+            elif want in {"hearing", "trial"} and o.subjects:
+                cands = []  # a sanction comes from a hearing, a sentence from a court: not from an inquiry
         src = min(cands, key=rank).id if cands else None
         if src is None and o.subjects:
             src = self.implicit_proceeding(o, want)
         if src:
             doc.relate("RESULTED_IN", src, o.id, evd)
+            # the allegations those proceedings decided resulted in the outcome too (a shortcut of
+            # the chain, for readers that ask an allegation for its outcomes)
+            decided = [
+                r.target
+                for r in doc.rels.values()
+                if r.type == "CONCERNS" and r.source == src and doc.ents[r.target].type == "Allegation"
+            ]
+            for aid in decided:
+                if aid in self.by_id and self.overlaps(self.by_id[aid], o):
+                    doc.relate("RESULTED_IN", aid, o.id, evd)
         if o.category in self.p.personal:
             inc = incident_of.get(o.subjects) or (doc.central if not o.subjects else None)
             if inc:
@@ -266,9 +303,34 @@ def _referrals_and_oversight(doc: ArticleDoc) -> None:
                 and "professional body" not in str(e.props.get("kind", ""))
             ):
                 m0 = e.mentions[0] if e.mentions else None
-                if m0:
-                    fid = _overseen_force(doc, e) or doc.primary_force
-                    doc.relate("OVERSEES", eid, fid, doc.evidence(m0.start, m0.end, 0.5, m0.sent))
+                if m0 is None:
+                    continue
+                evd = doc.evidence(m0.start, m0.end, 0.5, m0.sent)
+                national = _national_reach(eid)
+                if national is not None:
+                    # a national body oversees every force the article names in its jurisdiction
+                    for fid in sorted(doc.forces_named()):
+                        if _in_jurisdiction(fid, national):
+                            doc.relate("OVERSEES", eid, fid, evd)
+                    continue
+                fid = _overseen_force(doc, e) or doc.primary_force
+                doc.relate("OVERSEES", eid, fid, evd)
+
+
+def _national_reach(eid: str) -> str | None:
+    """The jurisdiction of a national reference body ("England and Wales"), None for any other body."""
+    rec = next((b for b in reference().bodies if b.entity_id == eid), None)
+    return rec.jurisdiction if rec is not None and rec.jurisdiction else None
+
+
+def _in_jurisdiction(fid: str, jurisdiction: str) -> bool:
+    rec = next((f for f in reference().forces if f.entity_id == fid), None)
+    if rec is None:
+        return False
+    country = rec.country.lower()
+    return (
+        not country or country in jurisdiction.lower() or (country == "england" and "england" in jurisdiction.lower())
+    )
 
 
 def _overseen_force(doc: ArticleDoc, e: Ent) -> str | None:

@@ -42,6 +42,7 @@ def facts_to_gold(facts: Facts, article: str) -> dict[str, Any]:
         return None
 
     entities: list[dict[str, Any]] = []
+    hidden: set[str] = set()
     for e in facts.entities:
         if e.type not in NAMED and e.type not in EVENTS:
             continue
@@ -49,6 +50,7 @@ def facts_to_gold(facts: Facts, article: str) -> dict[str, Any]:
             e.name.lower().startswith(("an unnamed", "a "))
             or (e.type != "Officer" and e.name.lower().startswith("unnamed"))
         ):
+            hidden.add(e.id)
             continue  # "an unnamed sergeant" is an officer with no name (brief); other unnamed people are not annotated
         d: dict[str, Any] = {"type": e.type, "name": e.name}
         if e.aliases:
@@ -77,10 +79,13 @@ def facts_to_gold(facts: Facts, article: str) -> dict[str, Any]:
     for r in _gold_convention(facts.relations, by_id):
         if r.type in _NOT_RELATIONS or r.source not in by_id or r.target not in by_id:
             continue
+        if r.source in hidden or r.target in hidden:
+            continue
         rd: dict[str, Any] = {"subject": name(r.source), "predicate": r.type, "object": name(r.target)}
         if r.props.get("title"):
             rd["title"] = r.props["title"]
-        if rd not in relations:
+        if not any(x["subject"] == rd["subject"] and x["predicate"] == rd["predicate"] and x["object"] == rd["object"]
+                   for x in relations):  # fmt: skip
             relations.append(rd)
 
     statistics: list[dict[str, Any]] = []
@@ -153,6 +158,8 @@ def _gold_convention(relations: list[Relation], by_id: dict[str, Entity]) -> lis
 
     out: list[Relation] = []
     for r in relations:
+        if r.type == "RESULTED_IN" and typ(r.source) == "Allegation":
+            continue  # the chain's shortcut: the guidelines draw the outcome from the proceedings
         if r.type == "CONCERNS" and typ(r.source) == "Investigation" and typ(r.target) == "Allegation":
             incs = [t for t in concerns.get(r.target, []) if typ(t) == "Incident"]
             if incs and any(t in concerns.get(r.source, []) for t in incs):

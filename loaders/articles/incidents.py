@@ -7,10 +7,12 @@ import re
 
 from kb.identity import make_id
 from loaders.articles import events as ev
+from loaders.articles.dates import find_dates
 from loaders.articles.doc import MAX_EVIDENCE, ArticleDoc
 
 _DOC_INCIDENT = "a leaked or internal document"
 _ALNUM = re.compile(r"[A-Za-z0-9]")
+_DIED_AFTER = re.compile(r"(?:,\s*\d{1,3},)?\s+(?:had\s+|has\s+|later\s+|then\s+)?died\b")
 
 
 def find_incidents(doc: ArticleDoc) -> None:
@@ -22,6 +24,9 @@ def find_incidents(doc: ArticleDoc) -> None:
         iid = make_id("Incident", name)
         evd = doc.evidence(start, end, 0.6, i)
         e = doc.entity(iid, "Incident", name, evd)
+        found = find_dates(doc.sents[i].text, doc.published)
+        if found and "date" not in e.props:
+            e.props["date"], e.props["datePrecision"] = found[0].value, found[0].precision
         if (iid, i) not in doc.incidents and all(x != iid for x, _ in doc.incidents):
             doc.incidents.append((iid, i))
         for p in involves:
@@ -95,6 +100,16 @@ def find_incidents(doc: ArticleDoc) -> None:
                 [],
                 pls[0][1] if pls else None,
             )
+        if " died" in low:
+            # "Mr Atkinson, 48, died in hospital after ...": the death of the person named
+            for mt, pid in doc.ids_in_sentence(i, {"Person"}):
+                gap = doc.text[mt.end : min(s.end, mt.end + 40)]
+                if _DIED_AFTER.match(gap) and not doc.ents[pid].props.get("anonymised"):
+                    pls = doc.ids_in_sentence(i, {"Place"})
+                    where = f" in {doc.ents[pls[0][1]].name}" if pls else ""
+                    place = pls[0][1] if pls else None
+                    add(f"death of {doc.ents[pid].name}{where}", i, mt.start, mt.end + 6, [pid], place)
+                    break
         for m in leak.finditer(s.text) if ("leak" in low or "memo" in low) else ():
             leaked = next(
                 (iid for iid, _ in doc.incidents if doc.ents[iid].props.get("description") == _DOC_INCIDENT), None

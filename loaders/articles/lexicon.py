@@ -55,7 +55,8 @@ ORG_CUES = frozenset(
 # Cue words that make an organisation an oversight body rather than any organisation.
 BODY_CUES = frozenset({"inspectorate", "ombudsman", "panel", "inquiry", "tribunal", "watchdog", "oversight"})
 BODY_PHRASES = re.compile(
-    r"\b(professional standards (department|directorate|unit|branch)|anti-corruption (unit|command)"
+    r"\b(professional standards (department|directorate|unit|branch)|(?-i:Professional Standards)"
+    r"|anti-corruption (unit|command)"
     r"|police(?:, fire)? and crime commissioner"
     r"(?: for (?:the )?(?-i:[A-Z][\w'’\-]+(?:(?: and| &)? [A-Z][\w'’\-]+){0,3}))?"
     r"|directorate of professional standards)\b",
@@ -161,6 +162,12 @@ _NAME_LOCALES = (
     "lt_LT", "it_IT", "pt_PT", "es_ES", "fr_FR", "de_DE", "tr_TR", "yo_NG", "ig_NG", "nl_NL",
 )  # fmt: skip
 _LATIN_NAME = re.compile(r"^[A-Z][a-zà-öø-ÿ'’\-]{2,}$")
+
+
+@cache
+def street_words() -> frozenset[str]:
+    """Last words of street names (data/street_words.txt)."""
+    return frozenset(ln.strip() for ln in _data("street_words.txt").splitlines() if ln.strip() and ln[0] != "#")
 
 
 @cache

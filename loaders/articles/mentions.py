@@ -584,7 +584,13 @@ class MentionFinder:
             return
         if any(low[k] == low[k + 1] and low[k] in lx.ORG_CUES for k in range(len(low) - 1)):
             return  # "Building Trust Trust": table cells run together
-        if len(toks) >= 2 and low[0].endswith("ing") and not lx.is_given_name(toks[0]) and _lookup(seq) is None:
+        if (
+            len(toks) >= 2
+            and low[0].endswith("ing")
+            and not lx.is_given_name(toks[0])
+            and _lookup(seq) is None
+            and not lx.rank_pattern().match(seq)  # "Acting Chief Constable Jane Harlow"
+        ):
             return
         # the reference tables and gazetteers, again for names split by the rules above
         al = _lookup(seq) or _fuzzy_reference(seq)
@@ -676,6 +682,10 @@ class MentionFinder:
                 self._add(Mention(a, b, seq, typ, seq, i, confidence=0.75))
                 return
 
+        # "Meadow Close", "Station Road": a street
+        if 2 <= len(toks) <= 4 and toks[-1] in lx.street_words() and not lx.is_given_name(toks[0]):
+            self._add(Mention(a, b, seq, "Place", seq, i, confidence=0.6))
+            return
         # "Operation Hotton": a named police operation is an investigation
         if toks[0] == "Operation" and len(toks) >= 2:
             self._add(Mention(a, b, seq, "Investigation", seq, i, confidence=0.8))

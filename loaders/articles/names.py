@@ -130,6 +130,8 @@ def named(doc: ArticleDoc) -> None:
                 e.aliases.append(m.name)
             e.props.setdefault("kind", "independent panel or inquiry")
         elif m.type == "OversightBody" and m.extra.get("psd"):
+            if m.name == "Professional Standards":
+                m.name = "Professional Standards Department"  # "head of Professional Standards": the department
             fid = doc.force_near(m.sent) or doc.primary_force
             fname = forces[fid].name if fid and fid in forces else ""
             name = f"{fname} {m.name}".strip()

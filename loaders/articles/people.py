@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from kb.identity import make_id
 from kb.model import Evidence
 from kb.reference import reference
 from loaders.articles import lexicon as lx
@@ -29,10 +30,85 @@ def _is_role(phrase: str) -> bool:
     return head is not None or words[-1].endswith(("er", "or", "ist", "ian", "ant", "ent"))
 
 
+# "Jane Harlow, the chief constable of Kent Police", "... has been named as the new chief constable of ...",
+# "Kent Police's chief constable, Jane Harlow": a rank said beside a name makes the person an officer
+_RANK_WORDS = (
+    r"(?:deputy\s+|assistant\s+|acting\s+|interim\s+|temporary\s+)*(?:chief\s+constable|commissioner|chief\s+superintendent"
+    r"|superintendent|chief\s+inspector|inspector|sergeant|police\s+constable|detective\s+(?:chief\s+)?(?:constable|sergeant"
+    r"|inspector|superintendent))"
+)
+_RANK_AFTER = re.compile(
+    r"^,?\s+(?:who\s+(?:is|was|has\s+been|became)\s+|(?:has\s+been|was|is|had\s+been)\s+(?:named|appointed|confirmed|made)"
+    r"\s+(?:as\s+)?|,\s+)?(?:the\s+|a\s+)?(?:new\s+|former\s+|current\s+|next\s+|first\s+|second\s+|third\s+|fourth\s+)*"
+    rf"(?P<rank>{_RANK_WORDS})\b(?:\s+(?:of|for|at|in)\s+)?",
+    re.I,
+)
+_RANK_BEFORE = re.compile(rf"['’]s\s+(?:new\s+|former\s+|current\s+)?(?P<rank>{_RANK_WORDS}),?\s+$", re.I)
+_HEAD_OF_PSD = re.compile(
+    r"^,?\s+(?:the\s+)?(?P<title>head\s+of\s+(?:the\s+)?(?:force['’]s\s+)?Professional\s+Standards"
+    r"(?:\s+(?:Department|Directorate|Unit|Branch))?)\b"
+)
+
+
+def _officers_by_rank(doc: ArticleDoc) -> None:
+    """People whose rank the article states (beside the name, or as the post before it) are officers."""
+    for e in list(doc.ents.values()):
+        if e.type != "Person" or not e.mentions or e.props.get("anonymised"):
+            continue
+        role = str(e.props.get("role") or "")
+        if re.fullmatch(r"(?:former\s+|serving\s+|retired\s+)?(?:police\s+)?officer", role, re.I):
+            e.type = "Officer"  # "the officer Jane Harlow": an officer whose rank is not given
+            continue
+        info = lx.ranks().get(lx.norm(role)) if role else None
+        rank = role if info else None
+        for m in e.mentions:
+            if rank:
+                break
+            sent = doc.sents[m.sent]
+            am = _RANK_AFTER.match(doc.text[m.end : sent.end])
+            bm = _RANK_BEFORE.search(doc.text[sent.start : m.start])
+            got = am or bm
+            if got:
+                rank = " ".join(got.group("rank").split())
+                info = lx.ranks().get(lx.norm(rank))
+        if rank and info is not None:
+            e.type = "Officer"
+            e.props["rank"] = rank
+            e.props["rankNormalised"] = info.canonical
+            e.props.pop("role", None)
+
+
+def _psd_heads(doc: ArticleDoc) -> None:
+    """ "Supt Jane Harlow, head of Professional Standards": the force's department and her post in it."""
+    for eid, e in list(doc.ents.items()):
+        if e.type not in {"Person", "Officer"} or not e.mentions:
+            continue
+        for m in e.mentions:
+            sent = doc.sents[m.sent]
+            hm = _HEAD_OF_PSD.match(doc.text[m.end : sent.end])
+            if not hm:
+                continue
+            fid = doc.force_near(m.sent) or doc.primary_force
+            evd = doc.evidence(m.start, m.end, 0.7, m.sent)
+            fname = doc.ents[fid].name if fid else ""
+            name = f"{fname} Professional Standards Department".strip()
+            bid = make_id("OversightBody", name)
+            body = doc.entity(bid, "OversightBody", name, evd)
+            body.props.setdefault("kind", "professional standards department")
+            if "Professional Standards" not in body.aliases:
+                body.aliases.append("Professional Standards")
+            if fid:
+                doc.relate("OVERSEES", bid, fid, evd)
+            doc.relate("HOLDS_POST", eid, bid, evd, title=" ".join(hm.group("title").split()))
+            break
+
+
 @component("people")
 def people(doc: ArticleDoc) -> None:
     """Officers' forces and posts; other people's posts and memberships."""
     ref = reference()
+    _officers_by_rank(doc)
+    _psd_heads(doc)
     for eid, e in list(doc.ents.items()):
         if e.type not in {"Person", "Officer"}:
             continue

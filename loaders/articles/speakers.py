@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from kb.identity import hashed_id
+from kb.identity import hashed_id, make_id
 from kb.model import Evidence
 from loaders.articles import lexicon as lx
 from loaders.articles.doc import ArticleDoc
@@ -27,7 +27,7 @@ _FORCE_NOMINAL = re.compile(
 
 _SPOKES = re.compile(
     r"\b(?:[Aa]|[Tt]he)\s+(?:(?P<org>[A-Z][\w'’&\- ]{1,60}?)\s+)?"
-    r"(?:spokesperson|spokesman|spokeswoman|spokesperson for|statement)\b"
+    r"(?P<kind>spokesperson|spokesman|spokeswoman|spokespeople|statement)\b"
 )
 
 _DOC = re.compile(
@@ -90,6 +90,18 @@ class _Memory:
         return self._by_word
 
 
+def spokesperson(doc: ArticleDoc, org: str, start: int, end: int) -> str:
+    """The (unnamed) spokesperson of ``org`` in this article: a person holding that post there."""
+    name = f"a spokesperson for {doc.ents[org].name}"
+    pid = make_id("Person", name, key=f"{name} {doc.skey}")
+    evd = doc.evidence(start, end, 0.7)
+    e = doc.entity(pid, "Person", name, evd)
+    e.props.setdefault("role", "spokesperson")
+    e.props.setdefault("anonymised", True)
+    doc.relate("HOLDS_POST", pid, org, evd, title="spokesperson")
+    return pid
+
+
 def speaker_candidates(doc: ArticleDoc, mem: _Memory, i: int) -> list[Candidate]:
     s = doc.sents[i]
     out = [
@@ -100,15 +112,30 @@ def speaker_candidates(doc: ArticleDoc, mem: _Memory, i: int) -> list[Candidate]
         for m in _FORCE_NOMINAL.finditer(s.text):
             out.append(Candidate(doc.primary_force, s.start + m.start(), s.start + m.end(), False))
     for m in _SPOKES.finditer(s.text):
+        a, b = s.start + m.start(), s.start + m.end()
+        org: str | None = None
         if m.group("org"):
-            continue  # the organisation is a mention already
-        org = mem.last_org
-        fm = re.match(r"\s+(?:for|from|at)\s+the\s+([a-z]+)\b", s.text[m.end() :])
-        if fm:  # "a spokesperson for the commissioner": the body whose name ends in that word
-            noun = fm.group(1)
-            org = doc.primary_force if noun in {"force", "constabulary"} else mem.body_word(doc).get(noun, org)
-        if org:
-            out.append(Candidate(org, s.start + m.start(), s.start + m.end(), False))
+            # "A Home Office spokesperson": the organisation named inside the phrase
+            org = next((c.key for c in out if a <= c.start < b and not c.person), None)
+            if org is None:
+                continue
+        else:
+            org = mem.last_org
+            fm = re.match(r"\s+(?:for|from|at)\s+(?:the\s+)?([A-Za-z]+)\b", s.text[m.end() :])
+            if fm:  # "a spokesperson for the commissioner": the body whose name has that word
+                noun = fm.group(1).lower()
+                after = next((c.key for c in out if b < c.start <= b + 12 and not c.person), None)
+                org = after or (
+                    doc.primary_force if noun in {"force", "constabulary"} else mem.body_word(doc).get(noun, org)
+                )
+        if org is None:
+            continue
+        if m.group("kind").lower() == "statement":
+            out.append(Candidate(org, a, b, False))
+            continue
+        # a spokesperson is a person speaking for the organisation: "a spokesperson for Kent Police"
+        out = [c for c in out if not (a <= c.start < b and c.key == org)]
+        out.append(Candidate(spokesperson(doc, org, a, b), a, b, True))
     for m in _DOC.finditer(s.text):
         if mem.doc_author:
             out.append(Candidate(mem.doc_author, s.start + m.start(), s.start + m.end(), True))

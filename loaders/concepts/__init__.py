@@ -14,6 +14,8 @@ tables and articles:
 
 from __future__ import annotations
 
+import itertools
+import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -84,12 +86,23 @@ def hits(scheme: str, text: str, offset: int = 0) -> list[ConceptHit]:
     return hits_in_tokens(scheme, text, tokenize(text), offset)
 
 
+_LIST_SEP = re.compile(r",\s+|;\s*|\s+/\s+|/|\s+(?:and|or|as well as|plus)\s+")
+
+
 @lru_cache(maxsize=8192)
 def classify(scheme: str, text: str) -> str | None:
-    """The key of the concept ``text`` stands for: its longest phrase, the leftmost of equals; else None."""
+    """The key of the concept ``text`` stands for: its longest phrase, the leftmost of equals; else None.
+    A list ("dishonesty and excessive force", "rape, sexual assault and false imprisonment") stands for
+    its first item's concept: the head of what is said."""
     found = hits(scheme, text)
     if not found:
         return None
+    bounds = [0, *(m.start() for m in _LIST_SEP.finditer(text)), len(text)]
+    for a, b in itertools.pairwise(bounds):
+        first = [h for h in found if a <= h.start < b]
+        if first:
+            found = first
+            break
     best = max(found, key=lambda h: (h.end - h.start, -h.start))
     return best.key
 

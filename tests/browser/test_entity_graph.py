@@ -59,10 +59,13 @@ def test_the_graph_draws_the_neighbourhood_in_the_registry_colours(page: Page, s
     assert {n["id"] for n in graph["nodes"]} == listed | {officer["id"]}
     assert graph["edges"] >= len(listed) >= 2
     style = graph_style()
+    # What the canvas shows at each node's centre is its class's colour (captions hidden first:
+    # white text over the fill would blend in).
+    page.evaluate("kbGraph.style().selector('node').style('text-opacity', 0).update()")
+    wait_until(page, "new Promise(ok => requestAnimationFrame(() => requestAnimationFrame(() => ok(true))))")
     for n in graph["nodes"]:
         assert n["visible"]
-        # What the canvas shows inside each node (below its caption) is its class's colour.
-        x, y = n["pos"]["x"], n["pos"]["y"] + 0.6 * n["r"]
+        x, y = n["pos"]["x"], n["pos"]["y"]
         colour = page.evaluate(PIXEL, [x, y])
         want = _rgb(style["types"][n["type"]]["color"])
         assert colour is not None and max(abs(a - b) for a, b in zip(colour, want, strict=True)) <= 8, (n, colour)

@@ -34,7 +34,9 @@
       "div",
       { className: "kb-examples" },
       h("div", { className: "graphiql-doc-explorer-title" }, "Examples"),
-      h("p", null, "Questions people ask of the KB, each a ready query with its variables. Click one to open its tab, then press ▶."),
+      h("p", null, cfg.examples.length
+        ? "Questions people ask of the KB, each a ready query with its variables. Click one to open its tab, then press ▶."
+        : "No examples here: they are the files of graphql/examples in the project folder (a checkout, or $KB_HOME)."),
       h(
         "ol",
         null,
