@@ -357,7 +357,8 @@ def bench_sparql(store: MemoryStore, n: int) -> None:
                 rd = _rdflib_query(ds, q)
                 ox_t = statistics.median(ox_times)
                 if rd is None:
-                    line += f"   rdflib > {RDFLIB_QUERY_LIMIT * 1000:8.0f} ms   (> {RDFLIB_QUERY_LIMIT / ox_t:6.1f}x faster)"
+                    limit = RDFLIB_QUERY_LIMIT
+                    line += f"   rdflib > {limit * 1000:8.0f} ms   (> {limit / ox_t:6.1f}x faster)"
                 else:
                     line += f"   rdflib {rd * 1000:10.1f} ms   ({rd / ox_t:6.1f}x faster)"
             print(line + f"  {_load()}", flush=True)
