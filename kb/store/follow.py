@@ -149,6 +149,9 @@ class FollowingStore(Store):
     def list(self, *args: Any, **kwargs: Any) -> Page:  # Store.list's parameters, passed on as they are
         return self._current.list(*args, **kwargs)
 
+    def scan(self, *args: Any, **kwargs: Any) -> Page:  # Store.scan's: the deadline must reach the scan
+        return self._current.scan(*args, **kwargs)
+
     def stats(self) -> Stats:
         return self._current.stats()
 
