@@ -75,6 +75,19 @@ class _WEdge:
     fresh: bool = False  # must be (re)created
 
 
+# Rows' nodes by id, through the id index always (USING INDEX SEEK): on a database whose index
+# samples date from when it was empty, Neo4j's planner may otherwise scan the whole index once
+# per row (a batched load then ran at ~150 nodes/s). Both ends are bound before the expand, so
+# that it goes from the end with fewer relationships (a force has thousands).
+_SEEK_AB = (
+    "MATCH (a:Entity {id: r.u}) USING INDEX SEEK a:Entity(id) MATCH (b:Entity {id: r.v}) USING INDEX SEEK b:Entity(id) "
+    "WITH r, a, b MATCH (a)-[e]->(b) "
+)
+_SEEK_NS = (
+    "MATCH (n:Entity {id: r.n}) USING INDEX SEEK n:Entity(id) MATCH (s:Entity {id: r.s}) USING INDEX SEEK s:Entity(id) "
+    "WITH r, n, s MATCH (n)-[m:MENTIONED_IN]->(s) "
+)
+
 # A MENTIONED_IN edge's properties written inline (one write instead of create-then-set).
 _MENTION_MAP = (
     "{seq: r.m.seq, c: r.m.c, ev: r.m.ev, mentions: r.m.mentions, quote: r.m.quote, method: r.m.method, "
@@ -219,8 +232,8 @@ class WorkingSet:
         old_nodes: dict[str, set[str]] = {sid: set() for sid in sids}
         for part in _rows(sids, self.chunk):
             for r in self._run(
-                "UNWIND $ids AS sid MATCH (s:Entity {id: sid}) MATCH (n:Entity)-[:MENTIONED_IN]->(s) "
-                "RETURN sid, n.id AS id",
+                "UNWIND $ids AS sid MATCH (s:Entity {id: sid}) USING INDEX SEEK s:Entity(id) "
+                "MATCH (n:Entity)-[:MENTIONED_IN]->(s) RETURN sid, n.id AS id",
                 ids=list(part),
             ):
                 old_nodes[r["sid"]].add(r["id"])
@@ -259,6 +272,7 @@ class WorkingSet:
         for label, part in ((lb, p) for lb, group in sorted(by_label.items()) for p in _rows(group, self.chunk)):
             for r in self._run(
                 f"UNWIND $ids AS id MATCH (n{label_expr([label])} {{id: id}}) "
+                f"USING INDEX SEEK n{label_expr([label])}(id) "
                 "OPTIONAL MATCH (n)-[m:MENTIONED_IN]->(s:Entity) "
                 "WITH n, collect([s.id, m.seq, m.c, CASE WHEN s.id IN $sids THEN m.ev ELSE null END]) AS cs "
                 "RETURN n.id AS id, elementId(n) AS eid, labels(n) AS labels, n._own AS own, n._ownEv AS ownEv, "
@@ -288,7 +302,7 @@ class WorkingSet:
         for part in _rows(todo, self.chunk):
             rows = [{"u": k[0], "v": k[1], "k": k[2]} for k in part]
             for r in self._run(
-                "UNWIND $rows AS r MATCH (a:Entity {id: r.u})-[e]->(b:Entity {id: r.v}) WHERE e.key = r.k "
+                f"UNWIND $rows AS r {_SEEK_AB}WHERE e.key = r.k "
                 "RETURN r.u AS u, r.v AS v, r.k AS k, type(e) AS t, e.sources AS s, e.sourceProps AS sp, "
                 "e.evidence AS ev",
                 rows=rows,
@@ -310,8 +324,8 @@ class WorkingSet:
         for part in _rows(ids, self.chunk):
             # the known end first: ArcadeDB's planner scans every node when it comes second
             for pattern, u, v in (
-                ("(a:Entity {id: id}) MATCH (a)-[e]->(b:Entity)", "a", "b"),
-                ("(a:Entity {id: id}) MATCH (b:Entity)-[e]->(a)", "b", "a"),
+                ("(a:Entity {id: id}) USING INDEX SEEK a:Entity(id) MATCH (a)-[e]->(b:Entity)", "a", "b"),
+                ("(a:Entity {id: id}) USING INDEX SEEK a:Entity(id) MATCH (b:Entity)-[e]->(a)", "b", "a"),
             ):
                 for r in self._run(
                     f"UNWIND $ids AS id MATCH {pattern} WHERE type(e) <> 'MENTIONED_IN' "
@@ -465,7 +479,7 @@ class WorkingSet:
         ]
         for part in _rows(drop_edges, chunk):
             pipe.run(
-                "UNWIND $rows AS r MATCH (a:Entity {id: r.u})-[e]->(b:Entity {id: r.v}) WHERE e.key = r.k DELETE e",
+                f"UNWIND $rows AS r {_SEEK_AB}WHERE e.key = r.k DELETE e",
                 rows=[{"u": k[0], "v": k[1], "k": k[2]} for k in part],
             )
         # MENTIONED_IN edges whose source no longer says anything about a surviving node.
@@ -478,7 +492,7 @@ class WorkingSet:
         ]
         for part in _rows(drop_mentions, chunk):
             pipe.run(
-                "UNWIND $rows AS r MATCH (n:Entity {id: r.n})-[m:MENTIONED_IN]->(s:Entity {id: r.s}) DELETE m",
+                f"UNWIND $rows AS r {_SEEK_NS}DELETE m",
                 rows=list(part),
             )
         # Nodes whose class changed (Person -> Officer): some servers cannot relabel a node
@@ -497,7 +511,10 @@ class WorkingSet:
             saved = self._save_relationships(relabel, pipe)
             drop_nodes.extend(relabel)
         for part in _rows(drop_nodes, chunk):
-            pipe.run("UNWIND $ids AS id MATCH (n:Entity {id: id}) DETACH DELETE n", ids=list(part))
+            pipe.run(
+                "UNWIND $ids AS id MATCH (n:Entity {id: id}) USING INDEX SEEK n:Entity(id) DETACH DELETE n",
+                ids=list(part),
+            )
         for nid in drop_nodes:
             self.eids.pop(nid, None)
         recreated = set(relabel)
@@ -592,7 +609,7 @@ class WorkingSet:
             )
         for part in _rows(upd_m, chunk):
             pipe.run(
-                "UNWIND $rows AS r MATCH (n:Entity {id: r.n})-[m:MENTIONED_IN]->(s:Entity {id: r.s}) SET m = r.p",
+                f"UNWIND $rows AS r {_SEEK_NS}SET m = r.p",
                 rows=list(part),
             )
         for rtype, rows in new_r.items():
@@ -606,7 +623,7 @@ class WorkingSet:
                 pipe.run(q, rows=list(part))
         for part in _rows(upd_r, chunk):
             pipe.run(
-                "UNWIND $rows AS r MATCH (a:Entity {id: r.u})-[e]->(b:Entity {id: r.v}) WHERE e.key = r.k SET e = r.p",
+                f"UNWIND $rows AS r {_SEEK_AB}WHERE e.key = r.k SET e = r.p",
                 rows=list(part),
             )
 
@@ -645,8 +662,8 @@ class WorkingSet:
         out: list[dict[str, Any]] = []
         for part in _rows(ids, self.chunk):
             for pattern, u, v in (
-                ("(a:Entity {id: id}) MATCH (a)-[e]->(b:Entity)", "a", "b"),
-                ("(a:Entity {id: id}) MATCH (b:Entity)-[e]->(a)", "b", "a"),
+                ("(a:Entity {id: id}) USING INDEX SEEK a:Entity(id) MATCH (a)-[e]->(b:Entity)", "a", "b"),
+                ("(a:Entity {id: id}) USING INDEX SEEK a:Entity(id) MATCH (b:Entity)-[e]->(a)", "b", "a"),
             ):
                 out.extend(
                     pipe.read(
@@ -671,7 +688,8 @@ class WorkingSet:
             by_type[check_rel_type(r["t"])].append(r)
         for rtype, rows in by_type.items():
             q = (
-                "UNWIND $rows AS r MATCH (a:Entity {id: r.u}) MATCH (b:Entity {id: r.v}) "
+                "UNWIND $rows AS r MATCH (a:Entity {id: r.u}) USING INDEX SEEK a:Entity(id) "
+                "MATCH (b:Entity {id: r.v}) USING INDEX SEEK b:Entity(id) "
                 f"CREATE (a)-[e:`{rtype}`]->(b) SET e = r.p"
             )
             for part in _rows(rows, self.chunk):
