@@ -10,9 +10,9 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, BinaryIO
 
-import networkx as nx
-
 from kb.model import Evidence, Props
+from kb.store.memory_graph import MemoryGraph, SourceIndex
+from kb.store.merge import NO_PROPS, NodeContrib
 
 SNAPSHOT_FORMAT = "policing-kb-memory/5"
 
@@ -20,16 +20,6 @@ SNAPSHOT_FORMAT = "policing-kb-memory/5"
 # hand them out without copying; snapshots write them as plain tuples, which pickle ten times
 # faster than dataclass instances.
 EvTuple = tuple[str, str | None, int | None, int | None, str, float, str | None]
-# Node contribution: (type, name, aliases, props, evidence)
-NodeContrib = tuple[str, str, tuple[str, ...], Props, tuple[Evidence, ...]]
-# Edge contribution: (props, evidence)
-EdgeContrib = tuple[Props, tuple[Evidence, ...]]
-EdgeKey = tuple[str, str, str]  # (source id, target id, relation key)
-# What one source contributes to: its nodes and edges. Tuples, not sets: a few hundred bytes
-# instead of kilobytes per source, and only turned into sets when the source is replaced.
-SourceIndex = tuple[tuple[str, ...], tuple[EdgeKey, ...]]
-# Stored contributions share one empty props dict; stored props are never mutated.
-NO_PROPS: Props = {}
 
 
 @contextmanager
@@ -55,7 +45,7 @@ def no_gc() -> Iterator[None]:
 _CHUNK = 20_000  # records per pickle frame in a snapshot
 
 
-def write_frames(fh: BinaryIO, g: nx.MultiDiGraph, by_source: dict[str, SourceIndex]) -> None:
+def write_frames(fh: BinaryIO, g: MemoryGraph) -> None:
     """Write the graph as a stream of small pickle frames: nodes, edges, then source index.
 
     Fast mode skips pickle's memo (4x faster to write); frames keep the reader's transient
@@ -79,22 +69,17 @@ def write_frames(fh: BinaryIO, g: nx.MultiDiGraph, by_source: dict[str, SourceIn
 
     frames(
         "n",
-        ((n, {sid: (k[0], k[1], k[2], k[3], tup(k[4])) for sid, k in attr.items()}) for n, attr in g._node.items()),
+        ((n, {sid: (k[0], k[1], k[2], k[3], tup(k[4])) for sid, k in attr.items()}) for n, attr in g.nodes.items()),
     )
     frames(
         "e",
-        (
-            (u, v, key, {sid: (props, tup(evs)) for sid, (props, evs) in d.items()})
-            for u, nbrs in g._succ.items()
-            for v, keyed in nbrs.items()
-            for key, d in keyed.items()
-        ),
+        ((u, v, key, {sid: (props, tup(evs)) for sid, (props, evs) in d.items()}) for u, v, key, d in g.edges()),
     )
-    frames("s", by_source.items())
+    frames("s", g.by_source.items())
     pickler.dump(("end", None))
 
 
-def read_frames(fh: BinaryIO) -> tuple[nx.MultiDiGraph, dict[str, SourceIndex]]:
+def read_frames(fh: BinaryIO) -> MemoryGraph:
     """Read what write_frames wrote, sharing every repeated string (ids, source ids, types,
     methods) so a reopened snapshot takes no more memory than the store that wrote it."""
     canon: dict[str, str] = {}
@@ -134,7 +119,7 @@ def read_frames(fh: BinaryIO) -> tuple[nx.MultiDiGraph, dict[str, SourceIndex]]:
                 keyed = succ[cu].get(cv)
                 if keyed is None:
                     keyed = succ[cu][cv] = {}
-                    pred[cv][cu] = keyed  # one key-dict shared by both directions, as networkx does
+                    pred[cv][cu] = keyed  # one key-dict shared by both directions (see MemoryGraph)
                 keyed[key] = {c(sid, sid): (pr(props), tuple(ev(t) for t in evs)) for sid, (props, evs) in data.items()}
         elif kind == "s":
             for sid, (nodes, edges) in chunk:
@@ -144,9 +129,7 @@ def read_frames(fh: BinaryIO) -> tuple[nx.MultiDiGraph, dict[str, SourceIndex]]:
                 )
         else:
             raise ValueError(f"unknown snapshot frame {kind!r}")
-    g = nx.MultiDiGraph()
-    g._node, g._succ, g._adj, g._pred = node, succ, succ, pred
-    return g, by_source
+    return MemoryGraph(node, succ, pred, by_source)
 
 
 def _ev_tuple(e: Evidence) -> EvTuple:
