@@ -53,3 +53,17 @@ def test_names_with_no_cue_but_a_given_name() -> None:
 def test_a_town_inside_a_hyphenated_surname_is_no_place() -> None:
     f = _facts("Jo Barnes-Dover, representing the force, said the officer had been warned.")
     assert "Dover" not in _names(f, "Place")
+
+
+def test_bylines_credits_and_breadcrumbs_are_not_text() -> None:
+    from loaders.articles.clean import clean_text
+
+    raw = (
+        "Home   Local   News   Story\n\nBy Jane Smith, Crime Reporter\nPublished 4 May 2023\n\n"
+        "By then, the officer had been suspended. Pic: Some Agency\n"
+        "By then, the officer had been suspended.\n"
+        "Ravi ShahImage source, Some Agency\nImage caption,\nRavi Shah outside court\n"
+        "The hearing continues next week.\n"
+    )
+    out = clean_text(raw)
+    assert out.splitlines() == ["By then, the officer had been suspended.", "The hearing continues next week."]

@@ -3,6 +3,7 @@ synced away, all in one change, on both stores. Real files, the load pipeline, t
 
 from __future__ import annotations
 
+import io
 import shutil
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from kb.app.decisions import remove
 from kb.app.pipeline import load_paths
 from kb.paths import project_root
+from kb.rdf.export import export
 from kb.store.base import FILES, Store, StoreError
 from loaders.base import LoadError
 
@@ -57,6 +59,11 @@ def test_an_edited_file_replaces_what_it_said(
     assert now is not None and now.props["sha256"] != sha
     assert str(now.props["loadedAt"]) >= str(loaded_at)
     assert len(list(any_store.iter_nodes("Source"))) == 2  # the story and the reference data
+    # the RDF export shows the revision: the content hash and when it was loaded
+    out = io.BytesIO()
+    export(any_store, "nq", out)
+    rdf = out.getvalue().decode()
+    assert f'"{now.props["sha256"]}"' in rdf and f'"{now.props["loadedAt"]}' in rdf and str(sha) not in rdf
 
 
 def test_a_url_is_the_identity_wherever_the_file_is(any_store: Store, tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -58,6 +58,13 @@ def _add_writer_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _writes(p: argparse.ArgumentParser, func: Callable[[argparse.Namespace], int]) -> None:
+    """A subcommand that changes the KB: writer and store options, and what runs it."""
+    _add_writer_options(p)
+    _add_store_options(p)
+    p.set_defaults(func=func)
+
+
 def _settings(args: argparse.Namespace) -> Settings:
     env = Settings.from_env()
     neo = env.neo4j
@@ -77,8 +84,7 @@ def _open(args: argparse.Namespace, write: bool = False, create: bool = False) -
     """The store, for reading (a missing snapshot is an error) or for writing (one writer at a
     time: this waits for another load of the same snapshot, saying so, unless --no-wait)."""
     wait = not getattr(args, "no_wait", False)
-    store = open_store(_settings(args), write=write, create=create, on_wait=_eprint if wait else None)
-    return store
+    return open_store(_settings(args), write=write, create=create, wait=wait, on_wait=_eprint)
 
 
 def _print_stats(store: Store, out: IO[str]) -> None:
@@ -137,23 +143,19 @@ def cmd_remove(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_merge(args: argparse.Namespace) -> int:
-    from kb.app.decisions import merge
+def cmd_judge(args: argparse.Namespace) -> int:
+    """``merge`` and ``split``: record the decision and apply it."""
+    from kb.app.decisions import merge, split
 
     settings = _settings(args)
     with _open(args, write=True) as store:
-        d = merge(store, settings.judgements_path, args.a, args.b, args.note)
-    print(f"merged {args.b} into {d.new_id} ({len(d.results)} source(s) rewritten); see {settings.judgements_path}")
-    return 0
-
-
-def cmd_split(args: argparse.Namespace) -> int:
-    from kb.app.decisions import split
-
-    settings = _settings(args)
-    with _open(args, write=True) as store:
-        d = split(store, settings.judgements_path, args.a, args.source, args.note)
-    print(f"split: what {args.source} says about {args.a} is now {d.new_id}; recorded in {settings.judgements_path}")
+        if args.command == "merge":
+            d = merge(store, settings.judgements_path, args.a, args.b, args.note)
+            done = f"merged {args.b} into {d.new_id}"
+        else:
+            d = split(store, settings.judgements_path, args.a, args.source, args.note)
+            done = f"split: what {args.source} says about {args.a} is now {d.new_id}"
+    print(f"{done} ({len(d.results)} source(s) rewritten); recorded in {settings.judgements_path}")
     return 0
 
 
@@ -333,37 +335,29 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="the folder source paths are relative to, for sources without a URL (default: the current folder)",
     )
-    _add_writer_options(s)
     s.add_argument(
         "--strict",
         action="store_true",
         help="a table row naming no known force, region or body stops the load with nothing written "
         "(by default such rows are skipped, each with a warning, and counted)",
     )
-    _add_store_options(s)
-    s.set_defaults(func=cmd_load)
+    _writes(s, cmd_load)
 
     s = sub.add_parser("remove", help="remove sources and everything only they said")
     s.add_argument("sources", nargs="+", metavar="SOURCE", help="source ids (source/...) or the files they came from")
-    _add_writer_options(s)
-    _add_store_options(s)
-    s.set_defaults(func=cmd_remove)
+    _writes(s, cmd_remove)
 
     s = sub.add_parser("merge", help="judge two entities to be one (recorded in the judgements file)")
     s.add_argument("a", metavar="A", help="the entity that stays")
     s.add_argument("b", metavar="B", help="the entity that is A; its id then answers for A")
     s.add_argument("--note", default=None, help="why (kept in the judgements file)")
-    _add_writer_options(s)
-    _add_store_options(s)
-    s.set_defaults(func=cmd_merge)
+    _writes(s, cmd_judge)
 
     s = sub.add_parser("split", help="judge what one source says about an entity to be about someone else")
     s.add_argument("a", metavar="A", help="the entity")
     s.add_argument("--source", required=True, metavar="S", help="the source whose mention is someone else")
     s.add_argument("--note", default=None, help="why (kept in the judgements file)")
-    _add_writer_options(s)
-    _add_store_options(s)
-    s.set_defaults(func=cmd_split)
+    _writes(s, cmd_judge)
 
     s = sub.add_parser("duplicates", help="list people of one name kept apart, with the evidence for and against")
     s.add_argument("--json", action="store_true", help="print JSON")

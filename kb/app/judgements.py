@@ -134,15 +134,19 @@ class Judgements:
             return self.canonical(split) if split is not None else c
 
         ids = {e.id for e in facts.entities} | {x for r in facts.relations for x in (r.source, r.target)}
-        renamed = {i: n for i in ids if (n := new_id(i)) != i}
-        if not renamed:
-            return facts
-        entities: list[Entity] = [replace(e, id=renamed.get(e.id, e.id)) for e in facts.entities]
-        relations: list[Relation] = [
-            replace(r, source=renamed.get(r.source, r.source), target=renamed.get(r.target, r.target))
-            for r in facts.relations
-        ]
-        return Facts(facts.source, entities, relations, list(facts.warnings))
+        return rename(facts, {i: n for i in ids if (n := new_id(i)) != i})
+
+
+def rename(facts: Facts, renamed: dict[str, str]) -> Facts:
+    """``facts`` with the entity ids in ``renamed`` replaced, in entities and relation ends."""
+    if not renamed:
+        return facts
+    entities: list[Entity] = [replace(e, id=renamed.get(e.id, e.id)) for e in facts.entities]
+    relations: list[Relation] = [
+        replace(r, source=renamed.get(r.source, r.source), target=renamed.get(r.target, r.target))
+        for r in facts.relations
+    ]
+    return Facts(facts.source, entities, relations, list(facts.warnings))
 
 
 def read_judgements(path: Path) -> Judgements:

@@ -21,11 +21,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
-from kb.app.judgements import Judgements
+from kb.app.judgements import Judgements, rename
 from kb.identity import Profile, Said, compare, family, normalise_name, slugify
-from kb.model import Entity, Facts, Props, Relation
+from kb.model import Facts, Props
 from kb.reference import reference
 from kb.store.base import Store
 from kb.store.merge import merged_type
@@ -190,17 +190,6 @@ def _mention_parts(facts: Facts) -> dict[str, Part]:
     return out
 
 
-def _rename(facts: Facts, renamed: dict[str, str]) -> Facts:
-    if not renamed:
-        return facts
-    entities: list[Entity] = [replace(e, id=renamed.get(e.id, e.id)) for e in facts.entities]
-    relations: list[Relation] = [
-        replace(r, source=renamed.get(r.source, r.source), target=renamed.get(r.target, r.target))
-        for r in facts.relations
-    ]
-    return Facts(facts.source, entities, relations, list(facts.warnings))
-
-
 def resolve_people(
     store: Store, batch: Sequence[Facts], judgements: Judgements, removing: Collection[str] = ()
 ) -> list[Facts]:
@@ -248,7 +237,7 @@ def resolve_people(
         people.forget({sid})  # later sources of the batch see what this one says now
         for root, pick, part in chosen:
             people.add(root, pick, sid, part)
-        out.append(_rename(facts, renamed))
+        out.append(rename(facts, renamed))
     return out
 
 

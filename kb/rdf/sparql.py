@@ -24,6 +24,7 @@ import contextlib
 import json
 import logging
 import re
+import select
 import signal
 import subprocess
 import sys
@@ -40,7 +41,7 @@ from starlette.routing import Route
 from kb.accept import preferences
 from kb.rdf.sparql_results import GRAPH_MEDIA, SELECT_MEDIA
 from kb.rdf.sparql_store import BuildFailed, NotReady, SparqlData
-from kb.rdf.sparql_worker import read_frame, write_frame
+from kb.rdf.sparql_worker import READY, read_frame, write_frame
 from kb.rdf.terms import Iris
 from kb.store.base import Store
 
@@ -59,6 +60,7 @@ FORMAT_ALIASES = {
 MAX_QUERY_CHARS = 20_000
 MAX_BODY_BYTES = 64 * 1024  # a form-encoded query of MAX_QUERY_CHARS fits
 WORKER_MEMORY = 2 << 30  # bytes of data segment a query may use
+WORKER_START = 60.0  # seconds a new worker may take to open the store (not counted in a query's time)
 
 
 class SparqlError(Exception):
@@ -117,6 +119,14 @@ class Worker:
         self.stdin: IO[bytes] = self.proc.stdin  # type: ignore[assignment]
         self.stdout: IO[bytes] = self.proc.stdout  # type: ignore[assignment]
 
+    def wait_ready(self, timeout: float) -> None:
+        """Wait until the worker has opened the store; kill it if it cannot."""
+        ready, _, _ = select.select([self.stdout], [], [], timeout)
+        frame = read_frame(self.stdout) if ready else None
+        if frame != READY:
+            self.kill()
+            raise WorkerDied(self.proc.returncode)
+
     def ask(self, request: bytes) -> tuple[dict[str, Any], bytes]:
         """Send one request and read its answer (blocking; called from a thread)."""
         try:
@@ -158,7 +168,10 @@ class WorkerPool:
             worker = self._idle.pop() if self._idle else None
         for w in stale:
             w.kill()
-        return worker or Worker(path, self.memory)
+        if worker is None:
+            worker = Worker(path, self.memory)
+            worker.wait_ready(WORKER_START)
+        return worker
 
     def give_back(self, worker: Worker) -> None:
         with self._lock:
@@ -227,7 +240,10 @@ class SparqlEndpoint:
                     "prefixes": self.prefixes,
                 }
             ).encode()
-            worker = await loop.run_in_executor(self._threads, self.pool.take, path)
+            try:
+                worker = await loop.run_in_executor(self._threads, self.pool.take, path)
+            except WorkerDied:
+                raise SparqlError(503, "the SPARQL worker could not start: try again shortly") from None
             future = loop.run_in_executor(self._threads, worker.ask, request)
             try:
                 header, body = await asyncio.wait_for(asyncio.shield(future), timeout=self.timeout)

@@ -23,6 +23,7 @@ import pyoxigraph as ox
 
 from kb.rdf.sparql_results import RESPONSE_TYPES, write_boolean, write_graph, write_select
 
+READY = b'{"ready": true}'
 _UPDATE_WORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "COPY", "MOVE", "ADD")
 
 
@@ -91,6 +92,8 @@ def main(argv: list[str]) -> int:
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     # nothing else may write to the answer stream
     sys.stdout = sys.stderr
+    write_frame(stdout, READY)  # the store is open: the parent starts timing queries from here
+    stdout.flush()
     while (frame := read_frame(stdin)) is not None:
         header, body = answer(store, json.loads(frame))
         write_frame(stdout, json.dumps(header).encode())

@@ -16,15 +16,16 @@ def open_store(
     write: bool = False,
     create: bool = False,
     follow: bool = False,
+    wait: bool = True,
     on_wait: Callable[[str], None] | None = None,
 ) -> Store:
     """Open the store the settings name ("memory" or "neo4j").
 
     ``write``: this process will write (the memory store takes its snapshot's writer lock and
-    waits for another writer, telling ``on_wait``). ``create``: a memory store whose snapshot does
-    not exist yet starts empty; otherwise that is an error (a mistyped KB_DATA must not serve an
-    empty KB). ``follow``: a server's memory store, which reopens its snapshot when a load
-    replaces it (kb.store.follow).
+    waits for another writer, telling ``on_wait``, or with ``wait=False`` fails at once).
+    ``create``: a memory store whose snapshot does not exist yet starts empty; otherwise that is
+    an error (a mistyped KB_DATA must not serve an empty KB). ``follow``: a server's memory
+    store, which reopens its snapshot when a load replaces it (kb.store.follow).
     """
     if settings.store == "memory":
         from kb.store.memory import MemoryStore
@@ -38,7 +39,7 @@ def open_store(
             from kb.store.follow import FollowingStore
 
             return FollowingStore(settings.data)
-        return MemoryStore(settings.data, writer=write, on_wait=on_wait)
+        return MemoryStore(settings.data, writer=write, on_wait=on_wait, wait=wait)
     if settings.store == "neo4j":
         from kb.store.neo4j import Neo4jStore
 

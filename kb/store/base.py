@@ -23,7 +23,7 @@ from kb.identity import normalise_name
 from kb.model import Direction, Edge, Facts, Node, Stats, UpsertResult
 from kb.store import merge
 from kb.store.merge import EdgeContrib, EdgeKey, NodeContrib
-from kb.store.query import Filter
+from kb.store.query import Deadline, Filter
 
 #: KB metadata keys (see Store.meta)
 REDIRECTS = "redirects"
@@ -244,6 +244,22 @@ class Store(ABC):
         and missing values are ordered by id. ``after`` is an opaque cursor from a
         previous page's ``end_cursor``.
         """
+
+    def scan(
+        self,
+        entity_type: str | None = None,
+        where: Filter | None = None,
+        order_by: str = "id",
+        descending: bool = False,
+        after: str | None = None,
+        limit: int = 50,
+        *,
+        deadline: Deadline,
+    ) -> Page:
+        """:meth:`list` for a caller that must be answered by ``deadline``: a store stops a long
+        filtered scan with :class:`kb.store.query.ScanTimeout` once it passes (or is cancelled).
+        This default cannot stop early."""
+        return self.list(entity_type, where, order_by, descending, after, limit)
 
     @abstractmethod
     def stats(self) -> Stats:

@@ -24,7 +24,6 @@ from kb.model import Direction, Edge, Facts, Node, Stats, UpsertResult
 from kb.store.base import Page, SearchHit, Store, StoreError
 from kb.store.memory import MemoryStore
 from kb.store.merge import EdgeContrib, EdgeKey, NodeContrib
-from kb.store.query import Filter
 
 log = logging.getLogger(__name__)
 
@@ -147,16 +146,8 @@ class FollowingStore(Store):
     def search(self, text: str, types: Sequence[str] | None = None, limit: int = 20) -> list[SearchHit]:
         return self._current.search(text, types, limit)
 
-    def list(
-        self,
-        entity_type: str | None = None,
-        where: Filter | None = None,
-        order_by: str = "id",
-        descending: bool = False,
-        after: str | None = None,
-        limit: int = 50,
-    ) -> Page:
-        return self._current.list(entity_type, where, order_by, descending, after, limit)
+    def list(self, *args: Any, **kwargs: Any) -> Page:  # Store.list's parameters, passed on as they are
+        return self._current.list(*args, **kwargs)
 
     def stats(self) -> Stats:
         return self._current.stats()

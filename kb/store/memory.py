@@ -50,7 +50,7 @@ from kb.store.merge import (
     merged_type,
     rel_type,
 )
-from kb.store.query import Filter, HasRelation, matches
+from kb.store.query import CHECK_EVERY, NO_DEADLINE, Deadline, Filter, HasRelation, Matcher
 from kb.store.search_index import SearchIndex
 
 # Nodes with at least this many neighbours get a per-type relation index when queried.
@@ -63,14 +63,19 @@ class MemoryStore(Store):
     fork_safe: ClassVar[bool] = True  # plain in-process data (see Store.fork_safe)
 
     def __init__(
-        self, path: Path | str | None = None, writer: bool = False, on_wait: Callable[[str], None] | None = None
+        self,
+        path: Path | str | None = None,
+        writer: bool = False,
+        on_wait: Callable[[str], None] | None = None,
+        wait: bool = True,
     ) -> None:
         """``writer``: take the snapshot's writer lock before reading it, and keep it until
-        :meth:`close` (see kb.store.lock); ``on_wait`` hears why, if it has to wait."""
+        :meth:`close` (see kb.store.lock); when another process holds it, wait (``on_wait`` hears
+        why) or, with ``wait=False``, raise a StoreError."""
         self.path = Path(path) if path is not None else None
         self.g = MemoryGraph()
         self._meta: dict[str, Any] = {}  # KB metadata (Store.meta), saved in the snapshot's header
-        self._lock = SnapshotLock(self.path).acquire(on_wait=on_wait) if writer and self.path is not None else None
+        self._lock = SnapshotLock(self.path).acquire(wait, on_wait) if writer and self.path is not None else None
         self._dirty = False
         self._sorted_cache: dict[tuple[str | None, str], list[tuple[Any, str]]] = {}
         self._search: SearchIndex | None = None
@@ -523,6 +528,19 @@ class MemoryStore(Store):
         after: str | None = None,
         limit: int = 50,
     ) -> Page:
+        return self.scan(entity_type, where, order_by, descending, after, limit, deadline=NO_DEADLINE)
+
+    def scan(
+        self,
+        entity_type: str | None = None,
+        where: Filter | None = None,
+        order_by: str = "id",
+        descending: bool = False,
+        after: str | None = None,
+        limit: int = 50,
+        *,
+        deadline: Deadline,
+    ) -> Page:
         rows = self._sorted_ids(entity_type, order_by)
         if descending:
             rows = rows[::-1]
@@ -530,20 +548,20 @@ class MemoryStore(Store):
         if after:
             pos = decode_cursor(after)
             # keyset: first row strictly after the cursor position in this ordering
-            keys = [(r[0], r[1]) for r in rows] if not descending else None
-            if keys is not None:
-                start = bisect.bisect_right(keys, pos)
+            if not descending:
+                start = bisect.bisect_right(rows, pos)
             else:
                 start = next((i for i, r in enumerate(rows) if (r[0], r[1]) < pos), len(rows))
         out: list[Node] = []
         total = 0
         last: tuple[Any, str] | None = None
         has_next = False
-        neighbours = self._neighbour_nodes
+        matcher = Matcher(self._far_ids, self.get, deadline)
         for i, (sv, n) in enumerate(rows):
             if where is not None:
-                node = self.get(n)
-                if node is None or not matches(node, where, neighbours):
+                if i % CHECK_EVERY == 0:
+                    deadline.check()
+                if not matcher.test_id(n, where):
                     continue
             total += 1
             if i < start:
@@ -557,11 +575,15 @@ class MemoryStore(Store):
                 has_next = True
         return Page(tuple(out), total, encode_cursor(last) if last else None, has_next)
 
-    def _neighbour_nodes(self, node: Node, rel: HasRelation) -> builtins.list[Node]:
-        ids = []
-        for e in self.edges([node.id], [rel.rel_type], rel.direction):
-            ids.append(e.target if e.source == node.id else e.source)
-        return list(self.get_many(ids).values())
+    def _far_ids(self, node_id: str, rel: HasRelation) -> Iterator[str]:
+        """The far ends of a node's relations of one type and direction (for relation filters)."""
+        if node_id not in self.g.succ:
+            return
+        wanted = {rel.rel_type}
+        if rel.direction != "in":
+            yield from (m for m, _, _ in self._matching(node_id, self.g.succ[node_id], True, wanted))
+        if rel.direction != "out":
+            yield from (m for m, _, _ in self._matching(node_id, self.g.pred[node_id], False, wanted))
 
     # -- counts and streaming --------------------------------------------------------
     def stats(self) -> Stats:

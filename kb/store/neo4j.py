@@ -9,6 +9,7 @@ memory store answers on the same data: the conformance suite checks it.
 
 from __future__ import annotations
 
+import builtins
 import heapq
 import itertools
 import logging
@@ -19,7 +20,15 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from neo4j import READ_ACCESS, Driver, GraphDatabase, ManagedTransaction, NotificationMinimumSeverity, Query
+from neo4j import (
+    READ_ACCESS,
+    Driver,
+    GraphDatabase,
+    ManagedTransaction,
+    NotificationMinimumSeverity,
+    Query,
+    unit_of_work,
+)
 from neo4j.exceptions import AuthError, ClientError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 
 from kb.config import Neo4jSettings
@@ -29,6 +38,7 @@ from kb.ontology import ontology
 from kb.store import neo4j_parts
 from kb.store.base import Page, SearchHit, Store, StoreError, decode_cursor, encode_cursor, search_tokens
 from kb.store.merge import EdgeContrib, EdgeKey, NodeContrib, merged_edge
+from kb.store.neo4j_filters import compile_filter
 from kb.store.neo4j_model import (
     CORE_KEYS,
     ENTITY_LABEL,
@@ -40,7 +50,7 @@ from kb.store.neo4j_model import (
     stored_rel_types,
 )
 from kb.store.neo4j_write import quiet, run_batch
-from kb.store.query import And, Filter, HasRelation, Not, Or, matches
+from kb.store.query import Deadline, Filter, ScanTimeout
 from kb.store.search_index import PREFIX_WORDS, STOP, score
 
 log = logging.getLogger(__name__)
@@ -525,43 +535,66 @@ class Neo4jStore(Store):
         after: str | None = None,
         limit: int = 50,
     ) -> Page:
+        return self._list(entity_type, where, order_by, descending, after, limit, None)
+
+    def scan(
+        self,
+        entity_type: str | None = None,
+        where: Filter | None = None,
+        order_by: str = "id",
+        descending: bool = False,
+        after: str | None = None,
+        limit: int = 50,
+        *,
+        deadline: Deadline,
+    ) -> Page:
+        try:
+            return self._list(entity_type, where, order_by, descending, after, limit, deadline.left())
+        except StoreError:
+            if deadline.left() <= 0:  # the server stopped the transaction at its timeout
+                raise ScanTimeout("the scan ran past its deadline") from None
+            raise
+
+    def _list(
+        self,
+        entity_type: str | None,
+        where: Filter | None,
+        order_by: str,
+        descending: bool,
+        after: str | None,
+        limit: int,
+        timeout: float | None,
+    ) -> Page:
         if entity_type is not None and entity_type not in ontology().classes:
             return Page((), 0, None, False)
         label = label_expr([entity_type or ENTITY_LABEL])
         pos = decode_cursor(after) if after else None
         if where is None and order_by == "id":
             return self._list_by_id(label, descending, pos, limit)
-        keyed: list[tuple[Any, str, Node | None]] = []
-        plain = order_by == "name" or not (order_by in CORE_KEYS or order_by.startswith("_"))
-        if where is None and plain:
-            # only the sort value is needed: fetch just that
+        # The filter runs in the database (kb.store.neo4j_filters); only the matching ids and
+        # their sort values come back.
+        cond, params = compile_filter(where) if where is not None else ("true", {})
+        timeout = None if timeout is None else max(0.001, timeout)
+        keyed: builtins.list[tuple[Any, str]] = []
+        if order_by == "name" or not (order_by in CORE_KEYS or order_by.startswith("_")):
             field = "n.name" if order_by == "name" else "properties(n)[$key]"
-            for r in self._query(f"MATCH (n{label}) RETURN n.id AS id, {field} AS v", key=order_by):
-                v = r["v"].casefold() if order_by == "name" else r["v"]
-                keyed.append((_sort_value(v), str(r["id"]), None))
+            query = f"MATCH (n{label}) WHERE {cond} RETURN n.id AS id, {field} AS v"
+            for r in self._query_within(timeout, query, key=order_by, **params):
+                v = r["v"].casefold() if order_by == "name" and isinstance(r["v"], str) else r["v"]
+                keyed.append((_sort_value(v), str(r["id"])))
         else:
-            for r in self._query(f"MATCH (n{label}) RETURN properties(n) AS p"):
+            query = f"MATCH (n{label}) WHERE {cond} RETURN properties(n) AS p"
+            for r in self._query_within(timeout, query, **params):
                 light = self._light_node(r["p"])
-                if order_by == "id":
-                    sv: tuple[int, Any] = (0, light.id)
-                else:
-                    v = light.name.casefold() if order_by == "name" else light.props.get(order_by)
-                    sv = _sort_value(v)
-                keyed.append((sv, light.id, light))
-        keyed.sort(key=lambda x: (x[0], x[1]))
+                sv = (0, light.id) if order_by == "id" else _sort_value(light.props.get(order_by))
+                keyed.append((sv, light.id))
+        keyed.sort()
         if descending:
             keyed.reverse()
-        neighbours = _Neighbours(self)
-        if where is not None:
-            neighbours.prefetch([n for _, _, n in keyed if n is not None], where)
-        out_ids: list[str] = []
-        total = 0
+        out_ids: builtins.list[str] = []
         last: tuple[Any, str] | None = None
         has_next = False
-        for sv, nid, node in keyed:
-            if where is not None and (node is None or not matches(node, where, neighbours)):
-                continue
-            total += 1
+        for sv, nid in keyed:
             if pos is not None and not ((sv, nid) < pos if descending else (sv, nid) > pos):
                 continue
             if len(out_ids) < limit:
@@ -569,10 +602,22 @@ class Neo4jStore(Store):
                 last = (sv, nid)
             else:
                 has_next = True
+                break
         nodes = self.get_many(out_ids)
         return Page(
-            tuple(nodes[i] for i in out_ids if i in nodes), total, encode_cursor(last) if last else None, has_next
+            tuple(nodes[i] for i in out_ids if i in nodes), len(keyed), encode_cursor(last) if last else None, has_next
         )
+
+    def _query_within(self, timeout: float | None, query: str, **params: Any) -> builtins.list[dict[str, Any]]:
+        """:meth:`_query` with a server-side transaction timeout (seconds), if given."""
+        if timeout is None:
+            return self._query(query, **params)
+
+        @unit_of_work(timeout=timeout)
+        def work(tx: ManagedTransaction) -> list[dict[str, Any]]:
+            return [r.data() for r in tx.run(query, quiet(params))]
+
+        return self._read(work)
 
     def _list_by_id(self, label: str, descending: bool, pos: tuple[Any, str] | None, limit: int) -> Page:
         total_rows = self._query(f"MATCH (n{label}) RETURN count(n) AS c")
@@ -634,45 +679,6 @@ class Neo4jStore(Store):
             )
             for r in rows:
                 yield self._edge(r["u"], r["v"], r["t"], r["p"])
-
-
-class _Neighbours:
-    """Resolves HasRelation conditions for list(): batched lookups, cached."""
-
-    def __init__(self, store: Neo4jStore) -> None:
-        self.store = store
-        self.cache: dict[tuple[str, str, str], list[Node]] = {}
-
-    def prefetch(self, nodes: Sequence[Node], flt: Filter) -> None:
-        rels: list[HasRelation] = []
-
-        def walk(f: Filter) -> None:
-            if isinstance(f, And | Or):
-                for x in f.items:
-                    walk(x)
-            elif isinstance(f, Not):
-                walk(f.item)
-            elif isinstance(f, HasRelation):
-                rels.append(f)
-
-        walk(flt)
-        ids = [n.id for n in nodes]
-        for rel in rels:
-            others: dict[str, dict[str, None]] = {i: {} for i in ids}
-            for e in self.store.edges(ids, [rel.rel_type], rel.direction):
-                if e.source in others and rel.direction in ("out", "both"):
-                    others[e.source][e.target] = None
-                if e.target in others and rel.direction in ("in", "both"):
-                    others[e.target][e.source] = None
-            got = self.store.get_many(sorted({o for v in others.values() for o in v}))
-            for i, os_ in others.items():
-                self.cache[(i, rel.rel_type, rel.direction)] = [got[o] for o in os_ if o in got]
-
-    def __call__(self, node: Node, rel: HasRelation) -> list[Node]:
-        key = (node.id, rel.rel_type, rel.direction)
-        if key not in self.cache:
-            self.prefetch([node], rel)
-        return self.cache[key]
 
 
 __all__ = ["Neo4jStore"]

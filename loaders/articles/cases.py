@@ -177,7 +177,7 @@ class _Reader:
         return ()
 
     def display(self, subjects: tuple[str, ...]) -> str:
-        """How a proceeding names whom it was about: "PC Jane Harlow", "PC F and Sgt Ravi Shah"."""
+        """How a proceeding names whom it was about: "PC Ruth Evans", "PC F and Sgt Ravi Shah"."""
         names = []
         for eid in subjects:
             e = self.doc.ents[eid]

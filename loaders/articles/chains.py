@@ -133,7 +133,7 @@ class _Chains:
                 continue
             inc = next((involved[s] for s in key if s in involved), None)
             if inc is None:
-                # "the manslaughter of Jane Harlow": the incident of the person the allegation names
+                # "the manslaughter of Ruth Evans": the incident of the person the allegation names
                 named = {pid for m, pid in doc.ids_in_sentence(a.sent, {"Person"}) if a_span(a, m)}
                 inc = next((involved[p] for p in named if p in involved), None)
             if inc is None and len(reported) == 1:
@@ -318,7 +318,7 @@ def _referrals_and_oversight(doc: ArticleDoc) -> None:
 
 
 def _national_reach(eid: str) -> str | None:
-    """The jurisdiction of a national reference body ("England and Wales"), None for any other body."""
+    """The jurisdiction of a national reference body ("Great Britain"), None for any other body."""
     rec = next((b for b in reference().bodies if b.entity_id == eid), None)
     return rec.jurisdiction if rec is not None and rec.jurisdiction else None
 

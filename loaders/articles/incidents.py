@@ -1,5 +1,5 @@
-"""Incidents: what happened and was reported ("the death of a man in Dover", "the arrest of Jane
-Harlow", "a leaked memo"), with the people involved, the place and the force that handled it."""
+"""Incidents: what happened and was reported ("the death of a man in Hull", "the arrest of Ruth
+Evans", "a leaked memo"), with the people involved, the place and the force that handled it."""
 
 from __future__ import annotations
 
@@ -101,7 +101,7 @@ def find_incidents(doc: ArticleDoc) -> None:
                 pls[0][1] if pls else None,
             )
         if " died" in low:
-            # "Mr Atkinson, 48, died in hospital after ...": the death of the person named
+            # "Mr Okafor, 48, died in hospital after ...": the death of the person named
             for mt, pid in doc.ids_in_sentence(i, {"Person"}):
                 gap = doc.text[mt.end : min(s.end, mt.end + 40)]
                 if _DIED_AFTER.match(gap) and not doc.ents[pid].props.get("anonymised"):
@@ -149,7 +149,7 @@ def find_incidents(doc: ArticleDoc) -> None:
 
 
 def _name_victims(doc: ArticleDoc) -> None:
-    """ "the death of a 42-year-old man ... Jane Harlow was detained": the person named next is the victim."""
+    """ "the death of a 42-year-old man ... Ruth Evans was detained": the person named next is the victim."""
     for iid, i in list(doc.incidents):
         e = doc.ents.get(iid)
         if e is None or not re.match(r"\w+ of an? ", e.name):
@@ -176,7 +176,7 @@ def _name_victims(doc: ArticleDoc) -> None:
 
 
 def _merge_into(doc: ArticleDoc, old: str, new: str) -> None:
-    """One incident reported two ways ("the death of a man", "Jane Harlow's death"): keep ``new``."""
+    """One incident reported two ways ("the death of a man", "Ruth Evans's death"): keep ``new``."""
     e_old, e_new = doc.ents.pop(old), doc.ents[new]
     for al in (e_old.name, *e_old.aliases):
         if al != e_new.name and al not in e_new.aliases:

@@ -336,7 +336,7 @@ class MentionFinder:
             if (a >= 2 and self.text[a - 1] == "-" and self.text[a - 2].isalpha()) or (
                 self.text[b : b + 1] == "-" and self.text[b + 1 : b + 2].isalpha()
             ):
-                continue  # part of a hyphenated word ("Checa-Dover" is no Dover)
+                continue  # part of a hyphenated word ("Lowe-Bury" is no Bury)
             found.append((a, b, core))
         found.sort(key=lambda t: (-(t[1] - t[0]), t[0]))
         for a, b, txt in found:
@@ -522,7 +522,7 @@ class MentionFinder:
                 and not re.match(r"^(Women|Children|People|Men|Mayor|Chiefs|Officers)['’]s?$", t)
             ):
                 if k + 1 < len(toks):
-                    # "Radio Kent's Dan Smith": the words after the possessive are a name of their own
+                    # "Radio Solent's Dan Smith": the words after the possessive are a name of their own
                     rest = " ".join(toks[k + 1 :])
                     self._classify(i, s, a + len(" ".join(toks[: k + 1])) + 1, rest)
                 toks = toks[: k + 1]
@@ -552,9 +552,9 @@ class MentionFinder:
                 rtoks = seq[m_of.end() :].split()
                 k = next((k for k in range(1, len(rtoks) - 1) if lx.is_given_name(rtoks[k])), 0)
                 if not k and len(rtoks) >= 3 and rtoks[0].lower() in _INSTITUTION_NOUNS:
-                    k = 1  # "Chief Inspector of Constabulary Jane Harlow"
+                    k = 1  # "Chief Inspector of Constabulary Ruth Evans"
                 if head in lx.ROLE_WORDS and k and len(rtoks) - k <= 3 and all(_is_name_token(t) for t in rtoks[k:]):
-                    # "Inspector of Constabulary Jane Harlow": the words before the given name are the title
+                    # "Inspector of Constabulary Ruth Evans": the words before the given name are the title
                     role = f"{left} {m_of.group(1)} {' '.join(rtoks[:k])}"
                     st = a + len(seq) - len(" ".join(rtoks[k:]))
                     name = " ".join(rtoks[k:])
@@ -569,7 +569,7 @@ class MentionFinder:
     def _classify_one(self, i: int, s: Sentence, a: int, seq: str, *, poss: bool, at_start: bool) -> None:
         toks = seq.split()
         while len(toks) > 2 and toks[-1] in _POST_NOMINALS:
-            toks = toks[:-1]  # "Jane Harlow MP", "Alan Smith QPM"
+            toks = toks[:-1]  # "Ruth Evans MP", "Alan Smith QPM"
         seq = " ".join(toks)
         if not toks:
             return
@@ -589,7 +589,7 @@ class MentionFinder:
             and low[0].endswith("ing")
             and not lx.is_given_name(toks[0])
             and _lookup(seq) is None
-            and not lx.rank_pattern().match(seq)  # "Acting Chief Constable Jane Harlow"
+            and not lx.rank_pattern().match(seq)  # "Acting Chief Constable Ruth Evans"
         ):
             return
         # the reference tables and gazetteers, again for names split by the rules above
@@ -598,7 +598,7 @@ class MentionFinder:
             self._add(Mention(a, b, seq, al.type, al.canonical, i, ref_id=al.ref_id, confidence=0.9))
             return
 
-        # ranks: "PC Jane Harlow", "Det Sgt Harlow", "Officer X", "PC F"
+        # ranks: "PC Ruth Evans", "Det Sgt Harlow", "Officer X", "PC F"
         rm = lx.rank_pattern().match(seq)
         rank_words = None
         if rm and (rm.end() == len(seq) or seq[rm.end()] == " "):
@@ -693,7 +693,7 @@ class MentionFinder:
         # a job title alone ("the Home Secretary") is not a name
         if low[-1] in lx.ROLE_WORDS and all(t in lx.ROLE_WORDS or t in _TITLE_MODIFIERS for t in low):
             return
-        # honorifics and role titles inside the sequence: "Dr Jane Harlow", "Home Secretary Jane Harlow"
+        # honorifics and role titles inside the sequence: "Dr Ruth Evans", "Home Secretary Ruth Evans"
         role = None
         name_toks = toks
         if low[0].rstrip(".") in lx.HONORIFICS and len(toks) >= 2:
@@ -719,7 +719,7 @@ class MentionFinder:
             and all(_is_name_token(t) for t in toks[1:])
             and lx.is_given_name(toks[1])
         ):
-            # "PCC Jane Harlow", "MP Jane Harlow": an abbreviated post before the name
+            # "PCC Ruth Evans", "MP Ruth Evans": an abbreviated post before the name
             name = " ".join(toks[1:])
             self._add(Mention(a + len(toks[0]) + 1, b, name, "Person", name, i, role=toks[0], confidence=0.8))
             return
@@ -731,7 +731,7 @@ class MentionFinder:
             and toks[0].lower() not in lx.ROLE_WORDS
             and toks[0].lower() not in _TITLE_MODIFIERS
         ):
-            # "Incumbent Jane Harlow", "Later Jane Harlow": a word capitalised because it opens the sentence
+            # "Incumbent Ruth Evans", "Later Ruth Evans": a word capitalised because it opens the sentence
             self._classify_one(i, s, a + len(toks[0]) + 1, " ".join(toks[1:]), poss=poss, at_start=False)
             return
         last_role = max((k for k, t in enumerate(low[:-1]) if t in lx.ROLE_WORDS), default=-1)
@@ -800,7 +800,7 @@ class MentionFinder:
                 self._add(Mention(a, b, tok, "?", tok, i, confidence=0.4))
             return
         if len(name_toks) in (2, 3) and evidence == 0 and not _PLACE_PREP.search(pre):
-            # maybe a name: kept aside until "Mr Atkinson" or "Atkinson said" confirms it
+            # maybe a name: kept aside until "Mr Okafor" or "Okafor said" confirms it
             self._add(Mention(a, b, name, "?N", name, i, confidence=0.55))
             return
 
@@ -825,7 +825,7 @@ class MentionFinder:
                 pos, end = sent.start + toks[ti].start, sent.start + toks[tj - 1].end
                 written = self.text[pos:end]
                 if written[-1] in "'’" or written[-2:-1] in ("'", "’"):
-                    written = _POSS_END.sub("", written)  # "Jane Harlow's": the name without the possessive
+                    written = _POSS_END.sub("", written)  # "Ruth Evans's": the name without the possessive
                     end = pos + len(written)
                 m0 = known.get(written)
                 if m0 is None or not self._free(pos, end):
@@ -836,7 +836,7 @@ class MentionFinder:
                 )
 
     def _person_before(self, pos: int, i: int) -> bool:
-        """A person is named just before ``pos`` in sentence ``i`` ('Jane Harlow of ...')."""
+        """A person is named just before ``pos`` in sentence ``i`` ('Ruth Evans of ...')."""
         gap = re.compile(r",?\s+(?:of|from)\s+(?:the\s+)?$")
         return any(
             m.type in {"Person", "Officer"} and 0 < pos - m.end <= 12 and gap.fullmatch(self.text[m.end : pos])

@@ -30,8 +30,8 @@ def _is_role(phrase: str) -> bool:
     return head is not None or words[-1].endswith(("er", "or", "ist", "ian", "ant", "ent"))
 
 
-# "Jane Harlow, the chief constable of Kent Police", "... has been named as the new chief constable of ...",
-# "Kent Police's chief constable, Jane Harlow": a rank said beside a name makes the person an officer
+# "Ruth Evans, the chief constable of Suffolk Constabulary", "... has been named as the new chief constable of ...",
+# "Suffolk Constabulary's chief constable, Ruth Evans": a rank said beside a name makes the person an officer
 _RANK_WORDS = (
     r"(?:deputy\s+|assistant\s+|acting\s+|interim\s+|temporary\s+)*(?:chief\s+constable|commissioner|chief\s+superintendent"
     r"|superintendent|chief\s+inspector|inspector|sergeant|police\s+constable|detective\s+(?:chief\s+)?(?:constable|sergeant"
@@ -57,7 +57,7 @@ def _officers_by_rank(doc: ArticleDoc) -> None:
             continue
         role = str(e.props.get("role") or "")
         if re.fullmatch(r"(?:former\s+|serving\s+|retired\s+)?(?:police\s+)?officer", role, re.I):
-            e.type = "Officer"  # "the officer Jane Harlow": an officer whose rank is not given
+            e.type = "Officer"  # "the officer Ruth Evans": an officer whose rank is not given
             continue
         info = lx.ranks().get(lx.norm(role)) if role else None
         rank = role if info else None
@@ -79,7 +79,7 @@ def _officers_by_rank(doc: ArticleDoc) -> None:
 
 
 def _psd_heads(doc: ArticleDoc) -> None:
-    """ "Supt Jane Harlow, head of Professional Standards": the force's department and her post in it."""
+    """ "Supt Ruth Evans, head of Professional Standards": the force's department and her post in it."""
     for eid, e in list(doc.ents.items()):
         if e.type not in {"Person", "Officer"} or not e.mentions:
             continue
@@ -136,7 +136,7 @@ def people(doc: ArticleDoc) -> None:
                     doc.relate("HOLDS_POST", eid, fid, evd, title=title)
                     e.props.setdefault("role", title)
             continue
-        # "The Police and Crime Commissioner for Cleveland, Jane Harlow, said": the post named before her
+        # "The Police and Crime Commissioner for Cleveland, Ruth Evans, said": the post named before her
         pm = re.search(r",\s*(?:(?:Dr|Mr|Mrs|Ms|Miss|Prof|Sir|Dame)\.?\s+)?$", pre)
         if pm:
             post_at = sent.start + pm.start()
@@ -153,7 +153,7 @@ def people(doc: ArticleDoc) -> None:
                 doc.relate("HOLDS_POST", eid, body, evd, title=title)
                 e.props.setdefault("role", title)
                 continue
-        # "Jane Harlow, a researcher at the London School of Economics" / "Jane Harlow of Liberty said"
+        # "Ruth Evans, a researcher at the London School of Economics" / "Ruth Evans of Liberty said"
         am = _APPOS_ROLE.match(post)
         if am and _is_role(am.group("role")):
             org = _entity_at(doc, m0.end + am.end(), {"Organisation", "OversightBody", "PoliceForce", "Programme"})
@@ -249,7 +249,7 @@ def _officer_role(doc: ArticleDoc, e: Ent) -> str | None:
         rm = re.search(r"['’]s\s+([a-z][a-z\- ]{2,50}?),\s*(?:[A-Z][\w ]+)?$", pre)
         if rm and rm.group(1).split()[0] in lx.ROLE_WORDS | {"chief", "head", "director", "lead"}:
             return rm.group(1).strip()
-        # "Ch Supt Jane Harlow, the local divisional commander, said"
+        # "Ch Supt Ruth Evans, the local divisional commander, said"
         rm = re.match(r",\s+(?:the|a|an)\s+([a-z][a-z\-]*(?:\s[a-z][a-z\-]*){0,3}),", doc.text[m.end : s.end])
         if rm and rm.group(1).split()[-1] in _POST_NOUNS:
             return re.sub(r"^(?:local|force['’]s|area)\s+", "", rm.group(1))

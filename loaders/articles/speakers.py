@@ -133,7 +133,7 @@ def speaker_candidates(doc: ArticleDoc, mem: _Memory, i: int) -> list[Candidate]
         if m.group("kind").lower() == "statement":
             out.append(Candidate(org, a, b, False))
             continue
-        # a spokesperson is a person speaking for the organisation: "a spokesperson for Kent Police"
+        # a spokesperson is a person speaking for the organisation: "a spokesperson for Suffolk Constabulary"
         out = [c for c in out if not (a <= c.start < b and c.key == org)]
         out.append(Candidate(spokesperson(doc, org, a, b), a, b, True))
     for m in _DOC.finditer(s.text):

@@ -293,7 +293,7 @@ def _busy_workers() -> list[int]:
 
 
 def test_timeout_stops_the_query_and_the_slots_free_up(rich_store: MemoryStore) -> None:
-    with serve(_sparql_app(rich_store, timeout=1.0, max_concurrent=2)) as base:
+    with serve(_sparql_app(rich_store, timeout=1.0, max_concurrent=2, build_wait=120)) as base:
         assert _get(base, "ASK { ?s ?p ?o }").status_code == 200  # the store is built, a worker is up
         results: list[httpx.Response] = []
 
