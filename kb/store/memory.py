@@ -11,11 +11,7 @@ import bisect
 import builtins
 import heapq
 import itertools
-import json
-import os
-import pickle
-import tempfile
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -27,23 +23,22 @@ from kb.model import Direction, Edge, Evidence, Facts, Node, Props, Relation, St
 from kb.ontology import ontology
 from kb.reference import REFERENCE_SOURCE_ID
 from kb.store.base import Page, SearchHit, Store, StoreError, decode_cursor, encode_cursor, search_tokens
+from kb.store.memory_paths import HUB as _HUB
+from kb.store.memory_paths import hop_key, shortest_paths
 from kb.store.memory_snapshot import (
     NO_PROPS,
-    SNAPSHOT_FORMAT,
     EdgeContrib,
     EdgeKey,
     NodeContrib,
+    Snapshot,
     SourceIndex,
     no_gc,
-    read_frames,
-    write_frames,
+    read_snapshot,
+    write_snapshot,
 )
 from kb.store.query import Filter, HasRelation, matches
 from kb.store.search_index import SearchIndex
 from kb.store.validate import InvalidFacts, validate
-
-# Nodes with at least this many neighbours get a per-type relation index when queried.
-_HUB = 256
 
 
 def _rtype(key: str) -> str:
@@ -71,39 +66,17 @@ class MemoryStore(Store):
 
     # -- persistence -------------------------------------------------------------
     def _read_snapshot(self, path: Path) -> None:
-        try:
-            with path.open("rb") as fh, no_gc():
-                meta = json.loads(fh.readline())
-                fmt = meta.get("format")
-                if isinstance(fmt, str) and fmt.startswith("policing-kb-memory/") and fmt != SNAPSHOT_FORMAT:
-                    raise StoreError(
-                        f"{path}: snapshot written by another version ({fmt}, this one reads {SNAPSHOT_FORMAT}); "
-                        "delete it and load your sources again"
-                    )
-                if fmt != SNAPSHOT_FORMAT:
-                    raise StoreError(f"{path}: not a policing-kb snapshot")
-                g, by_source = read_frames(fh)
-        except (OSError, ValueError, KeyError, TypeError, pickle.UnpicklingError, EOFError) as exc:
-            raise StoreError(f"{path}: cannot read snapshot: {exc}") from None
+        snap = read_snapshot(path)  # kb.store.memory_snapshot: checked, restricted, StoreError naming the file
+        g = nx.MultiDiGraph()
+        g._node, g._succ, g._adj, g._pred = snap.nodes, snap.succ, snap.succ, snap.pred
         self.g = g
-        self._by_source = by_source
+        self._by_source = snap.by_source
 
     def flush(self) -> None:
         if self.path is None or not self._dirty:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".snapshot-", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh, no_gc():
-                meta = {"format": SNAPSHOT_FORMAT, "nodes": self.g.number_of_nodes(), "edges": self.g.number_of_edges()}
-                fh.write(json.dumps(meta).encode() + b"\n")
-                write_frames(fh, self.g, self._by_source)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        g = self.g
+        write_snapshot(self.path, Snapshot(g._node, g._succ, g._pred, self._by_source), g.number_of_edges())
         self._dirty = False
 
     def close(self) -> None:
@@ -434,72 +407,25 @@ class MemoryStore(Store):
         rel_types: Sequence[str] | None = None,
         limit: int = 10,
     ) -> list[list[Edge]]:
-        if from_id not in self.g or to_id not in self.g or max_hops < 1:
-            return []
-        if from_id == to_id:
-            return [[]]
+        """Shortest paths by a bidirectional search (kb.store.memory_paths): every shortest path,
+        in lexicographic order of the node ids along it, cut at ``limit``."""
         wanted = set(rel_types) if rel_types else None
         succ, pred = self.g._succ, self.g._pred
 
-        def neighbours(n: str) -> Iterator[str]:
-            for adj in (succ[n], pred[n]):
-                for m, keyed in adj.items():
-                    if wanted is None or any(_rtype(k) in wanted for k in keyed):
-                        yield m
+        def typed(n: str, outgoing: bool) -> dict[str, builtins.list[tuple[str, str]]]:
+            return self._typed(n, succ[n] if outgoing else pred[n], outgoing)
 
-        # BFS recording every shortest-path parent, then enumerate paths back from the target.
-        parents: dict[str, list[str]] = {from_id: []}
-        depth = {from_id: 0}
-        frontier = deque([from_id])
-        found = False
-        while frontier:
-            n = frontier.popleft()
-            d = depth[n]
-            if d >= max_hops or (found and d >= depth[to_id]):
-                continue
-            for m in neighbours(n):
-                if m not in depth:
-                    depth[m] = d + 1
-                    parents[m] = [n]
-                    frontier.append(m)
-                elif depth[m] == d + 1 and n not in parents[m]:
-                    parents[m].append(n)
-                if m == to_id:
-                    found = True
-        if to_id not in depth:
-            return []
-        node_paths: list[list[str]] = []
-
-        def walk(n: str, acc: list[str]) -> None:
-            if len(node_paths) >= limit:
-                return
-            if n == from_id:
-                node_paths.append([from_id, *reversed(acc)])
-                return
-            for p in parents[n]:
-                walk(p, [*acc, n])
-
-        walk(to_id, [])
         out: list[list[Edge]] = []
-        for np_ in node_paths:
+        for seq in shortest_paths(succ, pred, from_id, to_id, max_hops, wanted, limit, typed):
             hops: list[Edge] = []
-            for a, b in itertools.pairwise(np_):
-                hop = self._hop(a, b, wanted)
-                if hop is None:
+            for a, b in itertools.pairwise(seq):
+                k = hop_key(succ, a, b, wanted)
+                if k is None:  # pragma: no cover - the search only steps along wanted relations
                     break
-                hops.append(hop)
+                hops.append(self._edge(k[0], k[1], k[2], succ[k[0]][k[1]][k[2]]))
             else:
                 out.append(hops)
         return out
-
-    def _hop(self, a: str, b: str, wanted: set[str] | None) -> Edge | None:
-        for u, v in ((a, b), (b, a)):
-            keyed = self.g._succ[u].get(v)
-            if keyed:
-                for key, data in sorted(keyed.items()):
-                    if wanted is None or _rtype(key) in wanted:
-                        return self._edge(u, v, key, data)
-        return None
 
     # -- search ------------------------------------------------------------------------
     def _search_index(self) -> SearchIndex:
