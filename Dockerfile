@@ -8,12 +8,16 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 # Dependencies first, so a code change does not reinstall them.
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY kb/__init__.py kb/__init__.py
 COPY loaders/__init__.py loaders/__init__.py
+# the data packages setup.py maps to these folders (kb.ontology_files, kb.reference_data)
+COPY ontology/__init__.py ontology/__init__.py
+COPY data/reference/__init__.py data/reference/__init__.py
 RUN pip install -e . && useradd --create-home --uid 10001 kb
 
-# The code, the ontology and the bundled data (editable install: they stay beside the packages).
+# The code, the ontology and the bundled data (editable install: they stay beside the packages;
+# a plain `pip install .` works too, with the ontology and reference data inside the package).
 COPY kb kb
 COPY loaders loaders
 COPY ontology ontology

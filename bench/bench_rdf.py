@@ -1,43 +1,80 @@
-"""RDF export speed: triples/s for each format, against a plain rdflib Graph serialising the
-same triples in the same run.
+"""RDF export and SPARQL speed, each beside its reference in the same run.
 
-Sizes: 10^5 and 10^6 entities of the synthetic KB in a MemoryStore (quick: 10^4). Each format
-is exported single-process (workers=1) and with the default worker processes (one per core,
-see kb.rdf.export.auto_workers), and the bench says how many processes each figure used;
-the outputs are byte-identical. The rdflib baseline takes the first RDFLIB_TRIPLES triples
-of the same export (rdflib holds a graph in memory at about 1 KB a triple, so the whole of
-10^6 entities would not fit) and reports two rates: serialising a ready Graph, and building
-that Graph from the store plus serialising it (what an rdflib-based exporter does; our
-figure is end to end too). rdflib serialises each format just before our exports of it, so
-the two are measured in the same minute.
-Targets: N-Triples and N-Quads >= 300,000 triples/s and >= 5x rdflib; Turtle and JSON-LD of
-10^6 entities in under a minute (judged for each worker setting).
+Export: triples/s for each format, single-process (workers=1) and with the default worker
+processes (one per core, see kb.rdf.chunks.auto_workers), beside pyoxigraph and rdflib
+writing the same triples, format by format in the same minute:
 
-The machine may be shared: each line carries the 1-minute load average when it was measured
-and the CPU seconds of the parent and of the workers; the ratios against rdflib, measured
-in the same run, are the steadier figures. Workers only pay when cores are idle: with
-another job on one of two cores, two processes share the one core left.
+- ``ox serialise``: pyoxigraph.serialize of the export's first OX_TRIPLES triples already
+  held as pyoxigraph objects: Rust's own writing speed, with no store to read and no mapping
+  (no exporter that starts from the store can match it: see ``map only``);
+- ``ox exporter``: a pyoxigraph-based exporter, our N-Triples / N-Quads text parsed and
+  re-serialised by pyoxigraph, streaming (what using pyoxigraph's serialiser would cost);
+- ``map only``: reading the store and mapping it to blocks, writing nothing: the floor of
+  any exporter in Python, ours included;
+- rdflib: a Graph of the first RDFLIB_TRIPLES triples, serialised (and built + serialised).
+
+SPARQL: the time to build the endpoint's pyoxigraph store from the KB, then each query of
+the README (and a few more) answered by the pyoxigraph store (as the endpoint's worker runs
+it, JSON results written) beside rdflib's Dataset over the same N-Quads (the old endpoint),
+at a size the old endpoint served (RDFLIB_SPARQL_MAX entities, run first).
+
+Sizes: 10^5 and 10^6 entities of the synthetic KB (quick: 10^4). Each line carries the
+1-minute load average; on a shared machine the ratios are the steadier figures.
 
     python -m bench.bench_rdf                 # 10^5 and 10^6
     python -m bench.bench_rdf 100000          # one size (or several)
     BENCH_RDF_WORKERS=1,2 BENCH_RDF_FORMATS=nt,ttl python -m bench.bench_rdf 100000
+    BENCH_RDF_SPARQL=0 python -m bench.bench_rdf   # exports only
 """
 
 from __future__ import annotations
 
 import io
+import json
 import os
 import resource
+import signal
+import statistics
 import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any, cast
 
-from kb.rdf.export import FORMATS, auto_workers, export
+import pyoxigraph as ox
+
+from kb.rdf.chunks import prefixes
+from kb.rdf.export import FORMATS, auto_workers, export, iter_blocks
 from kb.rdf.parallel import parallel_workers
+from kb.rdf.sparql_results import write_select
+from kb.rdf.sparql_store import SparqlData
+from kb.rdf.terms import Iris
 from kb.store.memory import MemoryStore
 
 RDFLIB_TRIPLES = 50_000
+OX_TRIPLES = 1_000_000
+# rdflib's Dataset holds about 1 KB a triple: the old endpoint refused KBs above 3M triples
+# (about 10^5 entities), so it is compared at a size it served
+RDFLIB_SPARQL_MAX = 10_000
+RDFLIB_QUERY_LIMIT = 120.0  # seconds an rdflib query may run (in a forked child) before it is stopped
 RDFLIB_SERIALIZER = {"nt": "nt", "nq": "nquads", "ttl": "turtle", "trig": "trig", "jsonld": "json-ld"}
+OX_FORMAT = {
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "nq": ox.RdfFormat.N_QUADS,
+    "ttl": ox.RdfFormat.TURTLE,
+    "trig": ox.RdfFormat.TRIG,
+    "jsonld": ox.RdfFormat.JSON_LD,
+}
+QUADS = ("nq", "trig")
+README = Path(__file__).resolve().parent.parent / "README.md"
+EXTRA_QUERIES = {
+    "count by class": "SELECT ?c (COUNT(?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY DESC(?n)",
+    "officers of a force": "PREFIX pkb: <https://w3id.org/policing-kb/ontology#> "
+    "PREFIX schema: <https://schema.org/> SELECT ?name WHERE { ?o pkb:servesIn "
+    "<https://w3id.org/policing-kb/id/force/kent> ; schema:name ?name } ORDER BY ?name LIMIT 100",
+    "names containing": "PREFIX schema: <https://schema.org/> SELECT ?s ?n WHERE { ?s schema:name ?n "
+    'FILTER(CONTAINS(LCASE(?n), "misconduct")) } LIMIT 50',
+}
 
 
 class CountingSink(io.RawIOBase):
@@ -53,6 +90,10 @@ class CountingSink(io.RawIOBase):
         n = len(b)
         self.bytes += n
         return n
+
+
+def _load() -> str:
+    return f"load {os.getloadavg()[0]:4.1f}"
 
 
 def _store(n: int) -> MemoryStore:
@@ -74,14 +115,66 @@ def _store(n: int) -> MemoryStore:
     return store
 
 
-def _rdflib_graphs(store: MemoryStore) -> tuple[dict[str, Any], dict[str, float]]:
-    """The first RDFLIB_TRIPLES triples of the export as a plain rdflib Graph (merged) and
-    Dataset (named graphs), built by ``Graph.add`` from the same mapping; (graphs, seconds
-    per triple spent building each)."""
-    from rdflib import Dataset, Graph, Literal, URIRef
+def _term(o: str, k: str | None) -> Any:
+    if k is None:
+        return ox.NamedNode(o)
+    if k == "":
+        return ox.Literal(o)
+    if k[0] == "@":
+        return ox.Literal(o, language=k[1:])
+    return ox.Literal(o, datatype=ox.NamedNode(k))
 
-    from kb.rdf.export import iter_blocks
-    from kb.rdf.terms import Iris
+
+def _ox_objects(store: MemoryStore, quads: bool, limit: int) -> list[Any]:
+    """The export's first ``limit`` triples (quads) as pyoxigraph objects."""
+    out: list[Any] = []
+    for blocks in iter_blocks(store, Iris(None), quads):
+        for g, s, pairs in blocks:
+            subj = ox.NamedNode(s)
+            graph = ox.NamedNode(g) if g else ox.DefaultGraph()
+            for p, o, k in pairs:
+                obj = _term(o, k)
+                out.append(
+                    ox.Quad(subj, ox.NamedNode(p), obj, graph) if quads else ox.Triple(subj, ox.NamedNode(p), obj)
+                )
+        if len(out) >= limit:
+            break
+    return out
+
+
+def _map_only(store: MemoryStore) -> float:
+    t = time.perf_counter()
+    n = sum(len(pairs) for blocks in iter_blocks(store, Iris(None), False) for _, _, pairs in blocks)
+    return n / (time.perf_counter() - t)
+
+
+def _ox_serialise(objects: list[Any], fmt: str) -> float:
+    sink = CountingSink()
+    t = time.perf_counter()
+    ox.serialize(
+        objects, cast(Any, sink), OX_FORMAT[fmt], prefixes=prefixes(Iris(None)) if fmt in ("ttl", "trig") else None
+    )
+    return len(objects) / (time.perf_counter() - t)
+
+
+def _ox_exporter(text: bytes, fmt: str, count: int) -> float:
+    """pyoxigraph re-serialising our N-Triples / N-Quads text into ``fmt``, streaming."""
+    src = ox.RdfFormat.N_QUADS if fmt in QUADS else ox.RdfFormat.N_TRIPLES
+    sink = CountingSink()
+    t = time.perf_counter()
+    ox.serialize(
+        ox.parse(text, src),
+        cast(Any, sink),
+        OX_FORMAT[fmt],
+        prefixes=prefixes(Iris(None)) if fmt in ("ttl", "trig") else None,
+    )
+    return count / (time.perf_counter() - t)
+
+
+def _rdflib_graphs(store: MemoryStore) -> tuple[dict[str, Any], dict[str, float]]:
+    """The first RDFLIB_TRIPLES triples of the export as an rdflib Graph (merged) and Dataset
+    (named graphs), built by ``Graph.add``; (graphs, seconds per triple spent building each)."""
+    from rdflib import Dataset, Graph, Literal, URIRef
 
     graphs: dict[str, Any] = {}
     build: dict[str, float] = {}
@@ -112,32 +205,19 @@ def _rdflib_graphs(store: MemoryStore) -> tuple[dict[str, Any], dict[str, float]
 
 
 def _rdflib_rate(graphs: dict[str, Any], build: dict[str, float], fmt: str) -> tuple[float, float]:
-    """rdflib serialising the first RDFLIB_TRIPLES triples of the export in ``fmt``: (the
-    serialise-only rate, the rate that also counts building the Graph from the store, as an
-    rdflib-based exporter would)."""
     from rdflib import Dataset
 
-    key = "nq" if fmt in ("nq", "trig") else "nt"
+    key = "nq" if fmt in QUADS else "nt"
     g = graphs[key]
     n = len(list(g.quads())) if isinstance(g, Dataset) else len(g)
     sink = CountingSink()
     t = time.perf_counter()
     g.serialize(destination=cast(Any, sink), format=RDFLIB_SERIALIZER[fmt], encoding="utf-8")
     dt = time.perf_counter() - t
-    ser, e2e = n / dt, n / (dt + build[key] * n)
-    print(
-        f"  rdflib   {fmt:6}        {n:>12,} triples          serialise {ser:>10,.0f} triples/s   "
-        f"build + serialise {e2e:>10,.0f} triples/s  {_load()}",
-        flush=True,
-    )
-    return ser, e2e
+    return n / dt, n / (dt + build[key] * n)
 
 
 def _peak_rss_mb() -> tuple[float, float]:
-    """Peak resident memory of this process and of the largest finished worker (MB).
-
-    A worker's figure counts the store pages it shares with the parent (copy-on-write) too.
-    """
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return own, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
@@ -148,62 +228,162 @@ def _env_list(name: str, default: list[str]) -> list[str]:
 
 
 def _worker_settings(store: MemoryStore) -> list[tuple[int, int]]:
-    """(workers asked for, processes the export will use) for each configuration measured."""
     asked = [int(w) for w in _env_list("BENCH_RDF_WORKERS", ["1", str(auto_workers())])]
     return [(w, parallel_workers(store, w)) for w in dict.fromkeys(asked)]
 
 
-def _load() -> str:
-    return f"load {os.getloadavg()[0]:4.1f}"
+def bench_exports(store: MemoryStore, n: int) -> list[str]:
+    formats = _env_list("BENCH_RDF_FORMATS", list(FORMATS))
+    settings = _worker_settings(store)
+    floor = _map_only(store)
+    print(f"  map only (read the store, map to blocks, write nothing): {floor:,.0f} triples/s  {_load()}", flush=True)
+    texts: dict[str, tuple[bytes, int]] = {}
+    for key in ("nt", "nq"):
+        buf = io.BytesIO()
+        c = export(store, key, buf, workers=1)
+        texts[key] = (buf.getvalue(), c)
+    objects = {q: _ox_objects(store, q, OX_TRIPLES) for q in (False, True)}
+    graphs, build = _rdflib_graphs(store)
+    verdicts: list[str] = []
+    for fmt in formats:
+        quads = fmt in QUADS
+        text, count = texts["nq" if quads else "nt"]
+        ox_ser = _ox_serialise(objects[quads], fmt)
+        ox_exp = _ox_exporter(text, fmt, count)
+        rd_ser, rd_e2e = _rdflib_rate(graphs, build, fmt)
+        print(
+            f"  {fmt:6} ox serialise {ox_ser:>10,.0f}/s   ox exporter {ox_exp:>10,.0f}/s   "
+            f"rdflib serialise {rd_ser:>8,.0f}/s (build + serialise {rd_e2e:>7,.0f}/s)  {_load()}",
+            flush=True,
+        )
+        sizes_out: set[int] = set()
+        for _asked, used in settings:
+            rates = []
+            for _rep in range(2 if n < 1_000_000 else 1):
+                sink = CountingSink()
+                c0 = os.times()
+                t = time.perf_counter()
+                got = export(store, fmt, cast(Any, sink), workers=used)
+                dt = time.perf_counter() - t
+                c1 = os.times()
+                rates.append(got / dt)
+                sizes_out.add(sink.bytes)
+            rate = max(rates)
+            cpu = (c1.user - c0.user) + (c1.system - c0.system)
+            cpu_w = (c1.children_user - c0.children_user) + (c1.children_system - c0.children_system)
+            print(
+                f"  {fmt:6} policekb {used} proc {got:>12,} triples {rate:>10,.0f}/s   "
+                f"{rate / ox_ser:4.2f}x ox serialise  {rate / ox_exp:4.2f}x ox exporter  "
+                f"{rate / rd_ser:5.1f}x rdflib   {sink.bytes / 1e6:8.1f} MB  cpu {cpu:5.1f}s + workers {cpu_w:5.1f}s  "
+                f"{_load()}",
+                flush=True,
+            )
+            if fmt in ("ttl", "trig"):
+                verdicts.append(
+                    f"{fmt} {used} proc: {rate / ox_ser:.2f}x pyoxigraph's serialiser alone, {rate / ox_exp:.2f}x a "
+                    f"pyoxigraph-based exporter; map-only floor {floor / ox_ser:.2f}x the serialiser"
+                )
+        if len(sizes_out) > 1:
+            print(f"  !! {fmt}: output sizes differ between worker settings", flush=True)
+    return verdicts
+
+
+def _readme_queries() -> dict[str, str]:
+    text = README.read_text(encoding="utf-8") if README.exists() else ""
+    blocks = [b.split("```", 1)[0] for b in text.split("```sparql\n")[1:]]
+    return {**{f"README {i + 1}": q for i, q in enumerate(blocks)}, **EXTRA_QUERIES}
+
+
+def _ox_query(ox_store: Any, q: str) -> tuple[float, int]:
+    t = time.perf_counter()
+    res = ox_store.query(q)
+    body, _ = write_select(res, "json", 10_000)
+    return time.perf_counter() - t, len(body)
+
+
+def _rdflib_query(ds: Any, q: str) -> float | None:
+    """rdflib's time for ``q`` (JSON results written), or None past RDFLIB_QUERY_LIMIT: it runs in a
+    forked child (sharing the Dataset), which is killed then, as the old endpoint never could."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: time the query, report, leave
+        try:
+            os.close(r)
+            t = time.perf_counter()
+            out = io.BytesIO()
+            ds.query(q).serialize(out, format="json")
+            os.write(w, f"{time.perf_counter() - t}".encode())
+        finally:
+            os._exit(0)
+    os.close(w)
+    deadline = time.monotonic() + RDFLIB_QUERY_LIMIT
+    try:
+        while time.monotonic() < deadline:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+            if done:
+                text = os.read(r, 64).decode()
+                return float(text) if text else None
+            time.sleep(0.1)
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        return None
+    finally:
+        os.close(r)
+
+
+def bench_sparql(store: MemoryStore, n: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="bench-sparql-") as home:
+        data = SparqlData(store, home=Path(home))
+        t = time.perf_counter()
+        path = data.build(data.wanted_key())
+        dt = time.perf_counter() - t
+        quads = int(json.loads((path / "fingerprint.json").read_text())["quads"])
+        print(f"  sparql store: {quads:,} quads exported and bulk-loaded in {dt:.1f}s ({quads / dt:,.0f}/s)  {_load()}")
+        ox_store = ox.Store.read_only(str(path))
+        ds = None
+        if n <= RDFLIB_SPARQL_MAX:
+            from rdflib import Dataset
+
+            buf = io.BytesIO()
+            export(store, "nq", buf, workers=1)
+            t = time.perf_counter()
+            ds = Dataset(default_union=True)
+            ds.parse(data=buf.getvalue(), format="nquads")
+            print(f"  rdflib Dataset (old endpoint): parsed in {time.perf_counter() - t:.1f}s  {_load()}")
+        for name, q in _readme_queries().items():
+            ox_times = [_ox_query(ox_store, q)[0] for _ in range(3)]
+            line = f"  {name:22} pyoxigraph {statistics.median(ox_times) * 1000:9.1f} ms"
+            if ds is not None:
+                rd = _rdflib_query(ds, q)
+                ox_t = statistics.median(ox_times)
+                if rd is None:
+                    limit = RDFLIB_QUERY_LIMIT
+                    line += f"   rdflib > {limit * 1000:8.0f} ms   (> {limit / ox_t:6.1f}x faster)"
+                else:
+                    line += f"   rdflib {rd * 1000:10.1f} ms   ({rd / ox_t:6.1f}x faster)"
+            print(line + f"  {_load()}", flush=True)
+        del ox_store, ds
 
 
 def main(quick: bool = False, sizes: list[int] | None = None) -> None:
     if sizes is None:
         sizes = [10_000] if quick else [100_000, 1_000_000]
-    formats = _env_list("BENCH_RDF_FORMATS", list(FORMATS))
-    print(
-        f"{os.cpu_count()} CPUs; wall-clock figures with the 1-minute load average at each; rdflib is measured "
-        f"on the first {RDFLIB_TRIPLES:,} triples of the same export, just before ours, format by format",
-        flush=True,
-    )
+    print(f"{os.cpu_count()} CPUs; wall-clock figures with the 1-minute load average at each", flush=True)
+    sparql = os.environ.get("BENCH_RDF_SPARQL", "1") != "0"
+    if sparql and not quick and min(sizes) > RDFLIB_SPARQL_MAX:
+        print(f"\nSPARQL beside the old rdflib endpoint, at {RDFLIB_SPARQL_MAX:,} entities", flush=True)
+        store = _store(RDFLIB_SPARQL_MAX)
+        bench_sparql(store, RDFLIB_SPARQL_MAX)
+        del store
     for n in sizes:
         store = _store(n)
-        settings = _worker_settings(store)
-        graphs, build = _rdflib_graphs(store)
-        verdicts: list[str] = []
-        for fmt in formats:
-            rdflib_ser, rdflib_e2e = _rdflib_rate(graphs, build, fmt)
-            sizes_out: set[int] = set()
-            for asked, used in settings:
-                sink = CountingSink()
-                c0 = os.times()
-                t = time.perf_counter()
-                count = export(store, fmt, cast(Any, sink), workers=asked)
-                dt = time.perf_counter() - t
-                c1 = os.times()
-                sizes_out.add(sink.bytes)
-                # CPU seconds of this process and of the (reaped) workers: steadier than wall
-                # time on a shared machine, and they show what parallelism costs
-                cpu = (c1.user - c0.user) + (c1.system - c0.system)
-                cpu_w = (c1.children_user - c0.children_user) + (c1.children_system - c0.children_system)
-                rate = count / dt
-                print(
-                    f"  policekb {fmt:6} {used} proc {count:>12,} triples {dt:8.2f}s {rate:>10,.0f} triples/s  "
-                    f"{rate / rdflib_ser:5.1f}x / {rate / rdflib_e2e:5.1f}x rdflib  {sink.bytes / 1e6:8.1f} MB  "
-                    f"cpu {cpu:5.1f}s + workers {cpu_w:5.1f}s  {_load()}",
-                    flush=True,
-                )
-                if fmt in ("nt", "nq"):
-                    ok = rate >= 300_000 and rate / rdflib_ser >= 5
-                    verdicts.append(f"{fmt} {used} proc: >= 300,000/s and >= 5x rdflib: {'met' if ok else 'NOT met'}")
-                elif fmt in ("ttl", "jsonld") and n >= 1_000_000:
-                    verdicts.append(f"{fmt} {used} proc: < 60 s at 10^6: {'met' if dt < 60 else 'NOT met'}")
-            if len(sizes_out) > 1:
-                print(f"  !! {fmt}: output sizes differ between worker settings", flush=True)
-        print("  (x = our triples/s over rdflib's serialise-only / build+serialise rates)")
+        verdicts = bench_exports(store, n)
+        print("  (x = our triples/s over the reference's, measured just before)")
         for v in verdicts:
-            print(f"  target {v}", flush=True)
-        del store, graphs
+            print(f"  turtle/trig: {v}", flush=True)
+        if sparql:
+            bench_sparql(store, n)
+        del store
     own, worker = _peak_rss_mb()
     print(f"\npeak RSS {own:,.0f} MB; largest export worker {worker:,.0f} MB (shared pages included)", flush=True)
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
 
 from kb.ontology import ontology
 
@@ -121,3 +122,142 @@ class AliasIndex:
 
     def __len__(self) -> int:
         return len(self._ids)
+
+
+# -- people: when two mentions of one name may be one person ---------------------------------
+# Words that make a role a police one: a civilian role ("striker", "solicitor") conflicts with
+# an officer of the same name, a police one ("officer", "detective") does not.
+POLICE_WORDS = frozenset(
+    {"police", "officer", "officers", "constable", "pc", "pcso", "sergeant", "inspector", "superintendent"}
+    | {"commissioner", "commander", "detective", "chief", "deputy", "assistant", "special", "staff"}
+)
+_ROLE_STOP = frozenset({"a", "an", "the", "of", "for", "and", "at", "in", "on", "to", "with"})
+
+
+@dataclass(frozen=True, slots=True)
+class Said:
+    """One thing a source says about a person: a force, a rank or a role (``value``), with the
+    rank's order (from the rank table) and the source's date where known."""
+
+    source: str
+    value: str
+    date: str | None = None
+    order: int | None = None
+
+
+@dataclass(slots=True)
+class Profile:
+    """What the sources say about a person that bears on who they are."""
+
+    id: str
+    name: str
+    officer: bool = False
+    forces: list[Said] = field(default_factory=list)  # value: force id; label: its name
+    ranks: list[Said] = field(default_factory=list)
+    roles: list[Said] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)  # force id -> force name, for reading
+
+    def without(self, sources: Collection[str]) -> Profile:
+        """The profile as the other sources have it."""
+        f, r, o = ([s for s in xs if s.source not in sources] for xs in (self.forces, self.ranks, self.roles))
+        return Profile(self.id, self.name, self.officer, f, r, o, self.labels)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.forces or self.ranks or self.roles)
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """The evidence for and against two person mentions being one person."""
+
+    for_: tuple[str, ...]
+    against: tuple[str, ...]
+
+    @property
+    def compatible(self) -> bool:
+        return not self.against
+
+
+def _role_words(role: str) -> set[str]:
+    return {w for w in normalise_name(role).split() if w not in _ROLE_STOP}
+
+
+def _earlier(a: str | None, b: str | None) -> bool | None:
+    """Whether date ``a`` comes before ``b`` (ISO strings of any precision); None when unknown or
+    overlapping ("2023" and "2023-05")."""
+    if not a or not b:
+        return None
+    n = min(len(a), len(b))
+    if a[:n] == b[:n]:
+        return None
+    return a < b
+
+
+def _cite(s: Said) -> str:
+    return f"{s.source}" + (f", {s.date}" if s.date else "")
+
+
+def compare(a: Profile, b: Profile) -> Comparison:
+    """The evidence for and against ``a`` and ``b`` being one person (same name assumed).
+
+    Against: they serve in different forces (and no force in common); a rank history that goes
+    down (a later source gives a lower rank, or two sources of one date give different ranks);
+    an officer against a person whose roles are none of them police roles; two civilians whose
+    roles share no word. For: the name, a force, a rank or a role in common.
+    """
+    pro = [f"same name ({a.name})" if a.name == b.name else f"names {a.name!r} and {b.name!r} normalise alike"]
+    con: list[str] = []
+    af = {s.value for s in a.forces}
+    bf = {s.value for s in b.forces}
+    names = {**a.labels, **b.labels}
+    if af and bf:
+        shared = af & bf
+        if shared:
+            pro.append("both serve in " + ", ".join(sorted(names.get(f, f) for f in shared)))
+        else:
+            con.append(
+                "serves in "
+                + "; ".join(f"{names.get(s.value, s.value)} ({_cite(s)})" for s in a.forces)
+                + " against "
+                + "; ".join(f"{names.get(s.value, s.value)} ({_cite(s)})" for s in b.forces)
+            )
+    shared_ranks = {s.value for s in a.ranks} & {s.value for s in b.ranks}
+    if shared_ranks:
+        pro.append("same rank (" + ", ".join(sorted(shared_ranks)) + ")")
+    for x in a.ranks:
+        for y in b.ranks:
+            if x.order is None or y.order is None or x.order == y.order:
+                continue
+            if x.date and x.date == y.date:
+                con.append(f"ranks {x.value} ({_cite(x)}) and {y.value} ({_cite(y)}) at the same date")
+            elif (before := _earlier(x.date, y.date)) is not None:
+                first, later = (x, y) if before else (y, x)
+                if (later.order or 0) < (first.order or 0):
+                    con.append(f"rank {first.value} ({_cite(first)}) but a lower {later.value} later ({_cite(later)})")
+    if a.officer != b.officer:
+        civilian = b if a.officer else a
+        roles = [s for s in civilian.roles if not (_role_words(s.value) & POLICE_WORDS)]
+        if roles and len(roles) == len(civilian.roles):
+            con.append(
+                "an officer against someone described as " + "; ".join(f"{s.value!r} ({_cite(s)})" for s in roles)
+            )
+    elif not a.officer and a.roles and b.roles:
+        aw = [_role_words(s.value) for s in a.roles]
+        bw = [_role_words(s.value) for s in b.roles]
+        if any(x & y for x in aw for y in bw):
+            pro.append("a role in common")
+        else:
+            con.append(
+                "described as "
+                + "; ".join(f"{s.value!r} ({_cite(s)})" for s in a.roles)
+                + " against "
+                + "; ".join(f"{s.value!r} ({_cite(s)})" for s in b.roles)
+            )
+    return Comparison(tuple(pro), tuple(dict.fromkeys(con)))
+
+
+def family(entity_id: str) -> str:
+    """The id a person's same-name family shares: ``person/james-walker`` for itself and for
+    ``person/james-walker--cumbria`` (a namesake kept apart)."""
+    return entity_id.split("--", 1)[0]

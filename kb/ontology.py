@@ -10,7 +10,9 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
+from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import Any
 
 from kb.paths import ontology_dir
 
@@ -28,7 +30,8 @@ class PropertyDef:
 
 @dataclass(frozen=True, slots=True)
 class ClassDef:
-    """An ontology class."""
+    """An ontology class. ``properties``, ``required`` and ``schemes`` are effective: a
+    subclass has its parent's (the registry lists only what the subclass adds)."""
 
     name: str
     slug: str
@@ -39,10 +42,22 @@ class ClassDef:
     properties: tuple[str, ...]
     required: tuple[str, ...]
     color: str
+    # property name -> key of the SKOS concept scheme whose concepts its values are
+    schemes: dict[str, str] = field(default_factory=dict)
+    own_properties: tuple[str, ...] = ()
 
     @property
     def iri(self) -> str:
         return f"pkb:{self.name}"
+
+
+# What a relation is in W3C ORG terms (``org`` in the registry): a membership is also exported
+# as an org:Membership (org:member, org:organization, org:memberDuring); a post is a
+# membership that is also an org:Post held by the subject, its title the org:Role.
+ORG_KINDS = ("membership", "post")
+# ``domain = "*"``: every class except those of the relation's range (MENTIONED_IN: anything
+# but a Source can be mentioned in a source), so a new class is covered without an edit.
+ANY_CLASS = "*"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +73,12 @@ class RelationDef:
     inverse: str
     description: str
     aligned: tuple[str, ...] = ()
+    org: str | None = None  # one of ORG_KINDS, or None
+
+    @property
+    def membership(self) -> bool:
+        """Exported as an org:Membership too."""
+        return self.org is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,13 +147,114 @@ class Ontology:
         rel = self.relations[relation]
         return any(self.is_a(subject_type, d) for d in rel.domain) and any(self.is_a(object_type, r) for r in rel.range)
 
+    def scheme_for(self, cls: str, prop: str) -> str | None:
+        """The SKOS scheme whose concept keys property ``prop`` of class ``cls`` holds (None: a literal)."""
+        c = self.classes.get(cls)
+        return c.schemes.get(prop) if c is not None else None
+
     def concept(self, scheme: str, key: str) -> Concept | None:
         s = self.schemes.get(scheme)
         return s.concepts.get(key) if s else None
 
 
-def _load(directory: Path) -> Ontology:
-    reg = tomllib.loads((directory / "registry.toml").read_text(encoding="utf-8"))
+def _classes(raw: dict[str, dict[str, Any]]) -> dict[str, ClassDef]:
+    """Class definitions with inheritance resolved: a subclass gets its parent's properties,
+    required properties, schemes, slug and colour unless it says otherwise."""
+    out: dict[str, ClassDef] = {}
+
+    def resolve(name: str, seen: tuple[str, ...]) -> ClassDef:
+        if name in out:
+            return out[name]
+        if name in seen:
+            raise ValueError(f"registry: class {name} is its own ancestor ({' -> '.join((*seen, name))})")
+        c = raw[name]
+        parent_name = c.get("parent")
+        if parent_name is not None and parent_name not in raw:
+            raise ValueError(f"registry: class {name} has unknown parent {parent_name!r}")
+        parent = resolve(parent_name, (*seen, name)) if parent_name is not None else None
+        own = tuple(c.get("properties", ()))
+        inherited = parent.properties if parent else ()
+        for p in own:
+            if p in inherited:
+                raise ValueError(f"registry: class {name} lists {p!r}, which it inherits from {parent_name}")
+        schemes = dict(parent.schemes) if parent else {}
+        schemes.update({str(k): str(v) for k, v in c.get("schemes", {}).items()})
+        slug = c.get("slug", parent.slug if parent else None)
+        if slug is None:
+            raise ValueError(f"registry: class {name} has no slug")
+        required = tuple(dict.fromkeys((*(parent.required if parent else ()), *c.get("required", ()))))
+        out[name] = ClassDef(
+            name=name,
+            slug=str(slug),
+            label=str(c["label"]),
+            description=str(c["description"]),
+            parent=parent_name,
+            aligned=tuple(c.get("aligned", ())),
+            properties=(*inherited, *own),
+            required=required,
+            color=str(c.get("color", parent.color if parent else "#cccccc")),
+            schemes=schemes,
+            own_properties=own,
+        )
+        return out[name]
+
+    for name in raw:
+        resolve(name, ())
+    return {name: out[name] for name in raw}  # the registry's order
+
+
+def _is_a(classes: dict[str, ClassDef], cls: str, ancestor: str) -> bool:
+    current: str | None = cls
+    while current is not None:
+        if current == ancestor:
+            return True
+        current = classes[current].parent if current in classes else None
+    return False
+
+
+def _relations(raw: dict[str, dict[str, Any]], classes: dict[str, ClassDef]) -> dict[str, RelationDef]:
+    out: dict[str, RelationDef] = {}
+    for name, r in raw.items():
+        range_ = tuple(r["range"])
+        domain_raw = r["domain"]
+        if domain_raw == ANY_CLASS:
+            domain = tuple(c for c in classes if not any(_is_a(classes, c, r) for r in range_))
+        elif isinstance(domain_raw, list):
+            domain = tuple(domain_raw)
+        else:
+            raise ValueError(f"registry: relation {name}: domain must be a list of classes or {ANY_CLASS!r}")
+        org = r.get("org")
+        if org is not None and org not in ORG_KINDS:
+            raise ValueError(f"registry: relation {name}: org must be one of {', '.join(ORG_KINDS)}, not {org!r}")
+        out[name] = RelationDef(
+            name=name,
+            iri=str(r["iri"]),
+            domain=domain,
+            range=range_,
+            props=tuple(r.get("props", ())),
+            forward=str(r["forward"]),
+            inverse=str(r["inverse"]),
+            description=str(r["description"]),
+            aligned=tuple(r.get("aligned", ())),
+            org=org,
+        )
+    return out
+
+
+def _read_toml(directory: Path | Traversable, name: str) -> dict[str, Any] | None:
+    f = directory / name
+    if not f.is_file():
+        return None
+    try:
+        return tomllib.loads(f.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{f}: {exc}") from None
+
+
+def _load(directory: Path | Traversable) -> Ontology:
+    reg = _read_toml(directory, "registry.toml")
+    if reg is None:
+        raise ValueError(f"{directory}: no registry.toml")
     meta = reg["meta"]
 
     def props(table: dict[str, dict[str, object]]) -> dict[str, PropertyDef]:
@@ -147,38 +269,11 @@ def _load(directory: Path) -> Ontology:
             for name, p in table.items()
         }
 
-    classes = {
-        name: ClassDef(
-            name=name,
-            slug=str(c["slug"]),
-            label=str(c["label"]),
-            description=str(c["description"]),
-            parent=c.get("parent"),
-            aligned=tuple(c.get("aligned", ())),
-            properties=tuple(c["properties"]),
-            required=tuple(c.get("required", ())),
-            color=str(c.get("color", "#cccccc")),
-        )
-        for name, c in reg["classes"].items()
-    }
-    relations = {
-        name: RelationDef(
-            name=name,
-            iri=str(r["iri"]),
-            domain=tuple(r["domain"]),
-            range=tuple(r["range"]),
-            props=tuple(r.get("props", ())),
-            forward=str(r["forward"]),
-            inverse=str(r["inverse"]),
-            description=str(r["description"]),
-            aligned=tuple(r.get("aligned", ())),
-        )
-        for name, r in reg["relations"].items()
-    }
+    classes = _classes(reg["classes"])
+    relations = _relations(reg["relations"], classes)
     schemes: dict[str, Scheme] = {}
-    concepts_file = directory / "concepts.toml"
-    if concepts_file.exists():
-        raw = tomllib.loads(concepts_file.read_text(encoding="utf-8"))
+    raw = _read_toml(directory, "concepts.toml")
+    if raw is not None:
         for skey, s in raw.get("schemes", {}).items():
             concepts = {
                 ckey: Concept(
@@ -215,8 +310,14 @@ def _check(onto: Ontology) -> None:
         for p in c.properties:
             if p not in onto.properties:
                 raise ValueError(f"registry: class {c.name} lists unknown property {p!r}")
-        if c.parent is not None and c.parent not in onto.classes:
-            raise ValueError(f"registry: class {c.name} has unknown parent {c.parent!r}")
+        for p in c.required:
+            if p not in c.properties:
+                raise ValueError(f"registry: class {c.name} requires {p!r}, which is not one of its properties")
+        for p, scheme in c.schemes.items():
+            if p not in c.properties:
+                raise ValueError(f"registry: class {c.name} gives a scheme to {p!r}, not one of its properties")
+            if onto.schemes and scheme not in onto.schemes:
+                raise ValueError(f"registry: class {c.name}: {p} refers to unknown concept scheme {scheme!r}")
     for r in onto.relations.values():
         for cls in (*r.domain, *r.range):
             if cls not in onto.classes:
@@ -224,6 +325,8 @@ def _check(onto: Ontology) -> None:
         for p in r.props:
             if p not in onto.relation_props:
                 raise ValueError(f"registry: relation {r.name} lists unknown property {p!r}")
+        if r.org == "post" and "title" not in r.props:
+            raise ValueError(f"registry: relation {r.name} is an org post but has no 'title' property")
 
 
 @cache
@@ -232,6 +335,6 @@ def ontology() -> Ontology:
     return _load(ontology_dir())
 
 
-def load_ontology(directory: Path) -> Ontology:
+def load_ontology(directory: Path | Traversable) -> Ontology:
     """Load a registry from another directory (tests)."""
     return _load(directory)

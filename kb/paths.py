@@ -1,32 +1,66 @@
-"""Where the project's data files live.
+"""Where the project's files live.
 
-The distribution is installed in editable mode (``make``, the Dockerfile), so the
-ontology and data folders sit beside the packages. KB_HOME points elsewhere when needed.
+The ontology (``ontology/``) and the reference tables (``data/reference/``) ship inside the
+distribution as the data packages ``kb.ontology_files`` and ``kb.reference_data``:
+pyproject.toml maps those package names to the two top-level folders, so the files stay
+where the repository keeps them and are found through :mod:`importlib.resources` alike in
+a checkout, an editable install and a wheel installed into any environment.
+
+The rest (sample data, GraphQL examples, the default ``.kb/`` folder) belongs to a project
+folder: the checkout when the code runs from one, else the working directory (an installed
+package has no project folder of its own); ``KB_HOME`` names another.
 """
 
 from __future__ import annotations
 
 import os
+from importlib import resources
 from pathlib import Path
 
+ONTOLOGY_PACKAGE = "kb.ontology_files"
+REFERENCE_PACKAGE = "kb.reference_data"
 
-def project_root() -> Path:
-    env = os.environ.get("KB_HOME")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parent.parent
+
+def _package_dir(package: str) -> Path:
+    """The folder of a data package. Installs are unpacked (pip never installs a zip), so it
+    is a real directory; the check gives a clear error if the package is missing."""
+    try:
+        root = resources.files(package)
+    except ModuleNotFoundError:
+        raise RuntimeError(
+            f"the data package {package} is not installed: reinstall policing-kb (pip install .)"
+        ) from None
+    if not isinstance(root, Path):
+        raise RuntimeError(f"the data package {package} is not a folder on disk ({root!r})")
+    return root
 
 
 def ontology_dir() -> Path:
-    return project_root() / "ontology"
+    """The ontology registry and the files derived from it (``ontology/`` in a checkout)."""
+    return _package_dir(ONTOLOGY_PACKAGE)
+
+
+def reference_dir() -> Path:
+    """The reference tables every load starts from (``data/reference/`` in a checkout)."""
+    return _package_dir(REFERENCE_PACKAGE)
+
+
+def checkout_root() -> Path | None:
+    """The repository folder when the code runs from a checkout (editable install), else None."""
+    root = Path(__file__).resolve().parent.parent
+    return root if (root / "pyproject.toml").is_file() and (root / "kb").is_dir() else None
+
+
+def project_root() -> Path:
+    """$KB_HOME, else the checkout, else the working directory."""
+    env = os.environ.get("KB_HOME")
+    if env:
+        return Path(env)
+    return checkout_root() or Path.cwd()
 
 
 def data_dir() -> Path:
     return project_root() / "data"
-
-
-def reference_dir() -> Path:
-    return data_dir() / "reference"
 
 
 def sample_dir() -> Path:

@@ -18,6 +18,8 @@ from kb.model import Entity, Evidence, Facts, Relation
 from kb.paths import reference_dir
 
 REFERENCE_SOURCE_ID = "source/reference-data"
+# The police-complaints body of each UK nation (bodies.csv ids): who investigates independently.
+COMPLAINTS_BODIES = {"England": "iopc", "Wales": "iopc", "Scotland": "pirc", "Northern Ireland": "poni"}
 
 
 def _split(cell: str | None) -> list[str]:
@@ -37,6 +39,7 @@ class ForceRecord:
     short_names: tuple[str, ...]
     wikidata_id: str
     area: tuple[str, ...]
+    description: str = ""  # what the force is or was ("... until 31 March 2013, when it merged ...")
 
     @property
     def entity_id(self) -> str:
@@ -127,6 +130,7 @@ def load_reference(directory: Path | None = None) -> Reference:
             short_names=tuple(_split(r["short_names"])),
             wikidata_id=r["wikidata_id"],
             area=tuple(_split(r["area"])),
+            description=(r.get("description") or "").strip(),
         )
         for r in _read(d / "forces.csv")
     )
@@ -196,6 +200,8 @@ def reference_facts(ref: Reference | None = None) -> Facts:
             props["policeUkId"] = f.police_uk_id
         if f.wikidata_id:
             props["wikidataId"] = f.wikidata_id
+        if f.description:
+            props["description"] = f.description
         facts.entities.append(
             Entity(f.entity_id, "PoliceForce", f.name, list(f.aliases), props, ev(f"forces.csv: {f.id}"))
         )
@@ -208,7 +214,7 @@ def reference_facts(ref: Reference | None = None) -> Facts:
         facts.entities.append(Entity(b.entity_id, b.type, b.name, list(b.aliases), props, ev(f"bodies.csv: {b.id}")))
     # The police-complaints bodies oversee the forces of their jurisdiction: a fact of law,
     # written once here so graph queries ("who oversees Kent Police?") answer without articles.
-    overseers = {"England": "iopc", "Wales": "iopc", "Scotland": "pirc", "Northern Ireland": "poni"}
+    overseers = COMPLAINTS_BODIES
     body_ids = {b.id: b.entity_id for b in r.bodies}
     for f in r.forces:
         countries = {c.strip() for c in f.country.split(";")}

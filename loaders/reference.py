@@ -11,9 +11,10 @@ from kb.reference import load_reference, reference_facts
 from loaders.base import LoadError
 
 FORCE_HEADER = ["id", "police_uk_id", "name", "country", "region", "aliases", "short_names", "wikidata_id", "area"]
+FORCE_HEADER_DESCRIBED = [*FORCE_HEADER, "description"]  # the optional description column
 BODY_HEADER = ["id", "type", "name", "kind", "aliases", "wikidata_id", "jurisdiction"]
 RANK_HEADER = ["rank", "abbreviations", "order", "forces", "detective_form", "detective_abbreviations"]
-HEADERS = (FORCE_HEADER, BODY_HEADER, RANK_HEADER)
+HEADERS = (FORCE_HEADER, FORCE_HEADER_DESCRIBED, BODY_HEADER, RANK_HEADER)
 
 
 class ReferenceLoader:

@@ -12,13 +12,22 @@ SKIP_SUFFIXES = {".yaml", ".yml", ".toml", ".json", ".py", ".pyc"}
 SKIP_NAMES = {"readme.md", "readme.txt", "license", "licence", "license.md", "notes.md"}
 
 
-def loaders() -> list[Loader]:
-    """All loaders, most specific first."""
+def loaders(*, strict: bool = False) -> list[Loader]:
+    """All loaders, most specific first. ``strict``: a table row naming no known force, region
+    or body stops the load (by default it is skipped with a warning)."""
     from loaders.articles import ArticleLoader
     from loaders.reference import ReferenceLoader
     from loaders.tables import TableLoader
 
-    return [ReferenceLoader(), TableLoader(), ArticleLoader()]
+    return [ReferenceLoader(), TableLoader(strict=strict), ArticleLoader()]
+
+
+def supported_suffixes() -> frozenset[str]:
+    """File name endings some loader reads (what a folder's other files are skipped for)."""
+    from loaders.articles.reader import SUFFIXES as ARTICLES
+    from loaders.tables.loader import SUFFIXES as TABLES
+
+    return frozenset(ARTICLES | TABLES)
 
 
 def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
@@ -37,14 +46,14 @@ def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
             raise LoadError(p, "no such file or folder")
 
 
-def loader_for(path: Path) -> Loader:
+def loader_for(path: Path, *, strict: bool = False) -> Loader:
     """The loader for ``path``, or a LoadError saying why there is none."""
     try:
         with path.open("rb") as fh:
             head = fh.read(8192)
     except OSError as exc:
         raise LoadError(path, f"cannot read: {exc.strerror or exc}") from None
-    for loader in loaders():
+    for loader in loaders(strict=strict):
         if loader.accepts(path, head):
             return loader
     raise LoadError(path, f"no loader for files of type {path.suffix or '(none)'!r}")

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,19 @@ import pytest
 from kb.app.cli import build_parser, main
 from kb.paths import project_root, sample_dir
 
-SUBCOMMANDS = ("load", "extract", "serve", "stats", "export", "validate", "ontology")
+SUBCOMMANDS = (
+    "load",
+    "extract",
+    "serve",
+    "stats",
+    "export",
+    "validate",
+    "ontology",
+    "remove",
+    "merge",
+    "split",
+    "duplicates",
+)
 
 
 def _policekb(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -182,3 +195,147 @@ def test_serve_with_workers_answers_over_http(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+# -- paths, folders and one-line errors ------------------------------------------------------
+def _story(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"---\ntitle: {path.stem}\npublished: 2024-01-10\n---\n\n{text}\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["stats"], ["export", "--format", "nt"], ["validate"], ["duplicates"], ["remove", "source/x"], ["serve"]],
+)
+def test_a_missing_snapshot_is_an_error_but_for_load(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    snap = tmp_path / "typo.snapshot"
+    assert main([*command, "--data", str(snap)]) == 3
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and f"no KB at {snap}" in err and "policekb load" in err
+    assert not snap.exists()
+
+
+def test_kb_data_naming_a_folder_uses_kb_snapshot_inside(tmp_path: Path) -> None:
+    folder = tmp_path / "kbdir"
+    folder.mkdir()
+    forces = str(project_root() / "data" / "reference" / "forces.csv")
+    res = _policekb("load", forces, "-q", env={"KB_DATA": str(folder)})
+    assert res.returncode == 0, res.stderr
+    assert (folder / "kb.snapshot").is_file()
+    res = _policekb("stats", "--json", env={"KB_DATA": str(folder)})
+    assert res.returncode == 0 and json.loads(res.stdout)["entities"]["PoliceForce"] >= 48
+    assert main(["stats", "--data", str(folder)]) == 0  # --data takes a folder too
+
+
+@pytest.mark.parametrize("port", ["99999", "0", "-1", "http"])
+def test_serve_refuses_a_port_that_is_not_one(tmp_path: Path, port: str) -> None:
+    res = _policekb("serve", "--port", port, "--data", str(tmp_path / "kb.snapshot"))
+    assert res.returncode == 2
+    assert "--port" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_unwritable_paths_are_one_line_errors(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder\n", encoding="utf-8")
+    forces = str(project_root() / "data" / "reference" / "forces.csv")
+    for args in (
+        ["load", forces, "-q", "--data", str(blocker / "kb.snapshot")],
+        ["load", forces, "-q", "--data", "/proc/no-kb-here/kb.snapshot"],
+    ):
+        res = _policekb(*args)
+        assert res.returncode != 0
+        assert "Traceback" not in res.stderr and len(res.stderr.strip().splitlines()) == 1, res.stderr
+        assert res.stderr.startswith("error: ")
+    snap = tmp_path / "kb.snapshot"
+    assert _policekb("load", forces, "-q", "--data", str(snap)).returncode == 0
+    res = _policekb("export", "--format", "nt", "-o", str(blocker / "out.nt"), "--data", str(snap))
+    assert res.returncode == 2 and "Traceback" not in res.stderr and len(res.stderr.strip().splitlines()) == 1
+
+
+# -- one writer at a time --------------------------------------------------------------------
+def test_a_second_writer_waits_for_the_first_and_loses_nothing(tmp_path: Path) -> None:
+    from kb.store.lock import SnapshotLock
+
+    snap = tmp_path / "kb.snapshot"
+    first = _story(tmp_path / "a" / "first.md", "PC Kit Moss of Kent Police gave evidence at the inquest.")
+    assert main(["load", str(first), "--data", str(snap), "-q"]) == 0
+    held = SnapshotLock(snap).acquire()  # another writer (this test process) holds the snapshot
+    try:
+        second = _story(tmp_path / "b" / "second.md", "PC Lee Dunn of Essex Police was suspended.")
+        exe = Path(sys.executable).parent / "policekb"
+        proc = subprocess.Popen(
+            [str(exe), "load", str(second), "--data", str(snap), "-q"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+        assert line.startswith("waiting: ") and str(snap) in line and f"pid {os.getpid()}" in line
+        time.sleep(0.5)
+        assert proc.poll() is None  # still waiting
+        no_wait = _policekb("load", str(second), "--data", str(snap), "-q", "--no-wait")
+        assert no_wait.returncode == 3 and "being written by another process" in no_wait.stderr
+    finally:
+        held.release()
+    _out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    stats = json.loads(_policekb("stats", "--json", "--data", str(snap)).stdout)
+    assert stats["sources"] == 3  # reference data, first, second
+
+
+def test_two_concurrent_loads_both_keep_their_facts(tmp_path: Path) -> None:
+    snap = tmp_path / "kb.snapshot"
+    for i in range(12):
+        _story(tmp_path / "a" / f"s{i:02}.md", f"PC Ann Vale{i} of Kent Police gave evidence in case {i}.")
+    _story(tmp_path / "b" / "late.md", "PC Lee Dunn of Essex Police was suspended.")
+    exe = Path(sys.executable).parent / "policekb"
+    first = subprocess.Popen(
+        [str(exe), "load", str(tmp_path / "a"), "--data", str(snap)], stderr=subprocess.PIPE, text=True
+    )
+    assert first.stderr is not None
+    assert first.stderr.readline().startswith("read ")  # it holds the lock and is reading
+    second = subprocess.run(
+        [str(exe), "load", str(tmp_path / "b"), "--data", str(snap), "-q"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    first.communicate(timeout=120)
+    assert first.returncode == 0 and second.returncode == 0, second.stderr
+    stats = json.loads(_policekb("stats", "--json", "--data", str(snap)).stdout)
+    assert stats["sources"] == 14  # 12 + 1 + the reference data: neither load lost the other's
+
+
+# -- remove, merge, split, duplicates from the command line -----------------------------------
+def test_remove_merge_split_and_duplicates_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    snap = tmp_path / "kb.snapshot"
+    folder = tmp_path / "in"
+    _story(folder / "kent.md", "PC James Walker of Kent Police was dismissed after a misconduct hearing.")
+    _story(folder / "cumbria.md", "PC James Walker of Cumbria Constabulary was commended for bravery.")
+    _story(folder / "other.md", "PC Lee Dunn of Essex Police was suspended.")
+    assert main(["load", str(folder), "--data", str(snap), "-q", "--root", str(tmp_path)]) == 0
+    capsys.readouterr()
+    assert main(["duplicates", "--data", str(snap), "--json"]) == 0
+    (pair,) = json.loads(capsys.readouterr().out)
+    assert any("Kent Police" in x and "Cumbria Constabulary" in x for x in pair["against"])
+    assert main(["merge", pair["a"], pair["b"], "--data", str(snap), "--note", "one man"]) == 0
+    judgements = tmp_path / "kb.judgements.txt"
+    assert f"merge {pair['a']} {pair['b']}" in judgements.read_text(encoding="utf-8")
+    assert main(["duplicates", "--data", str(snap)]) == 0
+    assert "no possible duplicates" in capsys.readouterr().out
+    assert main(["remove", "source/in-other-md", "--data", str(snap)]) == 0
+    assert "removed source/in-other-md" in capsys.readouterr().out
+    assert main(["remove", "source/in-other-md", "--data", str(snap)]) == 3
+    assert main(["split", pair["a"], "--source", "source/in-kent-md", "--data", str(snap)]) == 0
+    assert "split " in judgements.read_text(encoding="utf-8").splitlines()[-1]
+    capsys.readouterr()
+    assert main(["merge", pair["a"], "person/nobody", "--data", str(snap)]) == 3
+    assert "no entity person/nobody" in capsys.readouterr().err
+    judgements.write_text("merge person/a\n", encoding="utf-8")
+    assert main(["load", str(folder), "--data", str(snap), "-q"]) == 2
+    assert "kb.judgements.txt:1" in capsys.readouterr().err

@@ -96,3 +96,60 @@ def test_fold_ascii_fast_path_matches_the_unicode_path(text: str) -> None:
     s = "".join(ch for ch in s if not unicodedata.combining(ch))
     assert fold(text) == re.sub(r"\s+", " ", s).strip().casefold()
     assert fold("Zoë  O’Brien–Smith") == "zoe o’brien-smith"  # the non-ASCII path still folds
+
+
+# -- people: compatible evidence ------------------------------------------------------------
+from kb.identity import Profile, Said, compare, family  # noqa: E402
+
+
+def _officer(pid: str, *forces: str, ranks: tuple[tuple[str, int, str | None], ...] = (), src: str = "s") -> Profile:
+    return Profile(
+        pid,
+        "James Walker",
+        officer=True,
+        forces=[Said(src, f) for f in forces],
+        ranks=[Said(src, r, d, o) for r, o, d in ranks],
+    )
+
+
+def test_different_forces_are_evidence_against() -> None:
+    c = compare(_officer("a", "force/kent", src="s1"), _officer("b", "force/cumbria", src="s2"))
+    assert not c.compatible
+    assert any("force/kent" in x and "force/cumbria" in x for x in c.against)
+    assert "same name (James Walker)" in c.for_
+
+
+def test_a_shared_force_or_no_force_is_compatible() -> None:
+    assert compare(_officer("a", "force/kent"), _officer("b", "force/kent", "force/essex")).compatible
+    assert compare(_officer("a", "force/kent"), _officer("b")).compatible
+    assert compare(_officer("a"), Profile("b", "James Walker")).compatible  # a person with no role
+
+
+def test_rank_history_must_not_go_down() -> None:
+    pc_2019 = (("Police Constable", 1, "2019-05-01"),)
+    sgt_2022 = (("Sergeant", 2, "2022"),)
+    chsupt_2018 = (("Chief Superintendent", 6, "2018-01-10"),)
+    assert compare(_officer("a", ranks=pc_2019), _officer("b", ranks=sgt_2022)).compatible  # a promotion
+    down = compare(_officer("a", ranks=chsupt_2018), _officer("b", ranks=pc_2019))
+    assert not down.compatible and "lower" in down.against[0]
+    same_day = compare(_officer("a", ranks=pc_2019), _officer("b", ranks=(("Inspector", 3, "2019-05-01"),)))
+    assert not same_day.compatible
+    # dates unknown or overlapping ("2019" and "2019-05-01"): no order, no conflict
+    assert compare(_officer("a", ranks=(("Inspector", 3, None),)), _officer("b", ranks=pc_2019)).compatible
+    assert compare(_officer("a", ranks=(("Inspector", 3, "2019"),)), _officer("b", ranks=pc_2019)).compatible
+
+
+def test_roles_that_conflict() -> None:
+    def person(role: str) -> Profile:
+        return Profile("p", "Jo Bell", roles=[Said("s", role)])
+
+    officer = _officer("o", "force/kent")
+    assert not compare(officer, person("striker")).compatible  # a footballer is not the constable
+    assert compare(officer, person("officer")).compatible
+    assert compare(officer, person("Detective Sergeant")).compatible
+    assert not compare(person("solicitor"), person("nurse")).compatible
+    assert compare(person("solicitor"), person("the family's solicitor")).compatible
+
+
+def test_family_is_the_id_before_a_qualifier() -> None:
+    assert family("person/james-walker--cumbria") == family("person/james-walker") == "person/james-walker"

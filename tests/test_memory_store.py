@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kb.model import Entity, Evidence, Facts, Relation
-from kb.reference import reference_facts
+from kb.reference import reference, reference_facts
 from kb.store.base import StoreError
 from kb.store.memory import MemoryStore
 from kb.store.validate import InvalidFacts
@@ -102,7 +102,7 @@ def test_keyset_pagination_visits_every_entity_once() -> None:
         if not page.has_next:
             break
         cursor = page.end_cursor
-    assert len(seen) == len(set(seen)) == page.total == 48
+    assert len(seen) == len(set(seen)) == page.total == len(reference().forces)
     assert seen == sorted(seen)
 
 

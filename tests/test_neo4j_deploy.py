@@ -30,6 +30,9 @@ def test_compose_runs_neo4j_the_api_and_a_one_shot_loader() -> None:
     assert set(services) >= {"neo4j", "api", "loader"}
     neo = services["neo4j"]
     assert neo["image"].startswith("neo4j:5") and "community" in neo["image"]
+    # the same Neo4j line as the throw-away server the tests run against
+    tested = re.search(r"<neo4j.version>(\d+\.\d+)\.", (ROOT / "tests/neo4j_server/pom.xml").read_text("utf-8"))
+    assert tested is not None and neo["image"] == f"neo4j:{tested.group(1)}-community"
     ports = " ".join(neo["ports"])
     assert ":7474" in ports and ":7687" in ports
     assert neo["environment"]["NEO4J_AUTH"].startswith("neo4j/${NEO4J_PASSWORD")

@@ -93,7 +93,14 @@ def _params_from_sample(store: MemoryStore) -> dict[str, dict[str, str]]:
         if e.type == "SERVES_IN":
             officers_by_force[e.target] = officers_by_force.get(e.target, 0) + 1
     force = max(officers_by_force, key=lambda f: (officers_by_force[f], f))
-    bodies = [e.target for e in store.iter_edges() if e.type in ("INVESTIGATED_BY", "REFERRED_TO")]
+    # oversight bodies only: a force is INVESTIGATED_BY's target too, for the hearings it holds
+    bodies = [
+        e.target
+        for e in store.iter_edges()
+        if e.type in ("INVESTIGATED_BY", "REFERRED_TO")
+        and (n := store.get(e.target)) is not None
+        and n.type == "OversightBody"
+    ]
     body = max(set(bodies), key=lambda b: (bodies.count(b), b))
     serves = next(e for e in sorted(store.iter_edges(), key=lambda e: e.id) if e.type == "SERVES_IN")
     # two people joined by a short path: speakers or officers around the same force

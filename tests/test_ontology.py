@@ -60,3 +60,48 @@ def test_registry_rejects_dangling_names(tmp_path: Path) -> None:
 def test_derived_files_are_up_to_date() -> None:
     stale = [str(p) for p, text in derived_files().items() if not p.exists() or p.read_text(encoding="utf-8") != text]
     assert not stale, f"run `policekb ontology --write`: out of date: {stale}"
+
+
+def test_subclasses_inherit_and_do_not_repeat() -> None:
+    onto = ontology()
+    person, officer = onto.classes["Person"], onto.classes["Officer"]
+    assert officer.properties[: len(person.properties)] == person.properties
+    assert set(officer.own_properties).isdisjoint(person.properties)
+    assert officer.required == person.required and officer.slug == person.slug
+    for c in onto.classes.values():
+        if c.parent is not None:
+            parent = onto.classes[c.parent]
+            assert set(parent.properties) <= set(c.properties) and set(parent.required) <= set(c.required)
+
+
+def test_schemes_memberships_and_mentions_come_from_the_registry() -> None:
+    onto = ontology()
+    assert onto.scheme_for("Allegation", "category") == "allegation-category"
+    assert onto.scheme_for("Outcome", "category") == "outcome-category"
+    assert onto.scheme_for("Statistic", "measureConcept") == "measure"
+    assert onto.scheme_for("Statistic", "measure") is None
+    assert {r.name for r in onto.relations.values() if r.membership} == {"SERVES_IN", "MEMBER_OF", "HOLDS_POST"}
+    assert [r.name for r in onto.relations.values() if r.org == "post"] == ["HOLDS_POST"]
+    # MENTIONED_IN: every class but the range's
+    assert set(onto.relations["MENTIONED_IN"].domain) == set(onto.classes) - {"Source"}
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('properties = ["rank", "rankNormalised"]', 'properties = ["name", "rank"]', "inherits from Person"),
+        ('schemes = { category = "outcome-category" }', 'schemes = { category = "verdicts" }', "verdicts"),
+        ('org = "post"\ndomain', 'org = "job"\ndomain', "org must be one of"),
+        ('parent = "Person"', 'parent = "Officer"', "its own ancestor"),
+        ('domain = "*"\nrange', 'domain = "everything"\nrange', "domain must be a list"),
+    ],
+)
+def test_registry_structure_errors_are_clear(tmp_path: Path, old: str, new: str, message: str) -> None:
+    for name in ("registry.toml", "concepts.toml"):
+        (tmp_path / name).write_text((ontology_dir() / name).read_text(encoding="utf-8"), encoding="utf-8")
+    reg = tmp_path / "registry.toml"
+    text = reg.read_text(encoding="utf-8")
+    assert old in text
+    reg.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(ValueError, match=message):
+        load_ontology(tmp_path)

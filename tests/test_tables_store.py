@@ -143,6 +143,6 @@ def test_bad_table_in_a_folder_writes_nothing(tmp_path: Path) -> None:
     shutil.copy(DATA / "bad_unknown_force.csv", folder / "b_bad.csv")
     store = MemoryStore(tmp_path / "kb.snapshot")
     with pytest.raises(LoadError, match="Gotham"):
-        load_paths(store, [folder])
+        load_paths(store, [folder], strict=True)
     assert store.stats().total_entities == 0
     assert not (tmp_path / "kb.snapshot").exists()

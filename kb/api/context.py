@@ -1,19 +1,152 @@
-"""Per-request context: the store and DataLoaders that batch every read (no N+1)."""
+"""One request's context: the store, the DataLoaders that batch every read, the budget, and
+running the operation off the server's event loop.
+
+Relationship lists are read through one loader keyed by (entity, relation type, direction, page
+size): all the lists of one level of an answer are one ``first_edges`` call per direction and page
+size (``edges`` for lists read in full) and one ``get_many`` for their far ends. Loads are
+shielded: a branch of the answer cancelled by a sibling's error must not cancel a shared read.
+
+Every operation runs in a worker thread with an event loop of its own, so the server's loop only
+moves bytes: /health and quick requests are answered while another request works. The Budget
+bounds that work: objects resolved, an estimate of the response bytes, a wall-clock deadline.
+Resolvers spend from it and stop with BudgetExceeded; when the deadline passes or the client goes
+away, the server answers (or drops) the request at once and the worker gives up at its next
+check (scans share the deadline). Store work that reads much of the KB (filtered scans, paths,
+neighbourhoods, aggregates) also takes the :func:`heavy` slot, one request at a time.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import os
+import threading
+import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, MutableMapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
+from kb.api.errors import ApiError
 from kb.model import Direction, Edge, Node
 from kb.store.base import Store
+from kb.store.query import Deadline
 
-# (entity id, relation type, direction relative to the entity)
-EdgeKey = tuple[str, str, Direction]
+T = TypeVar("T")
+
+DEADLINE_S = 5.0
+MAX_OBJECTS = 50_000
+MAX_RESPONSE_BYTES = 8 * 1024 * 1024
+HEAVY_SLOTS = 1  # per server process: work that reads much of the KB, one request at a time
+# Worker threads for GraphQL execution: requests beyond this wait (their deadline running).
+THREADS = int(os.environ.get("KB_API_THREADS", "8"))
+
+
+class BudgetExceeded(ApiError):
+    """The request used up its budget (time, objects or response size), or its client left."""
+
+
+class Budget:
+    """One request's allowance; :meth:`spend` and :meth:`check` raise once it is used up."""
+
+    def __init__(
+        self, seconds: float = DEADLINE_S, max_objects: int = MAX_OBJECTS, max_bytes: int = MAX_RESPONSE_BYTES
+    ) -> None:
+        self.seconds, self.max_objects, self.max_bytes = seconds, max_objects, max_bytes
+        self.deadline = Deadline(time.monotonic() + seconds)  # shared with store scans
+        self.objects = 0
+        self.bytes = 0
+        self.stopped: str | None = None  # why work stopped, once it has
+
+    def stop(self, reason: str) -> None:
+        if self.stopped is None:
+            self.stopped = reason
+        self.deadline.cancel()  # a scan in progress stops too
+
+    def left(self) -> float:
+        return self.deadline.left()
+
+    def late(self) -> str:
+        return (
+            f"The request ran past its deadline of {self.seconds:g} s. "
+            "Ask for less: smaller pages, fewer nested lists, narrower filters."
+        )
+
+    def check(self) -> None:
+        if self.stopped is None and self.deadline.left() <= 0:
+            self.stop(self.late())
+        if self.stopped is not None:
+            raise BudgetExceeded(self.stopped)
+
+    def spend(self, objects: int, nbytes: int = 0) -> None:
+        self.objects += objects
+        self.bytes += nbytes
+        if self.objects > self.max_objects:
+            self.stop(f"The answer would hold more than {self.max_objects:,} objects. Ask for smaller pages.")
+        elif self.bytes > self.max_bytes:
+            self.stop(f"The answer would be larger than {self.max_bytes // 2**20} MB. Ask for smaller pages.")
+        self.check()
+
+
+_HEAVY = threading.BoundedSemaphore(HEAVY_SLOTS)
+
+
+@contextlib.contextmanager
+def heavy(budget: Budget) -> Iterator[None]:
+    """One of the few slots for store work that reads much of the KB, waited for until the deadline."""
+    budget.check()
+    if not _HEAVY.acquire(timeout=budget.left()):
+        budget.stop("The server is busy with other long requests and this one ran out of time waiting; try again.")
+        budget.check()
+    try:
+        yield
+    finally:
+        _HEAVY.release()
+
+
+_POOL = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="kb-graphql")
+_loops = threading.local()
+
+
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    loop = getattr(_loops, "loop", None)
+    if loop is None:
+        loop = _loops.loop = asyncio.new_event_loop()
+    return loop.run_until_complete(coro)
+
+
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+
+
+async def _gone(receive: Receive) -> None:
+    """Returns when the client has closed the connection (the body was read before)."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+async def off_loop(coro: Coroutine[Any, Any, T], budget: Budget, receive: Receive | None) -> T:
+    """Run ``coro`` in a worker thread; BudgetExceeded at the deadline or when the client leaves."""
+    work = asyncio.get_running_loop().run_in_executor(_POOL, _run, coro)
+    waits: set[asyncio.Future[Any]] = {work}
+    if receive is not None:
+        waits.add(asyncio.ensure_future(_gone(receive)))
+    try:
+        done, _ = await asyncio.wait(waits, timeout=budget.left(), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waits - {work}:
+            w.cancel()
+    if work in done:
+        return work.result()
+    budget.stop("The client closed the connection." if done else budget.late())
+    work.add_done_callback(lambda f: f.exception())  # the worker stops at its next check
+    raise BudgetExceeded(budget.stopped or budget.late())
+
+
+# (entity id, relation type, direction relative to the entity, first page size or None for all)
+EdgeKey = tuple[str, str, Direction, int | None]
 
 
 def other_end(edge: Edge, entity_id: str, direction: Direction) -> str:
@@ -32,60 +165,55 @@ class Context:
     store: Store
     base: str
     request: Any = None
-    # Relationships and entities read ahead by kb.api.prefetch (no await needed to use them).
-    prefetched: dict[EdgeKey, list[Edge]] = field(default_factory=dict)
-    # Lists read ahead only in part: how many of their first relations were read.
-    prefetched_first: dict[EdgeKey, int] = field(default_factory=dict)
-    node_cache: dict[str, Node] = field(default_factory=dict)
-    # Whether root fields read ahead below them (kb.api.prefetch). kb.api.executor turns it off
-    # for a root field whose whole answer it executes level by level, reading each level itself.
-    lookahead: bool = True
-    # The request's parsed document once it passed validation (kb.api.limits): kb.api.fastpost
-    # runs it directly the next time the same operation comes.
-    validated: Any = None
-    nodes: DataLoader[str, Node | None] = field(init=False)
-    edges: DataLoader[EdgeKey, list[Edge]] = field(init=False)
-    mentions: DataLoader[str, list[str]] = field(init=False)
-
-    def read_ahead(self, key: EdgeKey, first: int | None, after: str | None) -> list[Edge] | None:
-        """The read-ahead list for ``key`` when it holds what a page of ``first`` (None: all)
-        after ``after`` shows; else None."""
-        edges = self.prefetched.get(key)
-        n = self.prefetched_first.get(key)
-        if edges is None or (n is not None and (after is not None or first is None or first > n)):
-            return None
-        return edges
+    budget: Budget = field(default_factory=Budget)
 
     def __post_init__(self) -> None:
-        self.nodes = DataLoader(load_fn=self._load_nodes)
-        self.edges = DataLoader(load_fn=self._load_edges)
-        self.mentions = DataLoader(load_fn=self._load_mentions)
+        self._nodes: DataLoader[str, Node | None] = DataLoader(load_fn=self._load_nodes)
+        self._edges: DataLoader[EdgeKey, list[tuple[Edge, Node | None]]] = DataLoader(load_fn=self._load_edges)
+        self._mentions: DataLoader[str, list[str]] = DataLoader(load_fn=self._load_mentions)
+
+    async def nodes(self, ids: Sequence[str]) -> list[Node | None]:
+        return await asyncio.shield(self._nodes.load_many(ids))
+
+    async def node(self, entity_id: str) -> Node | None:
+        return (await self.nodes([entity_id]))[0]
+
+    async def related(self, key: EdgeKey) -> list[tuple[Edge, Node | None]]:
+        """The relations of one list, each with the entity at its far end."""
+        return await asyncio.shield(self._edges.load(key))
+
+    async def mentions(self, source_id: str) -> list[str]:
+        return await asyncio.shield(self._mentions.load(source_id))
 
     async def _load_nodes(self, ids: Sequence[str]) -> list[Node | None]:
-        # Entities read ahead (kb.api.prefetch) are served from the cache: priming the loader
-        # with them instead would cost a future per entity on every request.
-        cache = self.node_cache
-        missing = [i for i in ids if i not in cache]
-        if missing:
-            cache.update(self.store.get_many(missing))
-        return [cache.get(i) for i in ids]
+        self.budget.check()
+        found = self.store.get_many(ids)
+        return [found.get(i) for i in ids]
 
-    async def _load_edges(self, keys: Sequence[EdgeKey]) -> list[list[Edge]]:
-        # One store call per direction, whatever the number of entities and relation types.
-        by_dir: dict[Direction, tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
-        for eid, rtype, direction in keys:
-            ids, types = by_dir[direction]
+    async def _load_edges(self, keys: Sequence[EdgeKey]) -> list[list[tuple[Edge, Node | None]]]:
+        self.budget.check()
+        # One store call per direction and page size, whatever the number of entities and types.
+        calls: dict[tuple[Direction, int | None], tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
+        for eid, rtype, direction, limit in keys:
+            ids, types = calls[(direction, limit)]
             ids.add(eid)
             types.add(rtype)
         found: dict[EdgeKey, list[Edge]] = defaultdict(list)
-        for direction, (ids, types) in by_dir.items():
-            for e in self.store.edges(sorted(ids), sorted(types), direction):
-                if direction in ("out", "both") and e.source in ids:
-                    found[(e.source, e.type, direction)].append(e)
-                if direction in ("in", "both") and e.target in ids and (direction == "in" or e.target != e.source):
-                    found[(e.target, e.type, direction)].append(e)
-        return [found.get(k, []) for k in keys]
+        for (direction, limit), (ids, types) in calls.items():
+            args = (sorted(ids), sorted(types), direction)
+            got = self.store.edges(*args) if limit is None else self.store.first_edges(*args, limit)
+            for e in got:
+                if direction != "in" and e.source in ids:
+                    found[(e.source, e.type, direction, limit)].append(e)
+                if direction != "out" and e.target in ids and (direction == "in" or e.target != e.source):
+                    found[(e.target, e.type, direction, limit)].append(e)
+        lists = [found.get(k, []) for k in keys]
+        far = self.store.get_many(
+            sorted({other_end(e, k[0], k[2]) for k, es in zip(keys, lists, strict=True) for e in es})
+        )
+        return [[(e, far.get(other_end(e, k[0], k[2]))) for e in es] for k, es in zip(keys, lists, strict=True)]
 
     async def _load_mentions(self, source_ids: Sequence[str]) -> list[list[str]]:
         # The store has no batched form of mentions(); sources are few per request.
+        self.budget.check()
         return [self.store.mentions(s) for s in source_ids]

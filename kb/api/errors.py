@@ -1,15 +1,16 @@
-"""Errors the API reports to clients as they are (everything else is masked)."""
+"""Errors the API reports to clients as they are (everything else is masked), and page sizes."""
 
 from __future__ import annotations
 
 from graphql import GraphQLError
 
+# Every list is paged: `first` defaults to DEFAULT_PAGE and may be at most MAX_PAGE.
+DEFAULT_PAGE = 20
+MAX_PAGE = 100
+
 
 class ApiError(Exception):
     """A problem with the request (bad id, page size too large, bad cursor): shown to the client."""
-
-
-MAX_PAGE = 100
 
 
 def check_first(first: int, cap: int = MAX_PAGE, name: str = "first") -> int:
@@ -21,7 +22,12 @@ def check_first(first: int, cap: int = MAX_PAGE, name: str = "first") -> int:
     return first
 
 
-def should_mask(error: GraphQLError) -> bool:
-    """Mask internal errors; keep validation errors and ApiErrors readable."""
+def is_client_error(error: GraphQLError) -> bool:
+    """A syntax, validation or request error (the client's doing), not a fault of the server."""
     original = error.original_error
-    return not (original is None or isinstance(original, ApiError | GraphQLError))
+    return original is None or isinstance(original, ApiError | GraphQLError)
+
+
+def should_mask(error: GraphQLError) -> bool:
+    """Mask internal errors; keep syntax, validation and request errors readable."""
+    return not is_client_error(error)

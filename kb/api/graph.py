@@ -1,15 +1,19 @@
-"""Graph-shaped answers: neighbourhoods (nodes and edges for a graph view) and paths."""
+"""Graph-shaped answers: neighbourhoods (nodes and edges for a graph view) and paths.
+
+Both read much of the KB for one request, so each holds one of the few heavy-work slots
+(kb.api.context) and checks the request's deadline between reads.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import strawberry
 
-from kb.api.context import Context
-from kb.api.objects import EdgeObj, as_string, gql_field, signed
-from kb.api.types import Entity, Evidence, evidence_objs, sources_of, wrap
-from kb.model import Direction, Edge, Node
+from kb.api.context import Budget, Context, heavy
+from kb.api.objects import list_of
+from kb.api.types import Entity, edge_type, make, plain_type, wrap
+from kb.model import Direction, Edge
 from kb.ontology import ontology
 from kb.store.base import Store
 
@@ -19,135 +23,111 @@ MAX_GRAPH_NODES = 500
 MAX_PATHS = 50
 
 
-def _graph_edge_type() -> Any:
-    onto = ontology()
-
-    async def source_node(root: Any, info: strawberry.Info[Context, None]) -> Any:
-        n = await info.context.nodes.load(root._edge.source)
-        return wrap(n) if n is not None else None
-
-    async def target_node(root: Any, info: strawberry.Info[Context, None]) -> Any:
-        n = await info.context.nodes.load(root._edge.target)
-        return wrap(n) if n is not None else None
-
-    # Scalars are plain attributes set by EdgeObj.of (strawberry's fast path).
-    anns: dict[str, Any] = {"id": strawberry.ID, "type": str, "source": strawberry.ID, "target": strawberry.ID}
-    attrs: dict[str, Any] = {
-        "__module__": __name__,
-        "__annotations__": anns,
-        "id": strawberry.field(description="Stable id of the relationship."),
-        "type": strawberry.field(description="The relationship type."),
-        "source": strawberry.field(description="Id of the subject."),
-        "target": strawberry.field(description="Id of the object."),
-        "f_source_node": strawberry.field(
-            resolver=signed(source_node, [], Entity | None), name="sourceNode", description="The subject entity."
-        ),
-        "f_target_node": strawberry.field(
-            resolver=signed(target_node, [], Entity | None), name="targetNode", description="The object entity."
-        ),
-        "f_evidence": strawberry.field(
-            resolver=signed(lambda root: evidence_objs(root._edge.evidence), [], list[Evidence], info=False),
-            name="evidence",
-            description="The evidence for the relationship: each source that states it, with its quote.",
-        ),
-        "f_sources": strawberry.field(
-            resolver=signed(sources_of, [], "list[Source]"), name="sources", description="The sources that state it."
-        ),
-    }
-    for p, pdef in onto.relation_props.items():
-        anns[f"p_{p}"] = Optional[str]  # noqa: UP045
-        attrs[f"p_{p}"] = strawberry.field(
-            name=p, description=pdef.description + " (for relationship types that have it)"
-        )
-    cls: Any = type("GraphEdge", (EdgeObj,), attrs)
-    cls._props = tuple((f"p_{p}", p, as_string) for p in onto.relation_props)
-    return strawberry.type(cls, description="A relationship of any type, with its properties and evidence.")
+async def _source_node(root: Any, info: strawberry.Info[Context, None]) -> Entity | None:
+    n = await info.context.node(root._edge.source)
+    return wrap(n) if n is not None else None
 
 
-GraphEdge = _graph_edge_type()
+async def _target_node(root: Any, info: strawberry.Info[Context, None]) -> Entity | None:
+    n = await info.context.node(root._edge.target)
+    return wrap(n) if n is not None else None
 
 
-@strawberry.type(description="Entities and the relationships between them, ready for a graph view.")
-class Graph:
-    _nodes: strawberry.Private[list[Node]]
-    _edges: strawberry.Private[list[Edge]]
-    truncated: bool = strawberry.field(description="True when the node limit cut the neighbourhood short.")
-
-    @gql_field(description="The entities.")
-    def nodes(self) -> list[Entity]:
-        return [wrap(n) for n in self._nodes]
-
-    @gql_field(description="The relationships between them.")
-    def edges(self) -> list[GraphEdge]:  # type: ignore[valid-type]
-        return [GraphEdge.of(e, None) for e in self._edges]
+GraphEdge = edge_type(
+    "GraphEdge",
+    tuple(ontology().relation_props),
+    None,
+    "A relationship of any type, with its properties (for the types that have them) and evidence.",
+    {
+        "f_source_node": strawberry.field(resolver=_source_node, name="sourceNode", description="The subject entity."),
+        "f_target_node": strawberry.field(resolver=_target_node, name="targetNode", description="The object entity."),
+    },
+)
 
 
-@strawberry.type(description="A path between two entities: the entities along it and every hop with its evidence.")
-class Path:
-    _nodes: strawberry.Private[list[Node]]
-    _edges: strawberry.Private[list[Edge]]
-
-    @gql_field(description="Number of hops.")
-    def length(self) -> int:
-        return len(self._edges)
-
-    @gql_field(description="The entities along the path, from start to end.")
-    def nodes(self) -> list[Entity]:
-        return [wrap(n) for n in self._nodes]
-
-    @gql_field(description="The hops, in order; each says which way the relationship points.")
-    def edges(self) -> list[GraphEdge]:  # type: ignore[valid-type]
-        return [GraphEdge.of(e, None) for e in self._edges]
+Graph = plain_type(
+    "Graph",
+    {
+        "nodes": (list[Entity], "The entities (at most `limit`)."),
+        "edges": (list_of(GraphEdge), "The relationships between them (at most twice `limit`)."),
+        "truncated": (bool, "True when the node limit (or twice it, for edges) cut it short."),
+    },
+    "Entities and the relationships between them, ready for a graph view.",
+)
+Path = plain_type(
+    "Path",
+    {
+        "length": (int, "Number of hops."),
+        "nodes": (list[Entity], "The entities along the path, from start to end."),
+        "edges": (list_of(GraphEdge), "The hops, in order; each says which way the relationship points."),
+    },
+    "A path between two entities: the entities along it and every hop with its evidence.",
+)
 
 
 def neighbourhood(
-    store: Store, start: str, depth: int, rel_types: list[str] | None, direction: Direction, limit: int
-) -> Graph | None:
+    store: Store, budget: Budget, start: str, depth: int, types: list[str] | None, direction: Direction, limit: int
+) -> Any:
     """Breadth-first from ``start``: one batched store call per level, at most ``limit`` nodes."""
-    if store.get(start) is None:
-        return None
-    seen: dict[str, None] = {start: None}
-    edges: dict[str, Edge] = {}
-    frontier = [start]
-    truncated = False
-    for _ in range(depth):
-        if not frontier:
-            break
-        nxt: list[str] = []
-        for e in sorted(store.edges(frontier, rel_types, direction), key=lambda e: e.id):
-            for end in (e.source, e.target):
-                if end not in seen:
-                    if len(seen) >= limit:
-                        truncated = True
-                        continue
-                    seen[end] = None
-                    nxt.append(end)
-            if e.source in seen and e.target in seen:
-                edges[e.id] = e
-        frontier = nxt
-    nodes = store.get_many(list(seen))
-    kept = [nodes[i] for i in seen if i in nodes]
+    with heavy(budget):
+        if store.get(start) is None:
+            return None
+        seen: dict[str, None] = {start: None}
+        edges: dict[str, Edge] = {}
+        frontier = [start]
+        truncated = False
+        for _ in range(depth):
+            budget.check()
+            nxt: list[str] = []
+            for e in sorted(store.edges(frontier, types, direction), key=lambda e: e.id):
+                for end in (e.source, e.target):
+                    if end not in seen:
+                        if len(seen) >= limit:
+                            truncated = True
+                            continue
+                        seen[end] = None
+                        nxt.append(end)
+                if e.source in seen and e.target in seen:
+                    edges[e.id] = e
+            frontier = nxt
+            if not frontier:
+                break
+        nodes = store.get_many(list(seen))
+    kept = sorted((nodes[i] for i in seen if i in nodes), key=lambda n: (n.id != start, n.id))
     ids = {n.id for n in kept}
-    return Graph(
-        _nodes=sorted(kept, key=lambda n: (n.id != start, n.id)),
-        _edges=sorted((e for e in edges.values() if e.source in ids and e.target in ids), key=lambda e: e.id),
+    shown = sorted((e for e in edges.values() if e.source in ids and e.target in ids), key=lambda e: e.id)
+    truncated = truncated or len(shown) > 2 * limit
+    budget.spend(len(kept) + min(len(shown), 2 * limit))
+    return make(
+        Graph,
+        nodes=[wrap(n) for n in kept],
+        edges=[GraphEdge.of(e, None) for e in shown[: 2 * limit]],
         truncated=truncated,
     )
 
 
-def paths(store: Store, start: str, end: str, max_hops: int, rel_types: list[str] | None, first: int) -> list[Path]:
+def paths(
+    store: Store, budget: Budget, a: str, b: str, max_hops: int, types: list[str] | None, first: int
+) -> list[Any]:
     """Shortest paths between two entities, with the entities along each (one get_many for all)."""
-    found = store.paths(start, end, max_hops=max_hops, rel_types=rel_types, limit=first)
+    with heavy(budget):
+        found = store.paths(a, b, max_hops=max_hops, rel_types=types, limit=first)
+    budget.check()
     seqs: list[list[str]] = []
     for hops in found:
-        seq = [start]
+        seq = [a]
         for e in hops:
             seq.append(e.target if e.source == seq[-1] else e.source)
         seqs.append(seq)
     nodes = store.get_many(sorted({i for s in seqs for i in s}))
-    out = [
-        Path(_nodes=[nodes[i] for i in seq if i in nodes], _edges=list(hops))
-        for seq, hops in zip(seqs, found, strict=True)
+    ordered = sorted(zip(seqs, found, strict=True), key=lambda p: (len(p[1]), [e.id for e in p[1]]))
+    budget.spend(sum(2 * len(hops) + 1 for _, hops in ordered))
+    return [
+        make(
+            Path,
+            length=len(hops),
+            nodes=[wrap(nodes[i]) for i in s if i in nodes],
+            edges=[GraphEdge.of(e, None) for e in hops],
+        )
+        for s, hops in ordered
     ]
-    out.sort(key=lambda p: (len(p._edges), [e.id for e in p._edges]))
-    return out

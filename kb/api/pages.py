@@ -1,18 +1,24 @@
-"""Entity IRIs dereference: GET /id/{slug}/{key} answers HTML, Turtle or JSON-LD (by Accept)."""
+"""Entity IRIs dereference: GET /id/{slug}/{key} answers HTML, Turtle or JSON-LD (by Accept).
+
+The HTML page comes from ``kb/api/templates/entity.html`` (jinja2, autoescaped): the entity,
+its properties, its relationships with their evidence, its sources, and the same
+neighbourhood as an interactive graph (``static/entity-graph.js`` over the vendored cytoscape)
+drawn in the Neo4j Browser style derived from the ontology registry.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from html import escape
+from collections.abc import Sequence
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 
 from kb.accept import preferences
-from kb.api.objects import as_string, sorted_evidence
-from kb.model import Edge, Evidence, Node
+from kb.api.web import graph_style, page_headers, render
+from kb.model import Evidence, Node, PropValue
 from kb.ontology import ontology
 from kb.store.base import Store
 
@@ -57,14 +63,18 @@ async def iri_endpoint(request: Request, store: Store, base: str) -> Response:
             status_code=406,
             headers={"Vary": "Accept"},
         )
-    node = store.get(entity_id)
+    root = request.scope.get("root_path", "")
+    # Store reads may go over the network (Neo4j): off the event loop.
+    node = await asyncio.to_thread(store.get, entity_id)
     if node is None:
         if fmt == "html":
-            return HTMLResponse(_page("Not found", f"<p>No entity with id <code>{escape(entity_id)}</code>.</p>"), 404)
+            html = render("not_found.html", root=root, title="Not found", entity_id=entity_id)
+            return HTMLResponse(html, 404, headers=page_headers())
         return PlainTextResponse(f"no entity with id {entity_id}\n", status_code=404)
     headers = {"Vary": "Accept", "Link": _alternates(entity_id)}
     if fmt == "html":
-        return HTMLResponse(render_entity(store, node, base), headers=headers)
+        html = await asyncio.to_thread(render_entity, store, node, base, root)
+        return HTMLResponse(html, headers=headers | page_headers())
     body = await asyncio.to_thread(_describe, store, entity_id, fmt, base)
     return Response(body, media_type=MEDIA[fmt], headers=headers)
 
@@ -74,45 +84,50 @@ def _alternates(entity_id: str) -> str:
     return ", ".join(f'<{path}?format={f}>; rel="alternate"; type="{MEDIA[f]}"' for f in ("ttl", "jsonld"))
 
 
-# ---- HTML ----------------------------------------------------------------------------------
-_CSS = """
-body{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
-h1{margin-bottom:.2rem} .type{color:#666} table{border-collapse:collapse;margin:1rem 0}
-td,th{border-bottom:1px solid #ddd;padding:.3rem .6rem;text-align:left;vertical-align:top}
-blockquote{margin:.2rem 0 .2rem 1rem;color:#444;font-style:italic} code{font-size:.9em}
-.ev{font-size:.9em;color:#555} nav a{margin-right:1rem}
-"""
+# ---- the page's data -------------------------------------------------------------------------
+def _text(v: PropValue | None) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, list):
+        return "; ".join(str(x) for x in v)
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
 
 
-def _page(title: str, body: str) -> str:
-    return (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-        "<meta name='viewport' content='width=device-width,initial-scale=1'>"
-        f"<title>{escape(title)} · policing-kb</title><style>{_CSS}</style></head><body>{body}"
-        "<footer><p><a href='/graphql'>GraphQL playground</a></p></footer></body></html>"
-    )
+def _sorted(evs: Sequence[Evidence]) -> list[Evidence]:
+    """Each piece of evidence once, in a stable order (stores return contributions in any order)."""
+    return sorted(dict.fromkeys(evs), key=lambda e: (e.source_id, _start(e), e.locator or "", e.quote or ""))
 
 
-def _link(node_id: str, label: str | None = None) -> str:
-    return f"<a href='/id/{escape(node_id, quote=True)}'>{escape(label or node_id)}</a>"
+def _start(e: Evidence) -> int:
+    return -1 if e.start is None else e.start
 
 
-def _evidence_html(evs: list[Evidence], sources: dict[str, Node]) -> str:
-    items = []
-    for e in sorted_evidence(evs):
+def _evidence(evs: Sequence[Evidence], sources: dict[str, Node]) -> list[dict[str, Any]]:
+    out = []
+    for e in _sorted(evs):
         src = sources.get(e.source_id)
-        title = as_string(src.props.get("title")) if src else None
-        where = f" ({escape(e.locator)})" if e.locator else ""
-        quote = f"<blockquote>{escape(e.quote)}</blockquote>" if e.quote else ""
-        items.append(
-            f"<li class='ev'>{_link(e.source_id, title or (src.name if src else e.source_id))}{where}"
-            f" — {escape(e.method)}, confidence {e.confidence:.2f}{quote}</li>"
+        props = src.props if src else {}
+        url = _text(props.get("url"))
+        out.append(
+            {
+                "source": e.source_id,
+                "title": _text(props.get("title")) or (src.name if src else e.source_id),
+                "url": url if url.startswith(("http://", "https://")) else "",
+                "publisher": _text(props.get("publisher")),
+                "published": _text(props.get("published")),
+                "locator": e.locator or "",
+                "quote": e.quote or "",
+                "method": e.method,
+                "confidence": round(e.confidence, 2),
+            }
         )
-    return f"<ul>{''.join(items)}</ul>" if items else ""
+    return out
 
 
-def render_entity(store: Store, node: Node, base: str) -> str:
-    """A small readable page: the entity, its properties, relationships (linked) and sources."""
+def entity_context(store: Store, node: Node, base: str) -> dict[str, Any]:
+    """What entity.html shows: the entity, its properties, relationships, sources and graph."""
     onto = ontology()
     cls = onto.classes.get(node.type)
     # The first relations of each type, not a hub's every one (a force has thousands).
@@ -121,55 +136,66 @@ def render_entity(store: Store, node: Node, base: str) -> str:
     others = store.get_many(sorted({e.target if e.source == node.id else e.source for e in edges}))
     src_ids = {e.source_id for e in node.evidence} | {ev.source_id for e in edges for ev in e.evidence}
     sources = store.get_many(sorted(src_ids))
-    iri = f"{base}/id/{node.id}"
-    parts = [
-        f"<h1>{escape(node.name)}</h1>",
-        f"<p class='type'>{escape(cls.label if cls else node.type)} · <code>{escape(iri)}</code></p>",
-        "<nav><a href='?format=ttl'>Turtle</a><a href='?format=jsonld'>JSON-LD</a></nav>",
-    ]
-    if cls and cls.description:
-        parts.append(f"<p>{escape(cls.description)}</p>")
-    rows = []
-    if node.aliases:
-        rows.append(("Also known as", escape(", ".join(node.aliases))))
+
+    properties = []
     for k, v in sorted(node.props.items()):
         pdef = onto.properties.get(k)
-        text = as_string(v) or ""
-        value = (
-            f"<a href='{escape(text, quote=True)}'>{escape(text)}</a>"
-            if k == "url" and text.startswith("http")
-            else escape(text)
-        )
-        rows.append((f"<span title='{escape(pdef.description if pdef else k, quote=True)}'>{escape(k)}</span>", value))
-    if rows:
-        parts.append(
-            "<h2>Properties</h2><table>" + "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows) + "</table>"
-        )
-    if edges:
-        parts.append("<h2>Relationships</h2>")
-        parts.append(_relationships_html(node, edges, others, sources))
-    if node.evidence:
-        parts.append("<h2>Sources</h2>")
-        parts.append(_evidence_html(list(node.evidence), sources))
-    return _page(node.name, "".join(parts))
+        text = _text(v)
+        link = text if k == "url" and text.startswith(("http://", "https://")) else ""
+        properties.append({"key": k, "help": pdef.description if pdef else k, "value": text, "link": link})
 
-
-def _relationships_html(node: Node, edges: list[Edge], others: dict[str, Node], sources: dict[str, Node]) -> str:
-    onto = ontology()
-    groups: dict[str, list[str]] = defaultdict(list)
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    graph_edges = []
     for e in edges:
         rel = onto.relations.get(e.type)
         outgoing = e.source == node.id
         label = (rel.forward if outgoing else rel.inverse) if rel else e.type
         other_id = e.target if outgoing else e.source
         other = others.get(other_id)
-        props = ", ".join(f"{escape(k)}: {escape(as_string(v) or '')}" for k, v in sorted(e.props.items()))
-        extra = f" <span class='ev'>({props})</span>" if props else ""
-        link = _link(other_id, other.name if other else other_id)
-        groups[f"{label} <span class='type'>({escape(e.type)})</span>"].append(
-            f"<li>{link}{extra}{_evidence_html(list(e.evidence), sources)}</li>"
+        props = [(k, _text(v)) for k, v in sorted(e.props.items())]
+        evidence = _evidence(e.evidence, sources)
+        groups[(label, e.type)].append(
+            {"id": other_id, "name": other.name if other else other_id, "props": props, "evidence": evidence}
         )
-    return "".join(f"<h3>{k}</h3><ul>{''.join(v)}</ul>" for k, v in groups.items())
+        if other is None:
+            continue  # a relation to an entity the store no longer holds: listed, not drawn
+        graph_edges.append(
+            {
+                "id": e.id,
+                "type": e.type,
+                "source": e.source,
+                "target": e.target,
+                "props": dict(props),
+                "evidence": evidence,
+            }
+        )
+    shown = {node.id: node, **others}
+    graph = {
+        "focus": node.id,
+        "nodes": [{"id": n.id, "name": n.name, "type": n.type} for n in shown.values()],
+        "edges": graph_edges,
+        "style": graph_style(),
+        "classes": {c.name: c.label for c in onto.classes.values()},
+        "relations": {r.name: r.description for r in onto.relations.values()},
+    }
+    return {
+        "node": node,
+        "class_label": cls.label if cls else node.type,
+        "description": cls.description if cls else "",
+        "iri": f"{base}/id/{node.id}",
+        "aliases": ", ".join(node.aliases),
+        "properties": properties,
+        "relationships": [{"label": k[0], "type": k[1], "entries": v} for k, v in groups.items()],
+        "truncated": len(edges) >= MAX_EDGES_SHOWN,
+        "sources": _evidence(node.evidence, sources),
+        "graph": graph,
+    }
 
 
-__all__: list[Any] = ["iri_endpoint", "negotiate", "render_entity"]
+def render_entity(store: Store, node: Node, base: str, root: str = "") -> str:
+    """The entity's HTML page (``root``: the path the application is mounted under)."""
+    ctx = entity_context(store, node, base)
+    return render("entity.html", root=root, title=node.name, **ctx)
+
+
+__all__ = ["MAX_EDGES_SHOWN", "entity_context", "iri_endpoint", "negotiate", "render_entity"]

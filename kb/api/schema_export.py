@@ -18,22 +18,15 @@ def schema_path() -> Path:
     return project_root() / "graphql" / "schema.graphql"
 
 
-def export_sdl() -> str:
-    """The schema's SDL, as the file should hold it."""
-    from kb.api.schema import sdl
-
-    return sdl()
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m kb.api.schema_export", description=__doc__)
     p.add_argument("--check", action="store_true", help="only check; exit 1 when the file is out of date")
     p.add_argument("-o", "--output", type=Path, default=None, help="file to write (default graphql/schema.graphql)")
     args = p.parse_args(argv)
-    path = args.output or schema_path()
-    text = export_sdl()
-    current = path.read_text(encoding="utf-8") if path.exists() else None
-    if current == text:
+    from kb.api.schema import sdl
+
+    path, text = args.output or schema_path(), sdl()
+    if path.exists() and path.read_text(encoding="utf-8") == text:
         print(f"{path} is up to date")
         return 0
     if args.check:

@@ -7,12 +7,12 @@ import json
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 from kb import __version__
-from kb.config import Neo4jSettings, Settings, default_data_path
+from kb.config import Neo4jSettings, Settings, data_path, default_data_path
 from kb.store import Store, StoreError, open_store
 
 EXPORT_FORMATS = ("ttl", "nt", "jsonld", "trig", "nq")
@@ -32,15 +32,37 @@ def _add_store_options(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument(
         "--data",
+        type=data_path,
+        default=None,
+        help=f"memory store snapshot, or a folder holding kb.snapshot (default: $KB_DATA or {default_data_path()})",
+    )
+    g.add_argument(
+        "--judgements",
         type=Path,
         default=None,
-        help=f"memory store snapshot file (default: $KB_DATA or {default_data_path()})",
+        metavar="FILE",
+        help="the judgements file (default: $KB_JUDGEMENTS, else kb.judgements.txt beside the snapshot)",
     )
     g.add_argument("--neo4j-uri", default=None, help="Bolt URI (default: $NEO4J_URI or bolt://localhost:7687)")
     g.add_argument("--neo4j-user", default=None, help="user name (default: $NEO4J_USER or neo4j)")
     g.add_argument("--neo4j-database", default=None, help="database name (default: $NEO4J_DATABASE or the server's)")
     # No --password option on purpose: secrets come from the environment (NEO4J_PASSWORD) only,
     # so they never land in shell history or process listings.
+
+
+def _add_writer_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="fail at once when another process is writing the same snapshot (default: wait for it)",
+    )
+
+
+def _writes(p: argparse.ArgumentParser, func: Callable[[argparse.Namespace], int]) -> None:
+    """A subcommand that changes the KB: writer and store options, and what runs it."""
+    _add_writer_options(p)
+    _add_store_options(p)
+    p.set_defaults(func=func)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -52,11 +74,17 @@ def _settings(args: argparse.Namespace) -> Settings:
         password=neo.password,
         database=args.neo4j_database or neo.database,
     )
-    return Settings(store=args.store, data=args.data or env.data, neo4j=neo, base_iri=env.base_iri)
+    judgements = getattr(args, "judgements", None) or env.judgements
+    return Settings(
+        store=args.store, data=args.data or env.data, neo4j=neo, base_iri=env.base_iri, judgements=judgements
+    )
 
 
-def _open(args: argparse.Namespace) -> Store:
-    return open_store(_settings(args))
+def _open(args: argparse.Namespace, write: bool = False, create: bool = False) -> Store:
+    """The store, for reading (a missing snapshot is an error) or for writing (one writer at a
+    time: this waits for another load of the same snapshot, saying so, unless --no-wait)."""
+    wait = not getattr(args, "no_wait", False)
+    return open_store(_settings(args), write=write, create=create, wait=wait, on_wait=_eprint)
 
 
 def _print_stats(store: Store, out: IO[str]) -> None:
@@ -74,18 +102,75 @@ def _print_stats(store: Store, out: IO[str]) -> None:
 
 
 def cmd_load(args: argparse.Namespace) -> int:
+    from kb.app.decisions import current_judgements
     from kb.app.pipeline import load_paths
 
     t0 = time.perf_counter()
-    with _open(args) as store:
-        report = load_paths(store, args.paths, progress=None if args.quiet else _eprint)
+    settings = _settings(args)
+    with _open(args, write=True, create=True) as store:
+        judgements = current_judgements(store, settings.judgements_path)
+        report = load_paths(
+            store,
+            args.paths,
+            progress=None if args.quiet else _eprint,
+            root=args.root,
+            sync=args.sync,
+            judgements=judgements,
+            strict=args.strict,
+        )
         for w in report.warnings:
             _eprint(f"warning: {w}")
+        removed = f", {len(report.removed)} removed" if report.removed else ""
         print(
-            f"loaded {len(report.files)} file(s), {len(report.results)} source(s), "
-            f"{report.changed} changed, in {time.perf_counter() - t0:.2f}s"
+            f"loaded {len(report.files)} file(s), {len(report.results) - len(report.removed)} source(s), "
+            f"{report.changed - len(report.removed)} changed{removed}, {report.skipped_rows} table row(s) skipped, "
+            f"in {time.perf_counter() - t0:.2f}s"
         )
         _print_stats(store, sys.stdout)
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    from kb.app.decisions import remove
+
+    with _open(args, write=True) as store:
+        results = remove(store, args.sources)
+        for r in results:
+            print(
+                f"removed {r.source_id} (with {r.entities_removed} entities and {r.relations_removed} relations "
+                "no other source vouches for)"
+            )
+    return 0
+
+
+def cmd_judge(args: argparse.Namespace) -> int:
+    """``merge`` and ``split``: record the decision and apply it."""
+    from kb.app.decisions import merge, split
+
+    settings = _settings(args)
+    with _open(args, write=True) as store:
+        if args.command == "merge":
+            d = merge(store, settings.judgements_path, args.a, args.b, args.note)
+            done = f"merged {args.b} into {d.new_id}"
+        else:
+            d = split(store, settings.judgements_path, args.a, args.source, args.note)
+            done = f"split: what {args.source} says about {args.a} is now {d.new_id}"
+    print(f"{done} ({len(d.results)} source(s) rewritten); recorded in {settings.judgements_path}")
+    return 0
+
+
+def cmd_duplicates(args: argparse.Namespace) -> int:
+    from kb.app.decisions import current_judgements
+    from kb.app.duplicates import duplicates_json, find_duplicates, format_duplicates
+
+    settings = _settings(args)
+    with _open(args) as store:
+        found, judged = find_duplicates(store, current_judgements(store, settings.judgements_path))
+    if args.json:
+        json.dump(duplicates_json(found), sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        print(format_duplicates(found, judged))
     return 0
 
 
@@ -122,6 +207,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     settings = _settings(args)
     with open_store(settings) as store:
         if args.output:
+            if args.output.parent.exists() and not args.output.parent.is_dir():
+                raise ValueError(f"cannot write {args.output}: {args.output.parent} is not a folder")
             args.output.parent.mkdir(parents=True, exist_ok=True)
             tmp = args.output.with_name(f".{args.output.name}.part")
             try:
@@ -154,6 +241,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from kb.api.app import create_app
 
     settings = _settings(args)
+    if settings.store == "memory" and not settings.data.exists():
+        open_store(settings)  # the clear error for a missing KB, before any worker starts
     if args.workers > 1:
         # One process serves on one core: several workers each open the store themselves
         # (kb.api.asgi reads the same settings from the environment).
@@ -173,7 +262,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             access_log=args.verbose,  # a line per request only when asked for
         )
         return 0
-    store = open_store(settings)
+    store = open_store(settings, follow=True)  # a memory store reopens its snapshot after each load
     app = create_app(store, ide=not args.no_ide, introspection=not args.no_introspection, base=settings.base_iri)
     _eprint(f"GraphiQL on http://{args.host}:{args.port}/graphql")
     try:
@@ -212,6 +301,17 @@ def _count(text: str) -> int:
     return n
 
 
+def _port(text: str) -> int:
+    """A TCP port number, 1 to 65535 (for ``--port``)."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 1 <= n <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is a number from 1 to 65535, not {n}")
+    return n
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="policekb",
@@ -223,8 +323,46 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("load", help="load files or folders (articles, FOI tables, reference tables)")
     s.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files or folders to load")
     s.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    s.add_argument(
+        "--sync",
+        action="store_true",
+        help="also remove the sources once loaded from these folders whose files are gone",
+    )
+    s.add_argument(
+        "--root",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the folder source paths are relative to, for sources without a URL (default: the current folder)",
+    )
+    s.add_argument(
+        "--strict",
+        action="store_true",
+        help="a table row naming no known force, region or body stops the load with nothing written "
+        "(by default such rows are skipped, each with a warning, and counted)",
+    )
+    _writes(s, cmd_load)
+
+    s = sub.add_parser("remove", help="remove sources and everything only they said")
+    s.add_argument("sources", nargs="+", metavar="SOURCE", help="source ids (source/...) or the files they came from")
+    _writes(s, cmd_remove)
+
+    s = sub.add_parser("merge", help="judge two entities to be one (recorded in the judgements file)")
+    s.add_argument("a", metavar="A", help="the entity that stays")
+    s.add_argument("b", metavar="B", help="the entity that is A; its id then answers for A")
+    s.add_argument("--note", default=None, help="why (kept in the judgements file)")
+    _writes(s, cmd_judge)
+
+    s = sub.add_parser("split", help="judge what one source says about an entity to be about someone else")
+    s.add_argument("a", metavar="A", help="the entity")
+    s.add_argument("--source", required=True, metavar="S", help="the source whose mention is someone else")
+    s.add_argument("--note", default=None, help="why (kept in the judgements file)")
+    _writes(s, cmd_judge)
+
+    s = sub.add_parser("duplicates", help="list people of one name kept apart, with the evidence for and against")
+    s.add_argument("--json", action="store_true", help="print JSON")
     _add_store_options(s)
-    s.set_defaults(func=cmd_load)
+    s.set_defaults(func=cmd_duplicates)
 
     s = sub.add_parser("extract", help="extract one article's facts and print them (touches no store)")
     s.add_argument("file", type=Path, help="article file (.txt, .md, .html)")
@@ -233,7 +371,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("serve", help="serve the GraphQL API and GraphiQL playground")
     s.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
-    s.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    s.add_argument("--port", type=_port, default=8000, help="port, 1 to 65535 (default 8000)")
     s.add_argument("--no-ide", action="store_true", help="do not serve the GraphiQL IDE (production)")
     s.add_argument("--no-introspection", action="store_true", help="disable schema introspection (production)")
     s.add_argument("--workers", type=_count, default=1, help="worker processes, each with its own store (default 1)")
@@ -288,6 +426,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # an unwritable or missing path: one line, not a traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        _eprint(f"error: {where}{exc.strerror or exc}")
+        return 2
     except KeyboardInterrupt:
         return 130
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import io
 
 from kb.rdf.blocks import Block, Pair
+from kb.rdf.chunks import prefixes
 from kb.rdf.context import context_dict
-from kb.rdf.export import prefixes
 from kb.rdf.jsonld import JsonLdWriter
-from kb.rdf.mapping import SOURCE_TYPE, Mapper
+from kb.rdf.mapping import SOURCE_TYPE, Mapper, PlainTriples, Restated
 from kb.rdf.ntriples import NTriplesWriter
 from kb.rdf.terms import DCT, RDF_TYPE, SCHEMA, XSD, Iris
 from kb.rdf.turtle import TurtleWriter
@@ -36,10 +36,11 @@ def describe_blocks(store: Store, entity_id: str, base: str | None = None) -> li
     iris = Iris(base)
     mapper = Mapper(iris, quads=False)
     blocks = mapper.node(node)
-    edges = store.edges([entity_id])[:MAX_RELATIONS]
+    edges = sorted(store.edges([entity_id])[:MAX_RELATIONS], key=lambda e: (e.source, e.type, e.target, e.key))
     linked: dict[str, None] = {}
-    for e in edges:
-        blocks.extend(mapper.edge(e))
+    for r in PlainTriples(quads=False).mark(edges):
+        e = r.edge if isinstance(r, Restated) else r
+        blocks.extend(mapper.edge(e, r.stated) if isinstance(r, Restated) else mapper.edge(e))
         linked[e.target if e.source == entity_id else e.source] = None
         for ev in e.evidence:
             linked[ev.source_id] = None

@@ -3,152 +3,38 @@
 Nodes and edges are read one at a time from the store (``iter_nodes`` / ``iter_edges``),
 mapped to blocks and written at once, so memory stays flat whatever the KB's size.
 ``trig`` and ``nq`` keep each source's assertions in its named graph; ``ttl``, ``nt`` and
-``jsonld`` write the merged default graph.
-
-The record stream (the vocabulary header, then every node, then every edge) is cut into
-chunks of ``CHUNK_RECORDS`` records, and each chunk is serialised on its own (a TriG graph
-block never spans two chunks). That makes chunks independent, so :mod:`kb.rdf.parallel`
-can hand them to forked worker processes and write their bytes in order: the output is the
-same, byte for byte, whatever the number of workers.
+``jsonld`` write the merged default graph. The stream is serialised chunk by chunk
+(:mod:`kb.rdf.chunks`), in one process or several (:mod:`kb.rdf.parallel`).
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable, Iterator
-from itertools import chain
-from typing import BinaryIO, Protocol
+from typing import BinaryIO
 
-from kb.model import Edge, Node
-from kb.rdf.blocks import Block
-from kb.rdf.context import context_dict
-from kb.rdf.jsonld import JsonLdWriter
-from kb.rdf.mapping import Mapper
-from kb.rdf.ntriples import NTriplesWriter
-from kb.rdf.terms import RDF, Iris
-from kb.rdf.vocab import export_header_blocks
+from kb.rdf.chunks import (
+    CHUNK_RECORDS,
+    FORMATS,
+    QUAD_FORMATS,
+    auto_workers,
+    check_format,
+    iter_blocks,
+    make_writer,
+    prefixes,
+)
+from kb.rdf.parallel import export_chunks, parallel_workers
+from kb.rdf.terms import Iris
 from kb.store.base import Store
 
-FORMATS: dict[str, str] = {
-    "ttl": "text/turtle",
-    "nt": "application/n-triples",
-    "jsonld": "application/ld+json",
-    "trig": "application/trig",
-    "nq": "application/n-quads",
-}
-QUAD_FORMATS = frozenset({"trig", "nq"})
-# Records (nodes or edges) per chunk: large enough that handing a chunk to a worker costs
-# little next to serialising it, small enough that a chunk's output (0.2 to 0.8 MB) fits
-# in a worker's pipe at once (see kb.rdf.parallel).
-CHUNK_RECORDS = 256
-# Worker processes used when the caller does not say: one per core, at most this many (the
-# parent writes every byte, so more workers than this stop paying).
-MAX_AUTO_WORKERS = 4
-
-
-class Writer(Protocol):
-    def write(self, blocks: list[Block]) -> None: ...
-
-    def end_chunk(self) -> None: ...
-
-    def close(self) -> int: ...
-
-    count: int
-
-
-class _Header:
-    """Stands for the vocabulary header blocks, the record stream's first record."""
-
-
-HEADER = _Header()
-Record = Node | Edge | _Header
-
-
-def prefixes(iris: Iris) -> dict[str, str]:
-    """Prefixes for Turtle / TriG: the registry's, plus rdf."""
-    out = dict(iris.onto.prefixes)
-    out.setdefault("rdf", RDF)
-    return out
-
-
-def check_format(fmt: str) -> None:
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown export format {fmt!r} (expected one of {', '.join(FORMATS)})")
-
-
-def make_writer(fmt: str, out: BinaryIO, iris: Iris, continued: bool = False) -> Writer:
-    """The writer of ``fmt``; ``continued`` makes one for a later part of the document
-    (no header, directives or opening bracket: a parallel worker's)."""
-    check_format(fmt)
-    if fmt in ("nt", "nq"):
-        return NTriplesWriter(out, quads=fmt == "nq")
-    if fmt in ("ttl", "trig"):
-        from kb.rdf.turtle import TurtleWriter
-
-        header = f"# {iris.onto.title} {iris.onto.version}: policing-kb export\n"
-        return TurtleWriter(
-            out, prefixes(iris), base=iris.id_prefix, trig=fmt == "trig", header=header, continued=continued
-        )
-    return JsonLdWriter(out, context_dict(iris.onto), continued=continued)
-
-
-def records(store: Store) -> Iterator[Record]:
-    """The export's record stream: HEADER, every node, every edge."""
-    return chain((HEADER,), store.iter_nodes(), store.iter_edges())
-
-
-class ChunkSerialiser:
-    """Maps records to blocks and writes them, one chunk at a time, with one writer."""
-
-    def __init__(self, fmt: str, iris: Iris, out: BinaryIO, continued: bool = False) -> None:
-        self.iris = iris
-        self.mapper = Mapper(iris, fmt in QUAD_FORMATS)
-        self.writer = make_writer(fmt, out, iris, continued)
-
-    def chunk(self, recs: Iterable[Record]) -> int:
-        """Serialise one chunk of records; returns how many records it held."""
-        node, edge = self.mapper.node, self.mapper.edge
-        write = self.writer.write
-        n = 0
-        for r in recs:
-            if isinstance(r, Node):
-                write(node(r))
-            elif isinstance(r, Edge):
-                write(edge(r))
-            else:
-                write(export_header_blocks(self.iris))
-            n += 1
-        self.writer.end_chunk()
-        return n
-
-
-def iter_blocks(store: Store, iris: Iris, quads: bool) -> Iterator[list[Block]]:
-    """The whole KB as lists of blocks, one list per header / node / edge."""
-    mapper = Mapper(iris, quads)
-    yield export_header_blocks(iris)
-    for node in store.iter_nodes():
-        yield mapper.node(node)
-    for edge in store.iter_edges():
-        yield mapper.edge(edge)
-
-
-def auto_workers() -> int:
-    """Worker processes for ``workers=None``: the usable cores, at most MAX_AUTO_WORKERS, and
-    no more than free memory allows (a worker ends up copying most of this process's memory)."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on every platform
-        cores = os.cpu_count() or 1
-    n = max(1, min(cores, MAX_AUTO_WORKERS))
-    try:
-        page = os.sysconf("SC_PAGE_SIZE")
-        free = os.sysconf("SC_AVPHYS_PAGES") * page
-        with open("/proc/self/statm") as fh:
-            resident = int(fh.read().split()[1]) * page
-    except (OSError, ValueError, AttributeError, IndexError):
-        return n  # cannot tell (not Linux): the cores decide
-    # the parent counts as one; each further worker needs about its resident size, with a margin
-    return max(1, min(n, 1 + int(free * 0.8) // max(resident, 1)))
+__all__ = [
+    "FORMATS",
+    "QUAD_FORMATS",
+    "auto_workers",
+    "check_format",
+    "export",
+    "iter_blocks",
+    "make_writer",
+    "prefixes",
+]
 
 
 def export(
@@ -167,8 +53,6 @@ def export(
     ends up copying most of the store's memory. The output is the same whatever the number
     of workers; ``chunk_records`` (records per chunk) does not change it either.
     """
-    from kb.rdf.parallel import export_chunks, parallel_workers
-
     check_format(fmt)
     if chunk_records < 1:
         raise ValueError("chunk_records must be at least 1")

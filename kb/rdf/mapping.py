@@ -21,7 +21,8 @@ dereferenced entity document contains them):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from hashlib import blake2b
 
@@ -29,7 +30,6 @@ from kb.model import Edge, Evidence, Node, PropValue
 from kb.rdf.blocks import Block, Pair
 from kb.rdf.terms import (
     DCT,
-    MEMBERSHIPS,
     ORG,
     OWL,
     PROV,
@@ -50,7 +50,6 @@ from kb.rdf.terms import (
     XSD_INTEGER,
     XSD_STRING,
     Iris,
-    concept_scheme_for,
 )
 from kb.reference import REFERENCE_SOURCE_ID
 
@@ -62,6 +61,7 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _YEAR_MONTH = re.compile(r"\d{4}-\d{2}")
 _YEAR = re.compile(r"\d{4}")
 SOURCE_TYPE = "Source"
+_NODE_FIELD = ("", "", None)  # a property spec meaning "a Node field, not a property"
 STATISTIC_TYPE = "Statistic"
 
 
@@ -101,6 +101,47 @@ def instant(value: str) -> tuple[str, str] | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class Restated:
+    """An edge whose plain triple ``<s> p <o>`` earlier edges already stated in the graphs
+    ``stated`` (source ids; "" is the default graph), so it must not be stated there again."""
+
+    edge: Edge
+    stated: frozenset[str]
+
+
+class PlainTriples:
+    """Marks the edges of a stream whose plain triple an earlier edge stated: edges between the
+    same two entities with the same type and different keys (two posts with different titles,
+    memberships in two roles) have one plain triple and an assertion each.
+
+    Relies on a stream that gives a subject's outgoing edges together (both stores' iter_edges
+    do), so it only remembers the current subject's edges."""
+
+    def __init__(self, quads: bool) -> None:
+        self.quads = quads
+
+    def mark(self, edges: Iterable[Edge]) -> Iterator[Edge | Restated]:
+        subject = None
+        seen: dict[tuple[str, str], set[str]] = {}
+        default = frozenset({""})
+        quads = self.quads
+        for e in edges:
+            if e.source != subject:
+                subject = e.source
+                seen.clear()
+            graphs = {ev.source_id for ev in e.evidence} if quads and e.evidence else default
+            k = (e.type, e.target)
+            prev = seen.get(k)
+            if prev is None:
+                seen[k] = set(graphs)
+                yield e
+                continue
+            stated = prev.intersection(graphs)
+            prev.update(graphs)
+            yield Restated(e, frozenset(stated)) if stated else e
+
+
 def _primary_first(source_ids: Iterable[str]) -> list[str]:
     """Sources in a store-independent order: the reference data first, then by id. The first
     one's graph holds the entity's (or relation's) description in quad mode."""
@@ -124,13 +165,10 @@ class Mapper:
         self.props = {n: (onto.expand(p.iri), dt_of(p.datatype)) for n, p in onto.properties.items()}
         self.rel_props = {n: (onto.expand(p.iri), dt_of(p.datatype)) for n, p in onto.relation_props.items()}
         self.rels = {n: onto.expand(r.iri) for n, r in onto.relations.items()}
+        self.memberships = frozenset(n for n, r in onto.relations.items() if r.membership)
+        self.posts = frozenset(n for n, r in onto.relations.items() if r.org == "post")
         self.classes = {n: ns + n for n in onto.classes}
-        self.schemes: dict[tuple[str, str], str] = {}
-        for c in onto.classes.values():
-            for p in c.properties:
-                s = concept_scheme_for(onto, c.name, p)
-                if s:
-                    self.schemes[(c.name, p)] = s
+        self.schemes = {(c.name, p): s for c in onto.classes.values() for p, s in c.schemes.items()}
         self.name_p = self.props["name"][0]
         self.alias_p = self.props["aliases"][0]
         self.mentioned = self.rels["MENTIONED_IN"]
@@ -280,6 +318,7 @@ class Mapper:
         if specs is None:
             schemes = self.schemes
             specs = {k: (pred, dt, schemes.get((cls, k))) for k, (pred, dt) in self.props.items()}
+            specs["name"] = specs["aliases"] = _NODE_FIELD
             self._class_specs[cls] = specs
         return specs
 
@@ -306,8 +345,9 @@ class Mapper:
             primary = self.graph(_primary_first(n.sources)[0])
         type_pairs = self._types(cls)
         pairs: list[Pair] = [*type_pairs, (self.name_p, n.name, "")]
-        for a in n.aliases:
-            pairs.append((self.alias_p, a, ""))
+        if n.aliases:
+            for a in dict.fromkeys(n.aliases):
+                pairs.append((self.alias_p, a, ""))
         out: list[Block] = [(primary, s, pairs)]
         props = n.props
         specs = self._specs(cls)
@@ -315,13 +355,15 @@ class Mapper:
             spec = specs.get(k)
             if spec is None:  # not in the registry: stores reject these, keep the value anyway
                 spec = (iris.term(k), "", self.schemes.get((cls, k)))
+            elif spec is _NODE_FIELD:
+                continue  # the node's name and aliases, written above (a loader may repeat them in props)
             pred, dt, scheme = spec
             if dt == "" and scheme is None and type(v) is str:
                 pairs.append((pred, v, ""))  # the common case: a plain string
                 if k == "wikidataId" and _WIKIDATA.fullmatch(v):
                     pairs.append((OWL + "sameAs", WD + v, None))
                 continue
-            values = v if isinstance(v, list) else (v,)
+            values = dict.fromkeys(v) if isinstance(v, list) else (v,)
             for item in values:
                 if scheme is not None:
                     pairs.append((pred, iris.concept(scheme, str(item)), None))
@@ -368,7 +410,9 @@ class Mapper:
         out.append(("", act, ap))
 
     # -- edges -------------------------------------------------------------------------
-    def edge(self, e: Edge) -> list[Block]:
+    def edge(self, e: Edge, stated: frozenset[str] = frozenset()) -> list[Block]:
+        """The edge's blocks; ``stated``: graphs (source ids, "" the default graph) whose plain
+        triple an earlier edge between the same two entities stated (see PlainTriples)."""
         iris = self.iris
         s = iris.entity(e.source)
         o = iris.entity(e.target)
@@ -384,7 +428,7 @@ class Mapper:
         primary = self.graph(sources[0]) if sources else ""
         h = blake2b(f"{e.key}\x1f{e.target}".encode("utf-8", "surrogatepass"), digest_size=6).hexdigest()
         stmt = f"{s}#rel-{h}"
-        main: list[Pair] = [(p, o, None)]
+        main: list[Pair] = [] if stated and (sources[0] if sources else "") in stated else [(p, o, None)]
         st: list[Pair] = [
             (RDF_TYPE, self.assertion_c, None),
             (_RDF_SUBJECT, s, None),
@@ -399,7 +443,7 @@ class Mapper:
                     continue  # the post's role, below
                 spec = self.rel_props.get(k) or (iris.term(k), "")
                 st.append((spec[0], lexical(v, spec[1]), spec[1]))
-        if e.type in MEMBERSHIPS:
+        if e.type in self.memberships:
             st.insert(1, (RDF_TYPE, ORG + "Membership", None))
             st.append((ORG + "member", s, None))
             st.append((ORG + "organization", o, None))
@@ -408,7 +452,7 @@ class Mapper:
                 primary, stmt + "-during", str(start) if start else None, str(end) if end else None, out
             ):
                 st.append((ORG + "memberDuring", stmt + "-during", None))
-        if e.type == "HOLDS_POST":
+        if e.type in self.posts:
             post = f"{s}#post-{h}"
             main.append((ORG + "holds", post, None))
             pp: list[Pair] = [(RDF_TYPE, ORG + "Post", None), (ORG + "postIn", o, None), (ORG + "heldBy", s, None)]
@@ -424,6 +468,6 @@ class Mapper:
             # every other source asserting the relation states the plain triple in its own graph
             for sid in sources[1:]:
                 g = self.graph(sid)
-                if g != primary:
+                if g != primary and sid not in stated:
                     out.append((g, s, [(p, o, None)]))
         return out

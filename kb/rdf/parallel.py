@@ -1,4 +1,4 @@
-"""Run an export's chunks (see :mod:`kb.rdf.export`) in one process or in several forked ones.
+"""Run an export's chunks (see :mod:`kb.rdf.chunks`) in one process or in several forked ones.
 
 With W processes, process q (the parent is 0) serialises the chunks k with k % W == q, and
 the parent writes every chunk's bytes to the output in stream order; so the output is the
@@ -35,7 +35,7 @@ from itertools import chain, islice
 from multiprocessing.connection import Connection
 from typing import BinaryIO, cast
 
-from kb.rdf.export import ChunkSerialiser, Record, auto_workers, records
+from kb.rdf.chunks import QUAD_FORMATS, ChunkSerialiser, Record, auto_workers, records
 from kb.rdf.terms import Iris
 from kb.store.base import Store
 
@@ -248,7 +248,7 @@ def _fork_workers(it: Iterator[Record], fmt: str, iris: Iris, workers: int, chun
 def export_chunks(store: Store, fmt: str, out: BinaryIO, iris: Iris, workers: int, chunk: int) -> int:
     """Serialise the record stream of ``store`` to ``out`` with ``workers`` processes."""
     ser = ChunkSerialiser(fmt, iris, out)
-    it = records(store)
+    it = records(store, fmt in QUAD_FORMATS)
     ser.chunk(islice(it, chunk))  # chunk 0, with the header, is always the parent's
     first = next(it, None)
     if first is None:  # the whole KB fits in one chunk

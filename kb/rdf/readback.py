@@ -15,7 +15,7 @@ from rdflib.term import Node as RdfNode
 
 from kb.model import Edge, Evidence, Node, Props, PropValue, Relation
 from kb.rdf.mapping import STATISTIC_TYPE
-from kb.rdf.terms import ORG, PROV, RDF, RDF_TYPE, SKOS, XSD_BOOLEAN, XSD_DECIMAL, XSD_INTEGER, Iris, concept_scheme_for
+from kb.rdf.terms import ORG, PROV, RDF, RDF_TYPE, SKOS, XSD_BOOLEAN, XSD_DECIMAL, XSD_INTEGER, Iris
 
 
 @dataclass
@@ -94,7 +94,7 @@ def read_graph(g: Graph, base: str | None = None) -> ReadBack:
             objs = list(g.objects(s, props[pname]))
             if not objs:
                 continue
-            scheme = concept_scheme_for(onto, cls, pname)
+            scheme = cdef.schemes.get(pname)
             vals: list[PropValue] = []
             for o in objs:
                 if scheme is not None:
@@ -138,9 +138,14 @@ def normalise_nodes(nodes: Iterable[Node]) -> dict[str, Node]:
     """Store nodes in the form :func:`read_graph` produces (sorted aliases, lists, evidence)."""
     out = {}
     for n in nodes:
-        props: Props = {k: sorted(v) if isinstance(v, list) else v for k, v in n.props.items()}
+        # a name or aliases repeated in props is the node's own field (exported once, as such)
+        props: Props = {
+            k: sorted(dict.fromkeys(v)) if isinstance(v, list) else v
+            for k, v in n.props.items()
+            if k not in ("name", "aliases")
+        }
         ev = tuple(sorted(set(n.evidence), key=evidence_key))
-        out[n.id] = Node(n.id, n.type, n.name, tuple(sorted(n.aliases)), props, ev)
+        out[n.id] = Node(n.id, n.type, n.name, tuple(sorted(set(n.aliases))), props, ev)
     return out
 
 

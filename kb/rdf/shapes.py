@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from kb.model import METHODS
 from kb.ontology import Ontology, ontology
-from kb.rdf.terms import RDF, Iris, concept_scheme_for, ontology_iri
+from kb.rdf.terms import RDF, Iris, ontology_iri
 from kb.rdf.ttltext import lit, prefix_lines, stmt, words
 
 SHAPES_NS_SUFFIX = "/shapes#"
@@ -101,6 +101,7 @@ def render_shapes(onto: Ontology | None = None) -> str:
         ),
         "\n# Classes\n\n",
     ]
+    mentioned = set(o.relations["MENTIONED_IN"].domain)
     for c in o.classes.values():
         props: list[str] = []
         body: list[str] = []
@@ -108,7 +109,7 @@ def render_shapes(onto: Ontology | None = None) -> str:
             p = o.properties[pname]
             name = f"pkbsh:{c.name}-{pname}"
             props.append(name)
-            scheme = concept_scheme_for(o, c.name, pname)
+            scheme = c.schemes.get(pname)
             extra: list[tuple[str, str | list[str]]] = [("sh:name", lit(pname, None))]
             if pname == "wikidataId":
                 extra.append(("sh:pattern", lit("^Q[1-9][0-9]*$", None)))
@@ -125,7 +126,7 @@ def render_shapes(onto: Ontology | None = None) -> str:
                     description=p.description,
                 )
             )
-        if c.name != "Source":
+        if c.name in mentioned:
             for local, desc in (
                 ("evidence", "Every entity has evidence: the source, quote and method behind it."),
                 ("mentionedIn", "Every entity is mentioned in at least one source."),

@@ -1,58 +1,52 @@
-"""A read-only SPARQL 1.1 endpoint (/sparql) over the KB's RDF export.
+"""A read-only SPARQL 1.1 endpoint (/sparql) over the KB's RDF export, on pyoxigraph.
 
-The dataset is built lazily from the store (the N-Quads export, so every source keeps its
-named graph; the default graph is their union plus the ontology) and rebuilt when the
-store's counts change. Protocol: GET ?query=, POST form (query=) or POST
-application/sparql-query. Results: SPARQL JSON, XML, CSV or TSV for SELECT/ASK; Turtle,
-N-Triples or JSON-LD for CONSTRUCT/DESCRIBE, by Accept header or ``format``.
+The data is a pyoxigraph store on disk built from the N-Quads export, so every source keeps
+its named graph; the default graph is their merge (each triple once) plus the ontology
+(:mod:`kb.rdf.sparql_store` says where it lives and when it is rebuilt). Queries run in
+worker processes (:mod:`kb.rdf.sparql_worker`), at most ``max_concurrent`` at once; a query
+that outlives ``timeout`` is stopped by killing its worker, which is replaced, and a worker's
+memory is capped, so no query can stall or starve the server. pyoxigraph's regular
+expressions run in linear time (Rust's regex crate), so no pattern backtracks for ever.
 
-Safety: updates are refused, SERVICE (federated queries) and FROM / FROM NAMED (which
-would make the server fetch URLs) are refused, queries run in a worker thread with a
-timeout, at most ``max_concurrent`` run at once, and results are capped at ``max_results``
-rows (the response then says so in the X-SPARQL-Truncated header). The dataset lives in
-memory (rdflib), so KBs above ``max_triples`` are refused with advice to use a triple store.
+Protocol: GET ?query=, POST form (query=) or POST application/sparql-query, the body at
+most ``MAX_BODY_BYTES`` (refused before it is read when Content-Length says so). Results:
+SPARQL JSON, XML, CSV or TSV for SELECT/ASK; Turtle, N-Triples or JSON-LD for
+CONSTRUCT/DESCRIBE, by Accept header or ``format``; at most ``max_results`` rows (the
+X-SPARQL-Truncated header says when). Updates and SERVICE (which would make the server fetch
+URLs) are refused; FROM / FROM NAMED pick among the KB's own graphs and never fetch anything.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import io
+import contextlib
+import json
+import logging
+import re
+import select
+import signal
+import subprocess
+import sys
 import threading
-import time
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 from urllib.parse import parse_qs
 
-from rdflib import Dataset, Graph, URIRef
-from rdflib.plugins.sparql import prepareQuery
-from rdflib.plugins.sparql.parserutils import CompValue
-from rdflib.query import Result, ResultRow
-from rdflib.term import Identifier, Variable
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from kb.accept import preferences
-from kb.rdf.export import export
-from kb.rdf.owl import render_ontology
-from kb.rdf.terms import Iris, ontology_iri
+from kb.rdf.sparql_results import GRAPH_MEDIA, SELECT_MEDIA
+from kb.rdf.sparql_store import BuildFailed, NotReady, SparqlData
+from kb.rdf.sparql_worker import READY, read_frame, write_frame
+from kb.rdf.terms import Iris
 from kb.store.base import Store
 
-SELECT_TYPES: dict[str, tuple[str, str]] = {
-    # media type -> (rdflib result format, response media type)
-    "application/sparql-results+json": ("json", "application/sparql-results+json"),
-    "application/json": ("json", "application/sparql-results+json"),
-    "application/sparql-results+xml": ("xml", "application/sparql-results+xml"),
-    "application/xml": ("xml", "application/sparql-results+xml"),
-    "text/csv": ("csv", "text/csv; charset=utf-8"),
-    "text/tab-separated-values": ("tsv", "text/tab-separated-values; charset=utf-8"),
-}
-GRAPH_TYPES: dict[str, tuple[str, str]] = {
-    "text/turtle": ("turtle", "text/turtle; charset=utf-8"),
-    "application/n-triples": ("nt", "application/n-triples"),
-    "application/ld+json": ("json-ld", "application/ld+json"),
-}
+log = logging.getLogger(__name__)
+
 FORMAT_ALIASES = {
     "json": "application/sparql-results+json",
     "xml": "application/sparql-results+xml",
@@ -64,15 +58,19 @@ FORMAT_ALIASES = {
     "jsonld": "application/ld+json",
 }
 MAX_QUERY_CHARS = 20_000
+MAX_BODY_BYTES = 64 * 1024  # a form-encoded query of MAX_QUERY_CHARS fits
+WORKER_MEMORY = 2 << 30  # bytes of data segment a query may use
+WORKER_START = 60.0  # seconds a new worker may take to open the store (not counted in a query's time)
 
 
 class SparqlError(Exception):
     """A request the endpoint refuses; ``status`` is the HTTP status to answer with."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.headers = headers or {}
 
 
 @dataclass
@@ -82,38 +80,113 @@ class Answer:
     truncated: bool = False
 
 
-def _walk(node: Any) -> Any:
-    """Every CompValue in a parsed query's algebra."""
-    if isinstance(node, CompValue):
-        yield node
-        for v in node.values():
-            yield from _walk(v)
-    elif isinstance(node, list | tuple):
-        for v in node:
-            yield from _walk(v)
+# -- checking a query before it runs -------------------------------------------------------
+# Strings, IRIs and comments, which may contain any word; what is left are the query's tokens.
+_NOT_TOKENS = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*',
+    re.S,
+)
+_SERVICE = re.compile(r"(?<![\w:?$.-])SERVICE(?![\w:.-])", re.I)
 
 
-def check_query(text: str) -> Any:
-    """Parse a query; refuse updates, federation and remote datasets."""
+def check_query(text: str) -> None:
+    """Refuse what must not reach the store: over-long queries and SERVICE (pyoxigraph would
+    fetch the URL: the server must never be made to call out)."""
     if len(text) > MAX_QUERY_CHARS:
         raise SparqlError(413, f"query longer than {MAX_QUERY_CHARS} characters")
-    try:
-        q = prepareQuery(text)
-    except Exception as exc:  # pyparsing raises several types; all mean a bad query
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        if any(w in text.upper() for w in ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE")):
-            raise SparqlError(400, f"this endpoint is read-only: SPARQL Update is not accepted ({first})") from None
-        raise SparqlError(400, f"query does not parse: {first}") from None
-    for comp in _walk(q.algebra):
-        if comp.name == "ServiceGraphPattern":
-            raise SparqlError(400, "SERVICE (federated query) is not allowed on this endpoint")
-    if q.algebra.get("datasetClause"):
-        raise SparqlError(400, "FROM / FROM NAMED are not allowed: query the KB's own graphs (GRAPH ?g { ... })")
-    return q
+    if _SERVICE.search(_NOT_TOKENS.sub(" ", text)):
+        raise SparqlError(400, "SERVICE (federated query) is not allowed on this endpoint")
 
 
+# -- worker processes ------------------------------------------------------------------------
+class WorkerDied(Exception):
+    pass
+
+
+class Worker:
+    """One worker process over one version of the store."""
+
+    def __init__(self, path: Path, memory: int) -> None:
+        self.path = path
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "kb.rdf.sparql_worker", str(path), str(memory)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # a Ctrl-C in the server's terminal is the server's to handle
+        )
+        self.stdin: IO[bytes] = self.proc.stdin  # type: ignore[assignment]
+        self.stdout: IO[bytes] = self.proc.stdout  # type: ignore[assignment]
+
+    def wait_ready(self, timeout: float) -> None:
+        """Wait until the worker has opened the store; kill it if it cannot."""
+        ready, _, _ = select.select([self.stdout], [], [], timeout)
+        frame = read_frame(self.stdout) if ready else None
+        if frame != READY:
+            self.kill()
+            raise WorkerDied(self.proc.returncode)
+
+    def ask(self, request: bytes) -> tuple[dict[str, Any], bytes]:
+        """Send one request and read its answer (blocking; called from a thread)."""
+        try:
+            write_frame(self.stdin, request)
+            self.stdin.flush()
+            head = read_frame(self.stdout)
+            body = read_frame(self.stdout) if head is not None else None
+        except (BrokenPipeError, OSError, ValueError):
+            head = body = None
+        if head is None or body is None:
+            raise WorkerDied(self.proc.wait())
+        return json.loads(head), body
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+        for fh in (self.stdin, self.stdout):
+            with contextlib.suppress(OSError):
+                fh.close()
+
+    @property
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+
+class WorkerPool:
+    """Idle workers, by store version; a worker is taken for one query and given back."""
+
+    def __init__(self, memory: int) -> None:
+        self.memory = memory
+        self._idle: list[Worker] = []
+        self._lock = threading.Lock()
+
+    def take(self, path: Path) -> Worker:
+        with self._lock:
+            stale = [w for w in self._idle if w.path != path or not w.alive]
+            self._idle = [w for w in self._idle if w not in stale]
+            worker = self._idle.pop() if self._idle else None
+        for w in stale:
+            w.kill()
+        if worker is None:
+            worker = Worker(path, self.memory)
+            worker.wait_ready(WORKER_START)
+        return worker
+
+    def give_back(self, worker: Worker) -> None:
+        with self._lock:
+            self._idle.append(worker)
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for w in idle:
+            w.kill()
+
+
+# -- the endpoint ----------------------------------------------------------------------------
 class SparqlEndpoint:
-    """The dataset and the query runner behind /sparql."""
+    """The data, the workers and the HTTP handler behind /sparql."""
 
     def __init__(
         self,
@@ -123,123 +196,77 @@ class SparqlEndpoint:
         max_results: int = 10_000,
         max_concurrent: int = 2,
         refresh: float = 30.0,
-        max_triples: int = 3_000_000,
+        memory: int = WORKER_MEMORY,
+        build_wait: float | None = None,
+        home: Path | None = None,
     ) -> None:
         self.store = store
         self.base = base
         self.timeout = timeout
         self.max_results = max_results
-        self.refresh = refresh
-        self.max_triples = max_triples
-        self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=max_concurrent, thread_name_prefix="sparql")
+        self.build_wait = timeout if build_wait is None else build_wait
+        self.data = SparqlData(store, base, home=home, refresh=refresh)
+        self.pool = WorkerPool(memory)
+        self.prefixes = dict(Iris(base).onto.prefixes)
         self._slots = threading.BoundedSemaphore(max_concurrent)
-        self._lock = threading.Lock()
-        self._dataset: Dataset | None = None
-        self._fingerprint: object = None
-        self._checked = 0.0
+        self._threads = concurrent.futures.ThreadPoolExecutor(max_workers=max_concurrent, thread_name_prefix="sparql")
 
-    # -- the dataset ----------------------------------------------------------------
-    def _store_fingerprint(self) -> object:
-        s = self.store.stats()
-        return (tuple(sorted(s.entities.items())), tuple(sorted(s.relations.items())), s.sources)
-
-    def dataset(self) -> Dataset:
-        """The KB as an rdflib Dataset, built on first use and after the store changed."""
-        with self._lock:
-            now = time.monotonic()
-            if self._dataset is not None and now - self._checked < self.refresh:
-                return self._dataset
-            fp = self._store_fingerprint()
-            self._checked = now
-            if self._dataset is None or fp != self._fingerprint:
-                self._dataset = self._build()
-                self._fingerprint = fp
-            return self._dataset
-
-    def _build(self) -> Dataset:
-        stats = self.store.stats()
-        # about 15 triples per entity and 13 per relation (with their evidence); rdflib keeps
-        # roughly 1 KB a triple in memory, so a national-scale KB belongs in a triple store
-        estimate = 15 * (stats.total_entities + stats.sources) + 13 * stats.total_relations
-        if estimate > self.max_triples:
-            raise SparqlError(
-                503,
-                f"the KB (about {estimate:,} triples) is larger than this embedded endpoint serves "
-                f"({self.max_triples:,}): load `policekb export --format nq` into a triple store instead",
-            )
-        buf = io.BytesIO()
-        export(self.store, "nq", buf, base=self.base)
-        ds = Dataset(default_union=True)
-        ds.parse(data=buf.getvalue(), format="nquads")
-        onto = ds.graph(URIRef(ontology_iri(Iris(self.base).onto)))
-        onto.parse(data=render_ontology(), format="turtle")
-        for prefix, ns in Iris(self.base).onto.prefixes.items():
-            ds.bind(prefix, ns, replace=True)
-        return ds
-
-    # -- running queries ----------------------------------------------------------------
-    def run(self, text: str, accept: str, cancel: threading.Event) -> Answer:
-        """Parse, evaluate and serialise one query (blocking; call from a worker thread)."""
-        q = check_query(text)
-        ds = self.dataset()
-        result = ds.query(q)
-        if result.type in ("SELECT", "ASK"):
-            fmt, media = _negotiate(accept, SELECT_TYPES, "application/sparql-results+json")
-            truncated = False
-            if result.type == "SELECT":
-                names = list(result.vars or [])
-                rows: list[dict[Variable, Identifier]] = []
-                for row in result:
-                    if cancel.is_set():
-                        raise SparqlError(503, "query cancelled after the timeout")
-                    if len(rows) >= self.max_results:
-                        truncated = True
-                        break
-                    assert isinstance(row, ResultRow)
-                    rows.append({v: row[i] for i, v in enumerate(names) if row[i] is not None})
-                capped = Result("SELECT")
-                capped.vars = names
-                capped.bindings = rows  # type: ignore[assignment]
-                result = capped
-            out = io.BytesIO()
-            result.serialize(out, format=fmt, encoding="utf-8")
-            return Answer(out.getvalue(), media, truncated)
-        fmt, media = _negotiate(accept, GRAPH_TYPES, "text/turtle")
-        g = Graph()
-        for prefix, ns in ds.namespaces():
-            g.bind(prefix, ns)
-        truncated = False
-        for i, t in enumerate(result):
-            if cancel.is_set():
-                raise SparqlError(503, "query cancelled after the timeout")
-            if i >= self.max_results:
-                truncated = True
-                break
-            g.add(t)  # type: ignore[arg-type]
-        return Answer(g.serialize(format=fmt, encoding="utf-8"), media, truncated)
+    def close(self) -> None:
+        self.pool.close()
+        self._threads.shutdown(wait=False, cancel_futures=True)
 
     async def answer(self, text: str, accept: str) -> Answer:
-        """Run a query in a worker thread, within the timeout and the concurrency limit."""
+        """Run a query in a worker process, within the timeout and the concurrency limit."""
+        check_query(text)
+        select_fmt = _negotiate(accept, SELECT_MEDIA, "json")
+        graph_fmt = _negotiate(accept, GRAPH_MEDIA, "ttl")
         if not self._slots.acquire(blocking=False):
-            raise SparqlError(503, "too many queries running: try again shortly")
-        cancel = threading.Event()
-
-        def job() -> Answer:
+            raise SparqlError(503, "too many queries running: try again shortly", {"Retry-After": "2"})
+        try:
+            loop = asyncio.get_running_loop()
             try:
-                return self.run(text, accept, cancel)
-            finally:
-                self._slots.release()
-
-        try:
-            future = self._executor.submit(job)
-        except BaseException:
+                path = await loop.run_in_executor(self._threads, self.data.current, self.build_wait)
+            except NotReady as exc:
+                raise SparqlError(503, f"{exc}: try again shortly", {"Retry-After": "10"}) from None
+            except BuildFailed as exc:
+                log.error("%s", exc)
+                raise SparqlError(500, str(exc)) from None
+            request = json.dumps(
+                {
+                    "query": text,
+                    "select": select_fmt,
+                    "graph": graph_fmt,
+                    "max_results": self.max_results,
+                    "prefixes": self.prefixes,
+                }
+            ).encode()
+            try:
+                worker = await loop.run_in_executor(self._threads, self.pool.take, path)
+            except WorkerDied:
+                raise SparqlError(503, "the SPARQL worker could not start: try again shortly") from None
+            future = loop.run_in_executor(self._threads, worker.ask, request)
+            try:
+                header, body = await asyncio.wait_for(asyncio.shield(future), timeout=self.timeout)
+            except TimeoutError:
+                worker.kill()  # the only way to stop the query; its thread then sees the pipe close
+                future.add_done_callback(_ignore_result)
+                raise SparqlError(503, f"query timed out after {self.timeout:g} s") from None
+            except WorkerDied as exc:
+                worker.kill()
+                code = exc.args[0] if exc.args else None
+                log.warning("SPARQL worker exited (status %s) during a query", code)
+                raise SparqlError(
+                    503, "the query was stopped: it needed more memory than the endpoint allows"
+                ) from None
+            except BaseException:
+                worker.kill()
+                raise
+            self.pool.give_back(worker)
+        finally:
             self._slots.release()
-            raise
-        try:
-            return await asyncio.wait_for(asyncio.wrap_future(future), timeout=self.timeout)
-        except TimeoutError:
-            cancel.set()
-            raise SparqlError(503, f"query timed out after {self.timeout:g} s") from None
+        if header.get("status") != 200:
+            raise SparqlError(int(header.get("status", 500)), str(header.get("message", "query failed")))
+        return Answer(body, str(header["media_type"]), bool(header.get("truncated")))
 
     # -- HTTP ---------------------------------------------------------------------------
     async def endpoint(self, request: Request) -> Response:
@@ -247,13 +274,36 @@ class SparqlEndpoint:
         try:
             text = await _query_text(request)
             accept = request.query_params.get("format", "") or request.headers.get("accept", "")
-            accept = FORMAT_ALIASES.get(accept, accept)
-            ans = await self.answer(text, accept)
+            ans = await self.answer(text, FORMAT_ALIASES.get(accept, accept))
         except SparqlError as exc:
-            return PlainTextResponse(exc.message + "\n", status_code=exc.status, headers=headers)
+            return PlainTextResponse(exc.message + "\n", status_code=exc.status, headers={**headers, **exc.headers})
         if ans.truncated:
             headers["X-SPARQL-Truncated"] = f"results capped at {self.max_results}"
         return Response(ans.body, media_type=ans.media_type, headers=headers)
+
+
+def _ignore_result(f: asyncio.Future[Any]) -> None:
+    if not f.cancelled():
+        f.exception()  # retrieved, so asyncio does not log it: the worker was killed on purpose
+
+
+async def _read_body(request: Request) -> bytes:
+    """The request body, refused (413) past MAX_BODY_BYTES: by its Content-Length before a
+    byte is read, else as soon as the bytes read pass the limit."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
+        raise SparqlError(413, f"request body too large (limit {MAX_BODY_BYTES} bytes)")
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise SparqlError(413, f"request body too large (limit {MAX_BODY_BYTES} bytes)")
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise SparqlError(400, "the client went away") from None
+    return b"".join(chunks)
 
 
 async def _query_text(request: Request) -> str:
@@ -266,9 +316,9 @@ async def _query_text(request: Request) -> str:
         if ctype == "application/sparql-update":
             raise SparqlError(400, "this endpoint is read-only: SPARQL Update is not accepted")
         if ctype == "application/sparql-query":
-            text = (await request.body()).decode("utf-8", "replace")
+            text = (await _read_body(request)).decode("utf-8", "replace")
         elif ctype == "application/x-www-form-urlencoded":
-            form = parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=20)
+            form = parse_qs((await _read_body(request)).decode("utf-8", "replace"), max_num_fields=20)
             if "update" in form:
                 raise SparqlError(400, "this endpoint is read-only: SPARQL Update is not accepted")
             text = form.get("query", [""])[0]
@@ -279,13 +329,13 @@ async def _query_text(request: Request) -> str:
     return text
 
 
-def _negotiate(accept: str, table: dict[str, tuple[str, str]], default: str) -> tuple[str, str]:
+def _negotiate(accept: str, table: dict[str, str], default: str) -> str:
     """Pick a result format from an Accept header (q-values respected; */* gets the default)."""
     media = next((m for m in preferences(accept) if m in table), None)
-    return table[media or default]
+    return table[media] if media else default
 
 
 def sparql_routes(store: Store, base: str | None = None, **options: Any) -> list[Route]:
-    """The /sparql route for the API's create_app (options: timeout, max_results, max_concurrent)."""
+    """The /sparql route for the API's create_app (options: see SparqlEndpoint)."""
     ep = SparqlEndpoint(store, base, **options)
     return [Route("/sparql", ep.endpoint, methods=["GET", "POST"], name="sparql")]

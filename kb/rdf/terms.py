@@ -42,41 +42,19 @@ XSD_GYEAR = XSD + "gYear"
 XSD_GYEARMONTH = XSD + "gYearMonth"
 EN = "@en"  # a "datatype" starting with @ is a language tag (see kb.rdf.mapping.Block)
 
-# Relations exported as W3C ORG memberships (org:Membership with org:memberDuring).
-MEMBERSHIPS = ("SERVES_IN", "MEMBER_OF", "HOLDS_POST")
 # Aligned terms that are not super-properties of ours: the alignment is expressed another way
 # (org:holds via org:Post nodes, qb:dimension via the Data Cube structure, prov:wasAttributedTo
 # as the inverse of pkb:said), so the ontology must not claim rdfs:subPropertyOf for them.
 NON_SUBSUMING = frozenset({"org:holds", "qb:dimension", "prov:wasAttributedTo"})
 INVERSE_ALIGNED = frozenset({"prov:wasAttributedTo"})
 
-# Registry properties whose values are keys of a SKOS concept scheme: (class or "*", prop) -> scheme.
-# The scheme of `category` is "{class slug}-category" (allegation-category, outcome-category).
-MEASURE_SCHEME = "measure"
-
-
-def concept_scheme_for(onto: Ontology, cls: str, prop: str) -> str | None:
-    """The SKOS scheme whose concept keys the property ``prop`` of class ``cls`` holds."""
-    if prop == "measureConcept":
-        return MEASURE_SCHEME if MEASURE_SCHEME in onto.schemes else None
-    if prop == "category":
-        c = onto.classes.get(cls)
-        while c is not None:
-            scheme = f"{c.slug}-category"
-            if scheme in onto.schemes:
-                return scheme
-            c = onto.classes.get(c.parent) if c.parent else None
-    return None
-
 
 def concept_props(onto: Ontology) -> dict[str, set[str]]:
     """Registry property name -> the schemes it may point into (over all classes)."""
     out: dict[str, set[str]] = {}
     for c in onto.classes.values():
-        for p in c.properties:
-            s = concept_scheme_for(onto, c.name, p)
-            if s:
-                out.setdefault(p, set()).add(s)
+        for p, s in c.schemes.items():
+            out.setdefault(p, set()).add(s)
     return out
 
 

@@ -1,8 +1,11 @@
 """The store interface: one contract, two implementations (memory and Neo4j).
 
-Stores keep, for every entity and relation, what each source contributed. Upserting a
-source's Facts replaces exactly what that source said before; deleting a source removes
-its contributions and any entity or relation left with no evidence. The API and the RDF
+Stores keep, for every entity and relation, what each source contributed (the rules are
+kb.store.merge's). Upserting a source's Facts replaces exactly what that source said before;
+deleting a source removes its contributions and any entity or relation left with no evidence.
+Besides the graph a store keeps a little KB metadata (JSON values by key): ``redirects``, the
+ids merged into others by a judgement (a lookup of a merged id answers with the entity it was
+merged into), and ``files``, where each source was last loaded from. The API and the RDF
 exporter only ever read through this interface.
 """
 
@@ -12,13 +15,19 @@ import base64
 import json
 from abc import ABC, abstractmethod
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from kb.identity import normalise_name
 from kb.model import Direction, Edge, Facts, Node, Stats, UpsertResult
-from kb.store.query import Filter
+from kb.store import merge
+from kb.store.merge import EdgeContrib, EdgeKey, NodeContrib
+from kb.store.query import Deadline, Filter
+
+#: KB metadata keys (see Store.meta)
+REDIRECTS = "redirects"
+FILES = "files"
 
 
 def search_tokens(text: str) -> list[str]:
@@ -76,20 +85,38 @@ class Store(ABC):
 
     # -- writes ----------------------------------------------------------------
     @abstractmethod
-    def upsert(self, facts: Facts) -> UpsertResult:
-        """Make the store hold exactly what ``facts`` says for its source, atomically.
+    def write(
+        self, upserts: Sequence[Facts] = (), deletes: Sequence[str] = (), meta: Mapping[str, Any] | None = None
+    ) -> list[UpsertResult]:
+        """One change, all or nothing: remove the ``deletes`` sources, then make the store hold
+        exactly what each of ``upserts`` says for its source, and set the KB metadata in
+        ``meta`` (a value of None removes the key). One result per delete, then per upsert.
 
-        Re-upserting identical facts changes nothing (``unchanged`` is True). Facts the
-        source no longer asserts are removed, with any node left without evidence.
+        Re-upserting identical facts changes nothing (``unchanged`` is True). Facts a source no
+        longer asserts are removed, with any node left without evidence. Every upsert is
+        validated before anything changes.
         """
 
-    def upsert_many(self, batch: Sequence[Facts]) -> list[UpsertResult]:
-        """Upsert several sources; all or nothing where the store can do it."""
-        return [self.upsert(f) for f in batch]
+    def upsert(self, facts: Facts) -> UpsertResult:
+        """Make the store hold exactly what ``facts`` says for its source, atomically."""
+        return self.write([facts])[0]
 
-    @abstractmethod
+    def upsert_many(self, batch: Sequence[Facts]) -> list[UpsertResult]:
+        """Upsert several sources, all or nothing."""
+        return self.write(batch)
+
     def delete_source(self, source_id: str) -> UpsertResult:
         """Remove a source, its contributions and anything left with no evidence."""
+        return self.write((), [source_id])[0]
+
+    @abstractmethod
+    def meta(self, key: str) -> Any:
+        """The KB metadata value under ``key`` (as written by :meth:`write`), None when unset."""
+
+    def redirects(self) -> dict[str, str]:
+        """Ids merged into others by a judgement: merged id -> the id it answers for now."""
+        value = self.meta(REDIRECTS)
+        return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
 
     @abstractmethod
     def flush(self) -> None:
@@ -155,6 +182,37 @@ class Store(ABC):
     def mentions(self, source_id: str) -> list[str]:
         """Ids of the entities a source gives evidence for."""
 
+    # -- contributions (kb.store.merge) ---------------------------------------------
+    @abstractmethod
+    def node_parts(self, ids: Sequence[str]) -> dict[str, list[tuple[str, NodeContrib]]]:
+        """Each entity's contributions: (source id, contribution) in the order the sources first
+        mentioned it; unknown ids are absent (merged ids are not followed)."""
+
+    @abstractmethod
+    def edge_parts(self, keys: Sequence[EdgeKey]) -> dict[EdgeKey, list[tuple[str, EdgeContrib]]]:
+        """Each relation's contributions, in order; unknown keys are absent."""
+
+    @abstractmethod
+    def source_contents(self, source_id: str) -> tuple[list[str], list[EdgeKey]]:
+        """The entities and relations a source contributes to: its own node first, then the other
+        entities by id; the relations sorted."""
+
+    def source_facts(self, source_id: str) -> Facts | None:
+        """What the store holds for one source, as the Facts that would give it (None: no such
+        source). Upserting them changes nothing; a judgement rewrites and re-applies them."""
+        node_ids, keys = self.source_contents(source_id)
+        nodes = self.node_parts(node_ids)
+        edges = self.edge_parts(keys)
+        return merge.source_facts(
+            source_id,
+            [(n, c) for n in node_ids for sid, c in nodes.get(n, ()) if sid == source_id],
+            [(k, c) for k in keys for sid, c in edges.get(k, ()) if sid == source_id],
+        )
+
+    @abstractmethod
+    def ids_with_prefix(self, prefixes: Sequence[str]) -> dict[str, list[str]]:
+        """For each prefix, the ids of the stored entities starting with it, sorted."""
+
     @abstractmethod
     def paths(
         self,
@@ -187,6 +245,22 @@ class Store(ABC):
         previous page's ``end_cursor``.
         """
 
+    def scan(
+        self,
+        entity_type: str | None = None,
+        where: Filter | None = None,
+        order_by: str = "id",
+        descending: bool = False,
+        after: str | None = None,
+        limit: int = 50,
+        *,
+        deadline: Deadline,
+    ) -> Page:
+        """:meth:`list` for a caller that must be answered by ``deadline``: a store stops a long
+        filtered scan with :class:`kb.store.query.ScanTimeout` once it passes (or is cancelled).
+        This default cannot stop early."""
+        return self.list(entity_type, where, order_by, descending, after, limit)
+
     @abstractmethod
     def stats(self) -> Stats:
         """Counts of entities by type, relations by type, and sources."""
@@ -209,6 +283,10 @@ class Store(ABC):
     def warm(self) -> None:  # noqa: B027 - optional hook
         """Build read indexes now rather than on first use (the API server calls this at start-up,
         so that its first queries are not the slow ones)."""
+
+    def check(self) -> None:  # noqa: B027 - optional hook
+        """Raise StoreError, saying why, when the store cannot answer now (the API's /health
+        calls this; cheap and bounded in time). A store that is always usable does nothing."""
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections and files."""

@@ -1,8 +1,9 @@
-"""MemoryStore: the embedded store, a networkx MultiDiGraph saved to one snapshot file.
+"""MemoryStore: the embedded store, a graph of plain dicts (kb.store.memory_graph) saved to one
+snapshot file.
 
 Each node and edge keeps a ``{source_id: contribution}`` map, so a source can be replaced
-or removed exactly. The snapshot is written atomically (temp file, fsync, rename): a
-failed load leaves the previous snapshot as it was.
+or removed exactly (kb.store.merge holds the rules both stores share). The snapshot is written
+atomically (temp file, fsync, rename): a failed load leaves the previous snapshot as it was.
 """
 
 from __future__ import annotations
@@ -11,39 +12,45 @@ import bisect
 import builtins
 import heapq
 import itertools
+import json
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-import networkx as nx
-
 from kb.identity import normalise_name
-from kb.model import Direction, Edge, Evidence, Facts, Node, Props, Relation, Stats, UpsertResult
+from kb.model import Direction, Edge, Facts, Node, Relation, Stats, UpsertResult
 from kb.ontology import ontology
 from kb.reference import REFERENCE_SOURCE_ID
-from kb.store.base import Page, SearchHit, Store, StoreError, decode_cursor, encode_cursor, search_tokens
+from kb.store.base import (
+    REDIRECTS,
+    Page,
+    SearchHit,
+    Store,
+    StoreError,
+    decode_cursor,
+    encode_cursor,
+    search_tokens,
+)
+from kb.store.lock import SnapshotLock
+from kb.store.memory_graph import MemoryGraph
 from kb.store.memory_paths import HUB as _HUB
 from kb.store.memory_paths import hop_key, shortest_paths
-from kb.store.memory_snapshot import (
-    NO_PROPS,
+from kb.store.memory_snapshot import no_gc, read_snapshot, write_snapshot
+from kb.store.merge import (
     EdgeContrib,
     EdgeKey,
+    NewEdges,
     NodeContrib,
-    Snapshot,
-    SourceIndex,
-    no_gc,
-    read_snapshot,
-    write_snapshot,
+    apply,
+    contributions,
+    merged_edge,
+    merged_node,
+    merged_type,
+    rel_type,
 )
-from kb.store.query import Filter, HasRelation, matches
+from kb.store.query import CHECK_EVERY, NO_DEADLINE, Deadline, Filter, HasRelation, Matcher
 from kb.store.search_index import SearchIndex
-from kb.store.validate import InvalidFacts, validate
-
-
-def _rtype(key: str) -> str:
-    """The relation type of an edge key ("HOLDS_POST|chief constable" -> "HOLDS_POST")."""
-    return key.partition("|")[0]
 
 
 class MemoryStore(Store):
@@ -51,40 +58,58 @@ class MemoryStore(Store):
 
     fork_safe: ClassVar[bool] = True  # plain in-process data (see Store.fork_safe)
 
-    def __init__(self, path: Path | str | None = None) -> None:
+    def __init__(
+        self,
+        path: Path | str | None = None,
+        writer: bool = False,
+        on_wait: Callable[[str], None] | None = None,
+        wait: bool = True,
+    ) -> None:
+        """``writer``: take the snapshot's writer lock before reading it, and keep it until
+        :meth:`close` (see kb.store.lock); when another process holds it, wait (``on_wait`` hears
+        why) or, with ``wait=False``, raise a StoreError."""
         self.path = Path(path) if path is not None else None
-        self.g: nx.MultiDiGraph = nx.MultiDiGraph()
-        # source id -> (node ids, edge keys) it contributes to
-        self._by_source: dict[str, SourceIndex] = {}
+        self.g = MemoryGraph()
+        self._meta: dict[str, Any] = {}  # KB metadata (Store.meta), saved in the snapshot's header
+        self._lock = SnapshotLock(self.path).acquire(wait, on_wait) if writer and self.path is not None else None
         self._dirty = False
         self._sorted_cache: dict[tuple[str | None, str], list[tuple[Any, str]]] = {}
         self._search: SearchIndex | None = None
         self._revision = 0  # bumped by every write (see revision)
         self._typed_adj: dict[tuple[str, bool], dict[str, builtins.list[tuple[str, str]]]] = {}
-        if self.path is not None and self.path.exists():
-            self._read_snapshot(self.path)
+        try:
+            if self.path is not None and self.path.exists():
+                self._read_snapshot(self.path)
+        except BaseException:
+            self._unlock()
+            raise
 
     # -- persistence -------------------------------------------------------------
     def _read_snapshot(self, path: Path) -> None:
-        snap = read_snapshot(path)  # kb.store.memory_snapshot: checked, restricted, StoreError naming the file
-        g = nx.MultiDiGraph()
-        g._node, g._succ, g._adj, g._pred = snap.nodes, snap.succ, snap.succ, snap.pred
-        self.g = g
-        self._by_source = snap.by_source
+        # kb.store.memory_snapshot: checksummed, restricted unpickler, a StoreError naming the file
+        self.g, kb_meta = read_snapshot(path)
+        self._meta = dict(kb_meta)
 
     def flush(self) -> None:
         if self.path is None or not self._dirty:
             return
-        g = self.g
-        write_snapshot(self.path, Snapshot(g._node, g._succ, g._pred, self._by_source), g.number_of_edges())
+        write_snapshot(self.path, self.g, self._meta)
         self._dirty = False
 
     def close(self) -> None:
-        self.flush()
+        try:
+            self.flush()
+        finally:
+            self._unlock()
+
+    def _unlock(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def clear(self) -> None:
-        self.g = nx.MultiDiGraph()
-        self._by_source = {}
+        self.g = MemoryGraph()
+        self._meta = {}
         self._invalidate()
         self._dirty = True
 
@@ -99,199 +124,97 @@ class MemoryStore(Store):
         self._typed_adj.clear()
 
     # -- writes ------------------------------------------------------------------
-    # The hot paths below use the MultiDiGraph's adjacency dicts directly (g._node, g._succ,
-    # g._pred, with one key-dict shared by both directions, exactly as networkx builds them):
-    # its public add_edge/has_edge cost several microseconds a call, which at 10^6 entities
-    # is most of the load time.
     def _known_type(self, entity_id: str) -> str | None:
-        data = self.g._node.get(entity_id)
-        return self._merged_type(data) if data else None
+        parts = self.g.nodes.get(entity_id)
+        return merged_type(c[0] for c in parts.values()) if parts else None
 
-    def _edge_data(self, k: EdgeKey) -> dict[str, Any] | None:
-        keyed = self.g._succ.get(k[0], {}).get(k[1])
-        return keyed.get(k[2]) if keyed else None
-
-    def _prepare(
-        self, facts: Facts, known_type: Callable[[str], str | None]
-    ) -> tuple[str, dict[str, NodeContrib], dict[EdgeKey, tuple[str, EdgeContrib]]]:
-        entities = validate(facts, known_type)
-        self._check_ends(facts, entities)
-        new_nodes: dict[str, NodeContrib] = {
-            e.id: (e.type, e.name, tuple(e.aliases), dict(e.props) or NO_PROPS, tuple(e.evidence))
-            for e in entities.values()
-        }
-        new_edges: dict[EdgeKey, tuple[str, EdgeContrib]] = {}
-        for r in facts.relations:
-            k: EdgeKey = (r.source, r.target, r.key)
-            evs = tuple(r.evidence)
-            if k in new_edges:
-                props, ev = new_edges[k][1]
-                merged = {**r.props, **props}
-                new_edges[k] = (r.type, (merged, ev + tuple(x for x in evs if x not in ev)))
-            else:
-                new_edges[k] = (r.type, (dict(r.props) or NO_PROPS, evs))
-        return facts.source_id, new_nodes, new_edges
-
-    def _check_ends(self, facts: Facts, entities: dict[str, Any]) -> None:
-        """Refuse a relation whose end this very upsert leaves with no evidence (the source
-        drops an entity only it vouched for but keeps a relation to it)."""
-        old_nodes = set(self._by_source.get(facts.source_id, ((), ()))[0])
-        for r in facts.relations:
-            for end in (r.source, r.target):
-                if end in old_nodes and end not in entities:
-                    data = self.g._node.get(end)
-                    if data is not None and set(data) <= {facts.source_id}:
-                        raise InvalidFacts(
-                            f"relation {r.type} refers to {end!r}, which no source vouches for once "
-                            f"{facts.source_id} is replaced"
-                        )
-
-    def upsert(self, facts: Facts) -> UpsertResult:
-        return self.upsert_many([facts])[0]
-
-    def upsert_many(self, batch: Sequence[Facts]) -> builtins.list[UpsertResult]:
-        """Validate every source first, then apply them all: a bad source changes nothing."""
+    def write(
+        self, upserts: Sequence[Facts] = (), deletes: Sequence[str] = (), meta: Mapping[str, Any] | None = None
+    ) -> builtins.list[UpsertResult]:
+        """Validate every upsert first (against the store as the deletes leave it), then apply
+        the deletes and the upserts: a bad source changes nothing."""
+        g = self.g
+        gone = set(deletes)
         with no_gc():
             pending: dict[str, str] = {}
 
+            def contributors(entity_id: str) -> builtins.list[str] | None:
+                parts = g.nodes.get(entity_id)
+                if parts is None:
+                    return None
+                live = [s for s in parts if s not in gone] if gone else builtins.list(parts)
+                return live or None
+
             def known(entity_id: str) -> str | None:
-                return pending.get(entity_id) or self._known_type(entity_id)
+                t = pending.get(entity_id)
+                if t is not None or not gone:
+                    return t or self._known_type(entity_id)
+                parts = g.nodes.get(entity_id)
+                live = [c[0] for s, c in parts.items() if s not in gone] if parts else None
+                return merged_type(live) if live else None
 
             prepared = []
-            for facts in batch:
-                sid, nodes, edges = self._prepare(facts, known)
+            for facts in upserts:
+                sid = facts.source_id
+                before = set() if sid in gone else set(g.source_index(sid)[0])
+                nodes, edges = contributions(facts, known, before, contributors)
                 for n, c in nodes.items():
                     # the most specific type so far (Officer over Person), as the merged node has
                     prev = known(n)
                     pending[n] = c[0] if prev is None or (c[0] != prev and ontology().is_a(c[0], prev)) else prev
                 prepared.append((sid, nodes, edges))
-            return [self._apply(sid, nodes, edges) for sid, nodes, edges in prepared]
+            results = [self._apply(sid, {}, {}) for sid in deletes]
+            results += [self._apply(sid, nodes, edges) for sid, nodes, edges in prepared]
+        if meta:
+            changed = False
+            for k, v in meta.items():
+                if v is None:
+                    changed |= self._meta.pop(k, None) is not None
+                elif self._meta.get(k) != v:
+                    self._meta[k] = json.loads(json.dumps(v))  # a copy, and JSON as the snapshot keeps it
+                    changed = True
+            if changed:
+                self._invalidate()
+                self._dirty = True
+        return results
 
-    def delete_source(self, source_id: str) -> UpsertResult:
-        return self._apply(source_id, {}, {})
+    def meta(self, key: str) -> Any:
+        return self._meta.get(key)
 
-    def _apply(
-        self, sid: str, new_nodes: dict[str, NodeContrib], new_edges: dict[EdgeKey, tuple[str, EdgeContrib]]
-    ) -> UpsertResult:
-        old_index = self._by_source.get(sid, ((), ()))
-        old_nodes, old_edges = set(old_index[0]), set(old_index[1])
-        g = self.g
-        node_attr, succ, pred = g._node, g._succ, g._pred
-        unchanged = set(new_nodes) == old_nodes and set(new_edges) == old_edges
-        if unchanged:
-            unchanged = all(node_attr[n].get(sid) == c for n, c in new_nodes.items()) and all(
-                (d := self._edge_data(k)) is not None and d.get(sid) == c for k, (_, c) in new_edges.items()
-            )
-        if unchanged:
-            return UpsertResult(sid, 0, 0, 0, 0, 0, True)
-        added = updated = rel_added = rel_removed = removed = 0
-        # 1. withdraw what the source no longer says
-        for k in old_edges - set(new_edges):
-            data = self._edge_data(k)
-            if data is not None:
-                data.pop(sid, None)
-                if not data:
-                    keyed = succ[k[0]][k[1]]
-                    del keyed[k[2]]
-                    if not keyed:
-                        del succ[k[0]][k[1]]
-                        del pred[k[1]][k[0]]
-                    rel_removed += 1
-        for n in old_nodes - set(new_nodes):
-            if n in node_attr:
-                contribs = node_attr[n]
-                contribs.pop(sid, None)
-                if not contribs:
-                    rel_removed += g.degree(n)
-                    g.remove_node(n)  # drops edges that hang on a node nobody vouches for
-                    removed += 1
-        # 2. add or replace what it says now
-        for n, c in new_nodes.items():
-            attr = node_attr.get(n)
-            if attr is not None:
-                attr[sid] = c
-                updated += 1
-            else:
-                node_attr[n] = {sid: c}
-                succ[n] = {}
-                pred[n] = {}
-                added += 1
-        for k, (_, ec) in new_edges.items():
-            u, v, key = k
-            keyed = succ[u].get(v)
-            if keyed is None:
-                keyed = succ[u][v] = {}
-                pred[v][u] = keyed
-            data = keyed.get(key)
-            if data is not None:
-                data[sid] = ec
-            else:
-                keyed[key] = {sid: ec}
-                rel_added += 1
-        if new_nodes or new_edges:
-            self._by_source[sid] = (tuple(new_nodes), tuple(new_edges))
-        else:
-            self._by_source.pop(sid, None)
-        self._invalidate()
-        self._dirty = True
-        return UpsertResult(sid, added, updated, rel_added, rel_removed, removed, False)
-
-    # -- merging contributions -----------------------------------------------------
-    @staticmethod
-    def _merged_type(contribs: dict[str, NodeContrib]) -> str:
-        it = iter(contribs.values())
-        best = next(it)[0]
-        for c in it:
-            if c[0] != best and ontology().is_a(c[0], best):
-                best = c[0]
-        return best
-
-    def _node(self, node_id: str, contribs: dict[str, NodeContrib]) -> Node:
-        if len(contribs) == 1:
-            (ctype, cname, caliases, cprops, cev) = next(iter(contribs.values()))
-            return Node(node_id, ctype, cname, caliases, dict(cprops), cev)
-        ordered = list(contribs.items())
-        # Reference data names the thing; otherwise the first source to mention it does.
-        ref = contribs.get(REFERENCE_SOURCE_ID)
-        name = ref[1] if ref else ordered[0][1][1]
-        aliases: dict[str, None] = {}
-        props: Props = {}
-        evidence: list[Evidence] = []
-        for _, (_, cname, caliases, cprops, cev) in ordered:
-            if cname != name:
-                aliases[cname] = None
-            for a in caliases:
-                if a != name:
-                    aliases[a] = None
-            for k, v in cprops.items():
-                props.setdefault(k, v)
-            evidence.extend(cev)
-        if ref:
-            props.update(ref[3])
-        return Node(node_id, self._merged_type(contribs), name, tuple(aliases), props, tuple(evidence))
-
-    @staticmethod
-    def _edge(u: str, v: str, key: str, data: dict[str, Any]) -> Edge:
-        props: Props = {}
-        evidence: list[Evidence] = []
-        for cprops, cev in data.values():
-            for k2, val in cprops.items():
-                props.setdefault(k2, val)
-            evidence.extend(cev)
-        return Edge(_rtype(key), u, v, key, props, tuple(evidence))
+    def _apply(self, sid: str, nodes: dict[str, NodeContrib], edges: NewEdges) -> UpsertResult:
+        result = apply(self.g, sid, nodes, edges)
+        if not result.unchanged:
+            self._invalidate()
+            self._dirty = True
+        return result
 
     # -- reads ---------------------------------------------------------------------
+    def _redirect(self, entity_id: str) -> str:
+        """The id a merged id answers for (see Store.redirects); other ids as they are."""
+        redirects = self._meta.get(REDIRECTS)
+        return redirects.get(entity_id, entity_id) if redirects else entity_id
+
     def get(self, entity_id: str) -> Node | None:
-        data = self.g._node.get(entity_id)
-        return self._node(entity_id, data) if data else None
+        data = self.g.nodes.get(entity_id)
+        if data is None and isinstance(entity_id, str):
+            entity_id = self._redirect(entity_id)
+            data = self.g.nodes.get(entity_id)
+        return merged_node(entity_id, data) if data else None
 
     def get_many(self, ids: Sequence[str]) -> dict[str, Node]:
         out: dict[str, Node] = {}
-        nodes = self.g._node
+        nodes = self.g.nodes
+        redirects = self._meta.get(REDIRECTS)
         for i in ids:
             data = nodes.get(i)
-            if data is not None and i not in out:
-                out[i] = self._node(i, data)
+            if data is not None:
+                if i not in out:
+                    out[i] = merged_node(i, data)
+            elif redirects and i in redirects and i not in out:
+                j = redirects[i]
+                data = nodes.get(j)
+                if data is not None:
+                    out[i] = merged_node(j, data)
         return out
 
     def _typed(
@@ -308,7 +231,7 @@ class MemoryStore(Store):
             by_type: defaultdict[str, builtins.list[tuple[str, str]]] = defaultdict(builtins.list)
             for m, keyed in adj.items():
                 for key in keyed:
-                    by_type[_rtype(key)].append((m, key))
+                    by_type[rel_type(key)].append((m, key))
             for pairs in by_type.values():
                 pairs.sort()
             index = dict(by_type)
@@ -318,8 +241,8 @@ class MemoryStore(Store):
 
     def warm(self) -> None:
         self._search_index().warm()
-        succ, pred = self.g._succ, self.g._pred
-        for i in self.g._node:
+        succ, pred = self.g.succ, self.g.pred
+        for i in self.g.nodes:
             for adj, outgoing in ((succ[i], True), (pred[i], False)):
                 if len(adj) >= _HUB:
                     self._typed(i, adj, outgoing)
@@ -335,7 +258,7 @@ class MemoryStore(Store):
             return
         for m, keyed in adj.items():
             for key, data in keyed.items():
-                if wanted is None or _rtype(key) in wanted:
+                if wanted is None or rel_type(key) in wanted:
                     yield m, key, data
 
     def first_edges(
@@ -349,7 +272,7 @@ class MemoryStore(Store):
             raise StoreError(f"limit must be >= 0, not {limit}")
         wanted = set(rel_types) if rel_types else None
         out: dict[EdgeKey, Edge] = {}
-        succ, pred = self.g._succ, self.g._pred
+        succ, pred = self.g.succ, self.g.pred
         both = direction == "both"
         for i in dict.fromkeys(ids):
             if i not in succ:
@@ -367,7 +290,7 @@ class MemoryStore(Store):
                 for m, key, outgoing in itertools.islice(picked, limit):
                     ek = (i, m, key) if outgoing else (m, i, key)
                     if ek not in out:
-                        out[ek] = self._edge(ek[0], ek[1], key, succ[ek[0]][ek[1]][key])
+                        out[ek] = merged_edge(ek[0], ek[1], key, succ[ek[0]][ek[1]][key].values())
         return builtins.list(out.values())
 
     def edges(
@@ -379,7 +302,7 @@ class MemoryStore(Store):
         wanted = set(rel_types) if rel_types else None
         out: builtins.list[Edge] = []
         seen: set[tuple[str, str, str]] = set()
-        succ, pred = self.g._succ, self.g._pred
+        succ, pred = self.g.succ, self.g.pred
         for i in dict.fromkeys(ids):
             if i not in succ:
                 continue
@@ -387,17 +310,47 @@ class MemoryStore(Store):
                 for v, key, data in self._matching(i, succ[i], True, wanted):
                     if (i, v, key) not in seen:
                         seen.add((i, v, key))
-                        out.append(self._edge(i, v, key, data))
+                        out.append(merged_edge(i, v, key, data.values()))
             if direction in ("in", "both"):
                 for u, key, data in self._matching(i, pred[i], False, wanted):
                     if (u, i, key) not in seen:
                         seen.add((u, i, key))
-                        out.append(self._edge(u, i, key, data))
+                        out.append(merged_edge(u, i, key, data.values()))
         return out
 
     def mentions(self, source_id: str) -> list[str]:
-        nodes, _ = self._by_source.get(source_id, (set(), set()))
+        nodes, _ = self.g.source_index(source_id)
         return sorted(n for n in nodes if n != source_id)
+
+    # -- contributions ---------------------------------------------------------------
+    def node_parts(self, ids: Sequence[str]) -> dict[str, builtins.list[tuple[str, NodeContrib]]]:
+        nodes = self.g.nodes
+        return {i: builtins.list(nodes[i].items()) for i in ids if i in nodes}
+
+    def edge_parts(self, keys: Sequence[EdgeKey]) -> dict[EdgeKey, builtins.list[tuple[str, EdgeContrib]]]:
+        out: dict[EdgeKey, builtins.list[tuple[str, EdgeContrib]]] = {}
+        for k in keys:
+            data = self.g.edge(*k)
+            if data is not None:
+                out[k] = builtins.list(data.items())
+        return out
+
+    def source_contents(self, source_id: str) -> tuple[builtins.list[str], builtins.list[EdgeKey]]:
+        nodes, edges = self.g.source_index(source_id)
+        own = [source_id] if source_id in nodes else []
+        return own + sorted(n for n in nodes if n != source_id), sorted(edges)
+
+    def ids_with_prefix(self, prefixes: Sequence[str]) -> dict[str, builtins.list[str]]:
+        rows = self._sorted_ids(None, "id")  # sorted by id; cached until the next write
+        out: dict[str, builtins.list[str]] = {}
+        for p in prefixes:
+            found: builtins.list[str] = []
+            for _, n in itertools.islice(rows, bisect.bisect_left(rows, ((0, p), p)), None):
+                if not n.startswith(p):
+                    break
+                found.append(n)
+            out[p] = found
+        return out
 
     def paths(
         self,
@@ -409,8 +362,9 @@ class MemoryStore(Store):
     ) -> list[list[Edge]]:
         """Shortest paths by a bidirectional search (kb.store.memory_paths): every shortest path,
         in lexicographic order of the node ids along it, cut at ``limit``."""
+        from_id, to_id = self._redirect(from_id), self._redirect(to_id)
         wanted = set(rel_types) if rel_types else None
-        succ, pred = self.g._succ, self.g._pred
+        succ, pred = self.g.succ, self.g.pred
 
         def typed(n: str, outgoing: bool) -> dict[str, builtins.list[tuple[str, str]]]:
             return self._typed(n, succ[n] if outgoing else pred[n], outgoing)
@@ -422,7 +376,7 @@ class MemoryStore(Store):
                 k = hop_key(succ, a, b, wanted)
                 if k is None:  # pragma: no cover - the search only steps along wanted relations
                     break
-                hops.append(self._edge(k[0], k[1], k[2], succ[k[0]][k[1]][k[2]]))
+                hops.append(merged_edge(k[0], k[1], k[2], succ[k[0]][k[1]][k[2]].values()))
             else:
                 out.append(hops)
         return out
@@ -435,8 +389,8 @@ class MemoryStore(Store):
         return self._search
 
     def _search_entries(self) -> Iterator[tuple[str, str, str, tuple[str, ...]]]:
-        for n, data in self.g.nodes(data=True):
-            t = self._merged_type(data)
+        for n, data in self.g.nodes.items():
+            t = merged_type(c[0] for c in data.values())
             if t in ("Source", "Quote", "Statistic"):
                 continue
             ref = data.get(REFERENCE_SOURCE_ID)
@@ -466,14 +420,14 @@ class MemoryStore(Store):
             return cached
         onto = ontology()
         rows: list[tuple[Any, str]] = []
-        for n, data in self.g.nodes(data=True):
-            t = self._merged_type(data)
+        for n, data in self.g.nodes.items():
+            t = merged_type(c[0] for c in data.values())
             if entity_type is not None and not onto.is_a(t, entity_type):
                 continue
             if order_by == "id":
                 rows.append(((0, n), n))
             else:
-                node = self._node(n, data)
+                node = merged_node(n, data)
                 v = node.name.casefold() if order_by == "name" else node.props.get(order_by)
                 # missing values sort last; numbers and strings never compare with each other
                 sort_v = (2, "") if v is None else (0, v) if isinstance(v, int | float) else (1, str(v))
@@ -491,6 +445,19 @@ class MemoryStore(Store):
         after: str | None = None,
         limit: int = 50,
     ) -> Page:
+        return self.scan(entity_type, where, order_by, descending, after, limit, deadline=NO_DEADLINE)
+
+    def scan(
+        self,
+        entity_type: str | None = None,
+        where: Filter | None = None,
+        order_by: str = "id",
+        descending: bool = False,
+        after: str | None = None,
+        limit: int = 50,
+        *,
+        deadline: Deadline,
+    ) -> Page:
         rows = self._sorted_ids(entity_type, order_by)
         if descending:
             rows = rows[::-1]
@@ -498,20 +465,20 @@ class MemoryStore(Store):
         if after:
             pos = decode_cursor(after)
             # keyset: first row strictly after the cursor position in this ordering
-            keys = [(r[0], r[1]) for r in rows] if not descending else None
-            if keys is not None:
-                start = bisect.bisect_right(keys, pos)
+            if not descending:
+                start = bisect.bisect_right(rows, pos)
             else:
                 start = next((i for i, r in enumerate(rows) if (r[0], r[1]) < pos), len(rows))
         out: list[Node] = []
         total = 0
         last: tuple[Any, str] | None = None
         has_next = False
-        neighbours = self._neighbour_nodes
+        matcher = Matcher(self._far_ids, self.get, deadline)
         for i, (sv, n) in enumerate(rows):
             if where is not None:
-                node = self.get(n)
-                if node is None or not matches(node, where, neighbours):
+                if i % CHECK_EVERY == 0:
+                    deadline.check()
+                if not matcher.test_id(n, where):
                     continue
             total += 1
             if i < start:
@@ -525,33 +492,37 @@ class MemoryStore(Store):
                 has_next = True
         return Page(tuple(out), total, encode_cursor(last) if last else None, has_next)
 
-    def _neighbour_nodes(self, node: Node, rel: HasRelation) -> builtins.list[Node]:
-        ids = []
-        for e in self.edges([node.id], [rel.rel_type], rel.direction):
-            ids.append(e.target if e.source == node.id else e.source)
-        return list(self.get_many(ids).values())
+    def _far_ids(self, node_id: str, rel: HasRelation) -> Iterator[str]:
+        """The far ends of a node's relations of one type and direction (for relation filters)."""
+        if node_id not in self.g.succ:
+            return
+        wanted = {rel.rel_type}
+        if rel.direction != "in":
+            yield from (m for m, _, _ in self._matching(node_id, self.g.succ[node_id], True, wanted))
+        if rel.direction != "out":
+            yield from (m for m, _, _ in self._matching(node_id, self.g.pred[node_id], False, wanted))
 
     # -- counts and streaming --------------------------------------------------------
     def stats(self) -> Stats:
         ents: dict[str, int] = defaultdict(int)
-        for _, data in self.g.nodes(data=True):
-            ents[self._merged_type(data)] += 1
+        for _, data in self.g.nodes.items():
+            ents[merged_type(c[0] for c in data.values())] += 1
         rels: dict[str, int] = defaultdict(int)
-        for _, _, k in self.g.edges(keys=True):
-            rels[_rtype(k)] += 1
+        for _, _, k, _ in self.g.edges():
+            rels[rel_type(k)] += 1
         sources = ents.pop("Source", 0)
         return Stats(dict(sorted(ents.items())), dict(sorted(rels.items())), sources)
 
     def iter_nodes(self, entity_type: str | None = None) -> Iterator[Node]:
         onto = ontology()
-        for n, data in self.g.nodes(data=True):
-            node = self._node(n, data)
+        for n, data in self.g.nodes.items():
+            node = merged_node(n, data)
             if entity_type is None or onto.is_a(node.type, entity_type):
                 yield node
 
     def iter_edges(self) -> Iterator[Edge]:
-        for u, v, k, data in self.g.edges(keys=True, data=True):
-            yield self._edge(u, v, k, data)
+        for u, v, k, data in self.g.edges():
+            yield merged_edge(u, v, k, data.values())
 
     # -- used by tests and benchmarks -------------------------------------------------
     def relation_facts(self) -> builtins.list[Relation]:

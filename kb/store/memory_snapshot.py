@@ -42,10 +42,11 @@ import time
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO, NamedTuple
+from typing import Any, BinaryIO
 
-from kb.model import Evidence, Props
+from kb.model import Evidence
 from kb.store.base import StoreError
+from kb.store.memory_graph import MemoryGraph
 
 try:  # POSIX: a live writer holds a lock on its temp file, so a cleaner can tell it apart
     import fcntl
@@ -57,33 +58,8 @@ _MAGIC = b"KBSNAP06"
 _TRAILER = struct.Struct(">8sQI")  # magic, body length, crc32 of header line + body
 _HEADER_MAX = 4096  # bytes; the header line is a few dozen
 
-# In the graph, evidence is kept as the (immutable) Evidence objects the loaders made, so reads
-# hand them out without copying.
+# Evidence as the pickle stream carries it: the constructor's arguments.
 EvTuple = tuple[str, str | None, int | None, int | None, str, float, str | None]
-# Node contribution: (type, name, aliases, props, evidence)
-NodeContrib = tuple[str, str, tuple[str, ...], Props, tuple[Evidence, ...]]
-# Edge contribution: (props, evidence)
-EdgeContrib = tuple[Props, tuple[Evidence, ...]]
-EdgeKey = tuple[str, str, str]  # (source id, target id, relation key)
-# What one source contributes to: its nodes and edges. Tuples, not sets: a few hundred bytes
-# instead of kilobytes per source, and only turned into sets when the source is replaced.
-SourceIndex = tuple[tuple[str, ...], tuple[EdgeKey, ...]]
-# Stored contributions share one empty props dict; stored props are never mutated.
-NO_PROPS: Props = {}
-
-NodeMap = dict[str, dict[str, NodeContrib]]
-# node -> other end -> {relation key: {source id: contribution}}; the innermost key-dicts are
-# shared by ``succ[u][v]`` and ``pred[v][u]``, as networkx builds them.
-AdjMap = dict[str, dict[str, dict[str, dict[str, EdgeContrib]]]]
-
-
-class Snapshot(NamedTuple):
-    """What a snapshot holds: the store's dicts, as they are in memory."""
-
-    nodes: NodeMap
-    succ: AdjMap
-    pred: AdjMap
-    by_source: dict[str, SourceIndex]
 
 
 @contextlib.contextmanager
@@ -250,8 +226,8 @@ def clean_temp_files(path: Path) -> builtins.list[Path]:
 
 
 # ---- writing -------------------------------------------------------------------------------------
-def write_snapshot(path: Path, snap: Snapshot, n_edges: int) -> None:
-    """Write ``snap`` to ``path`` atomically: the old file stays as it was until the new one is
+def write_snapshot(path: Path, g: MemoryGraph, kb_meta: dict[str, Any] | None = None) -> None:
+    """Write ``g`` to ``path`` atomically: the old file stays as it was until the new one is
     complete and on disk."""
     path.parent.mkdir(parents=True, exist_ok=True)
     clean_temp_files(path)
@@ -261,7 +237,7 @@ def write_snapshot(path: Path, snap: Snapshot, n_edges: int) -> None:
         if fcntl is not None:
             fcntl.flock(fd, fcntl.LOCK_EX)  # held until the rename: this writer is alive
         with os.fdopen(fd, "wb", closefd=False) as raw, no_gc():
-            _dump(raw, snap, n_edges)
+            _dump(raw, g, kb_meta or {})
             raw.flush()
             os.fsync(fd)
         os.replace(tmp, path)
@@ -273,11 +249,19 @@ def write_snapshot(path: Path, snap: Snapshot, n_edges: int) -> None:
     _fsync_dir(path.parent)
 
 
-def _dump(raw: BinaryIO, snap: Snapshot, n_edges: int) -> None:
+def _dump(raw: BinaryIO, g: MemoryGraph, kb_meta: dict[str, Any]) -> None:
     out = _SummingWriter(raw)
-    meta = {"format": SNAPSHOT_FORMAT, "nodes": len(snap.nodes), "edges": n_edges, "checksum": "crc32"}
+    meta: dict[str, Any] = {
+        "format": SNAPSHOT_FORMAT,
+        "nodes": len(g),
+        "edges": g.number_of_edges(),
+        "checksum": "crc32",
+    }
+    if kb_meta:
+        meta["kb"] = kb_meta  # the KB's own metadata (Store.meta)
     out.write(json.dumps(meta).encode() + b"\n")
-    _Pickler(out).dump(tuple(snap))
+    # The graph's own dicts, as they are: the memo keeps the key-dicts succ and pred share.
+    _Pickler(out).dump((g.nodes, g.succ, g.pred, g.by_source))
     raw.write(seal(b"", out.crc, out.size))
 
 
@@ -304,9 +288,9 @@ def _fsync_dir(folder: Path) -> None:
 
 
 # ---- reading -------------------------------------------------------------------------------------
-def read_snapshot(path: Path) -> Snapshot:
-    """Read a snapshot written by :func:`write_snapshot`; a StoreError naming the file if it is
-    not one, was written by another version, or is damaged."""
+def read_snapshot(path: Path) -> tuple[MemoryGraph, dict[str, Any]]:
+    """Read a snapshot written by :func:`write_snapshot`: the graph and the KB metadata; a
+    StoreError naming the file if it is not one, was written by another version, or is damaged."""
     clean_temp_files(path)
     try:
         with path.open("rb") as fh, no_gc():
@@ -315,7 +299,7 @@ def read_snapshot(path: Path) -> Snapshot:
         raise StoreError(f"{path}: cannot read snapshot: {exc.strerror or exc}") from None
 
 
-def _read(path: Path, fh: BinaryIO) -> Snapshot:
+def _read(path: Path, fh: BinaryIO) -> tuple[MemoryGraph, dict[str, Any]]:
     size = os.fstat(fh.fileno()).st_size
     sealed = size >= _TRAILER.size
     if sealed:
@@ -349,7 +333,8 @@ def _read(path: Path, fh: BinaryIO) -> Snapshot:
         raise StoreError(f"{path}: cannot read snapshot: {failure}")
     if end != length:
         raise StoreError(f"{path}: snapshot has {length - end} unexpected bytes after its data")
-    return _checked(path, loaded, meta)
+    kb_meta = meta.get("kb")
+    return _checked(path, loaded, meta), kb_meta if isinstance(kb_meta, dict) else {}
 
 
 def _header(path: Path, line: bytes) -> dict[str, Any]:
@@ -368,11 +353,11 @@ def _header(path: Path, line: bytes) -> dict[str, Any]:
     return meta
 
 
-def _checked(path: Path, loaded: object, meta: dict[str, Any]) -> Snapshot:
-    """The loaded object as a Snapshot, after the checks that cost no walk over the graph."""
+def _checked(path: Path, loaded: object, meta: dict[str, Any]) -> MemoryGraph:
+    """The loaded object as a graph, after the checks that cost no walk over it."""
     if not (isinstance(loaded, tuple) and len(loaded) == 4 and all(type(x) is dict for x in loaded)):
         raise StoreError(f"{path}: snapshot does not hold a policing-kb graph")
-    snap = Snapshot(*loaded)
-    if not len(snap.nodes) == len(snap.succ) == len(snap.pred) == meta.get("nodes"):
+    nodes, succ, pred, by_source = loaded
+    if not len(nodes) == len(succ) == len(pred) == meta.get("nodes"):
         raise StoreError(f"{path}: snapshot's header and graph disagree")
-    return snap
+    return MemoryGraph(nodes, succ, pred, by_source)

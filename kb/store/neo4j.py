@@ -9,22 +9,36 @@ memory store answers on the same data: the conformance suite checks it.
 
 from __future__ import annotations
 
+import builtins
 import heapq
 import itertools
 import logging
+import re
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
-from neo4j import Driver, GraphDatabase, ManagedTransaction
-from neo4j.exceptions import AuthError, ClientError, DriverError, Neo4jError, ServiceUnavailable
+from neo4j import (
+    READ_ACCESS,
+    Driver,
+    GraphDatabase,
+    ManagedTransaction,
+    NotificationMinimumSeverity,
+    Query,
+    unit_of_work,
+)
+from neo4j.exceptions import AuthError, ClientError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 
 from kb.config import Neo4jSettings
 from kb.identity import normalise_name
 from kb.model import Direction, Edge, Evidence, Facts, Node, Stats, UpsertResult
 from kb.ontology import ontology
+from kb.store import neo4j_parts
 from kb.store.base import Page, SearchHit, Store, StoreError, decode_cursor, encode_cursor, search_tokens
+from kb.store.merge import EdgeContrib, EdgeKey, NodeContrib, merged_edge
+from kb.store.neo4j_filters import compile_filter
 from kb.store.neo4j_model import (
     CORE_KEYS,
     ENTITY_LABEL,
@@ -36,13 +50,18 @@ from kb.store.neo4j_model import (
     stored_rel_types,
 )
 from kb.store.neo4j_write import quiet, run_batch
-from kb.store.query import And, Filter, HasRelation, Not, Or, matches
+from kb.store.query import Deadline, Filter, ScanTimeout
 from kb.store.search_index import PREFIX_WORDS, STOP, score
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 FULLTEXT_INDEX = "entity_search"
+# Seconds to open a connection: a server that does not answer is reported as unusable this soon
+# (the driver's default is 30 s), which /health relies on (Neo4jStore.check).
+CONNECT_TIMEOUT = 5.0
+# Seconds to wait at start-up for the full-text index to come online (it fills in the background).
+INDEX_WAIT = 600
 # Rows per UNWIND statement: measured with bench/bench_neo4j.py (larger gains nothing).
 DEFAULT_CHUNK = 2000
 
@@ -56,31 +75,71 @@ def _sort_value(v: Any) -> tuple[int, Any]:
     return (1, str(v))
 
 
+def seek(var: str, key: str) -> str:
+    """``MATCH (var:Entity {id: key})`` through the id index, always.
+
+    Without the hint, Neo4j plans from index samples, and the samples of a database that was
+    empty when the index was made say it holds nothing: a seek and a scan of the whole index
+    then cost the same to the planner, which may pick the scan, once per row (measured: a
+    batched load fell to ~150 nodes/s at 10^4 entities).
+    """
+    return f"MATCH ({var}:Entity {{id: {key}}}) USING INDEX SEEK {var}:Entity(id) "
+
+
+def redact_uri(uri: str) -> str:
+    """The URI as it may be shown: any user:password part replaced by ``***``."""
+    try:
+        parts = urlsplit(uri)
+        if parts.username is None and parts.password is None and "@" not in parts.netloc:
+            return uri
+        host = parts.netloc.rsplit("@", 1)[-1]
+        return parts._replace(netloc=f"***@{host}").geturl()
+    except ValueError:
+        # unparseable (e.g. an unclosed IPv6 bracket): hide everything between // and the last @
+        return re.sub(r"//[^/?#]*@", "//***@", uri)
+
+
 class Neo4jStore(Store):
     """A store on a Neo4j (Bolt) server; settings from NEO4J_URI / NEO4J_USER / NEO4J_PASSWORD."""
 
-    def __init__(self, settings: Neo4jSettings | None = None, chunk: int = DEFAULT_CHUNK) -> None:
+    def __init__(
+        self, settings: Neo4jSettings | None = None, chunk: int = DEFAULT_CHUNK, fulltext: bool | None = None
+    ) -> None:
+        """``fulltext``: search through the full-text index (None: wherever the server has one;
+        False: scan token lists, as on a server without one)."""
         self.settings = settings or Neo4jSettings.from_env()
         self.chunk = chunk
         self._last_seq = 0
+        self._want_fulltext = fulltext
         self._fulltext = False
+        self.shown_uri = redact_uri(self.settings.uri)
+        if self.shown_uri != self.settings.uri:
+            # the driver refuses them too, and its message would echo them
+            raise StoreError(
+                f"NEO4J_URI {self.shown_uri} holds credentials: give the user in NEO4J_USER and the password "
+                "in NEO4J_PASSWORD, and the URI without them"
+            )
         try:
             self._driver: Driver = GraphDatabase.driver(
-                self.settings.uri, auth=(self.settings.user, self.settings.password)
+                self.settings.uri,
+                auth=(self.settings.user, self.settings.password),
+                connection_timeout=CONNECT_TIMEOUT,
+                # Neo4j warns of every property key or type a query names that no data has yet
+                # (all of them, on an empty database), and the driver logs each warning: a load
+                # into a new database would print hundreds. The queries are fixed, so: none.
+                notifications_min_severity=NotificationMinimumSeverity.OFF,
             )
             self._driver.verify_connectivity()
         except AuthError:
             raise StoreError(
-                f"Neo4j at {self.settings.uri}: authentication failed for user {self.settings.user!r}"
+                f"Neo4j at {self.shown_uri}: authentication failed for user {self.settings.user!r}"
             ) from None
         except (ServiceUnavailable, DriverError, Neo4jError, OSError, ValueError) as exc:
-            raise StoreError(f"Neo4j at {self.settings.uri} is not reachable: {type(exc).__name__}") from None
+            raise StoreError(f"Neo4j at {self.shown_uri} is not reachable: {type(exc).__name__}") from None
         self.ensure_schema()
 
     def __repr__(self) -> str:
-        return (
-            f"Neo4jStore(uri={self.settings.uri!r}, user={self.settings.user!r}, database={self.settings.database!r})"
-        )
+        return f"Neo4jStore(uri={self.shown_uri!r}, user={self.settings.user!r}, database={self.settings.database!r})"
 
     __str__ = __repr__
 
@@ -115,6 +174,9 @@ class Neo4jStore(Store):
             f"CREATE CONSTRAINT {lb.lower()}_id IF NOT EXISTS FOR (n{label_expr([lb])}) REQUIRE n.id IS UNIQUE"
             for lb in (ENTITY_LABEL, *roots)
         ]
+        stmts.append(
+            f"CREATE CONSTRAINT kbmeta_key IF NOT EXISTS FOR (n:{neo4j_parts.META_LABEL}) REQUIRE n.key IS UNIQUE"
+        )
         stmts += [
             "CREATE INDEX entity_name IF NOT EXISTS FOR (n:Entity) ON (n.name)",
             "CREATE INDEX entity_aliases IF NOT EXISTS FOR (n:Entity) ON (n.aliases)",
@@ -128,7 +190,10 @@ class Neo4jStore(Store):
         except (DriverError, Neo4jError) as exc:
             raise StoreError(f"cannot create the Neo4j schema: {exc}") from exc
         # A full-text index where the server has one (Neo4j); the search falls back to a
-        # token-list scan where it does not (ArcadeDB's Bolt endpoint).
+        # token-list scan where it does not (e.g. ArcadeDB's Bolt endpoint).
+        if self._want_fulltext is False:
+            self._fulltext = False
+            return
         try:
             with self._driver.session(database=self.settings.database) as s:
                 s.run(
@@ -137,8 +202,46 @@ class Neo4jStore(Store):
                 ).consume()
             self._fulltext = True
         except (ClientError, Neo4jError) as exc:
+            if self._want_fulltext:
+                raise StoreError(f"this server has no full-text index: {exc.code}") from None
             log.info("no full-text index on this server (%s); search scans token lists", exc.code)
             self._fulltext = False
+            return
+        # A new index on a database that already holds a KB fills in the background; a search
+        # before it is online would fail, so wait for it here (at once when it is online).
+        try:
+            with self._driver.session(database=self.settings.database) as s:
+                s.run("CALL db.awaitIndex($name, $seconds)", name=FULLTEXT_INDEX, seconds=INDEX_WAIT).consume()
+        except (DriverError, Neo4jError) as exc:
+            raise StoreError(f"the full-text index {FULLTEXT_INDEX} is not online: {exc}") from exc
+
+    @property
+    def fulltext(self) -> bool:
+        """Whether search goes through the full-text index (else it scans token lists)."""
+        return self._fulltext
+
+    def check(self) -> None:
+        """Raise StoreError, saying why, unless the server answers a read on the KB's database now.
+
+        Cheap (one ``RETURN 1`` on a pooled connection) and bounded: a server that does not
+        answer fails within CONNECT_TIMEOUT. The message never holds a secret.
+        """
+        for attempt in (1, 2):
+            try:
+                with self._driver.session(database=self.settings.database, default_access_mode=READ_ACCESS) as s:
+                    s.run(Query("RETURN 1 AS ok", timeout=CONNECT_TIMEOUT)).consume()
+                return
+            except (ServiceUnavailable, SessionExpired) as exc:
+                # a pooled connection the server closed (it restarted): one retry on a new one
+                if attempt == 2:
+                    raise StoreError(f"Neo4j at {self.shown_uri} is not reachable: {type(exc).__name__}") from None
+            except AuthError:
+                raise StoreError(
+                    f"Neo4j at {self.shown_uri}: authentication failed for user {self.settings.user!r}"
+                ) from None
+            except (DriverError, Neo4jError, OSError) as exc:
+                code = getattr(exc, "code", None) or type(exc).__name__
+                raise StoreError(f"Neo4j at {self.shown_uri} cannot answer: {code}") from None
 
     def close(self) -> None:
         self._driver.close()
@@ -152,21 +255,31 @@ class Neo4jStore(Store):
         self._last_seq = seq + n
         return seq
 
-    def _batch(self, items: list[tuple[str, Facts | None]]) -> list[UpsertResult]:
-        if not items:
+    def write(
+        self, upserts: Sequence[Facts] = (), deletes: Sequence[str] = (), meta: Mapping[str, Any] | None = None
+    ) -> list[UpsertResult]:
+        """Everything in one transaction: all or nothing."""
+        items: list[tuple[str, Facts | None]] = [(sid, None) for sid in deletes]
+        items += [(f.source_id, f) for f in upserts]
+        if not items and not meta:
             return []
         seq0 = self._next_seq(len(items))
-        return self._write(lambda tx: run_batch(tx, items, seq0, self.chunk, self._fulltext))
+        return self._write(lambda tx: run_batch(tx, items, seq0, self.chunk, self._fulltext, meta))
 
-    def upsert(self, facts: Facts) -> UpsertResult:
-        return self._batch([(facts.source_id, facts)])[0]
+    def meta(self, key: str) -> Any:
+        return neo4j_parts.meta(self._query, key)
 
-    def upsert_many(self, batch: Sequence[Facts]) -> list[UpsertResult]:
-        """All the sources in one transaction: all or nothing."""
-        return self._batch([(f.source_id, f) for f in batch])
+    def node_parts(self, ids: Sequence[str]) -> dict[str, list[tuple[str, NodeContrib]]]:
+        return neo4j_parts.node_parts(self._query, [i for i in ids if isinstance(i, str)], self.chunk)
 
-    def delete_source(self, source_id: str) -> UpsertResult:
-        return self._batch([(source_id, None)])[0]
+    def edge_parts(self, keys: Sequence[EdgeKey]) -> dict[EdgeKey, list[tuple[str, EdgeContrib]]]:
+        return neo4j_parts.edge_parts(self._query, keys, self.chunk)
+
+    def source_contents(self, source_id: str) -> tuple[list[str], list[EdgeKey]]:
+        return neo4j_parts.source_contents(self._query, source_id)
+
+    def ids_with_prefix(self, prefixes: Sequence[str]) -> dict[str, list[str]]:
+        return neo4j_parts.ids_with_prefix(self._query, prefixes)
 
     def clear(self) -> None:
         def work(tx: ManagedTransaction) -> int:
@@ -178,7 +291,7 @@ class Neo4jStore(Store):
 
     # -- node and edge decoding -----------------------------------------------------------
     _NODE_Q = (
-        "UNWIND $ids AS id MATCH (n:Entity {id: id}) "
+        "UNWIND $ids AS id MATCH (n:Entity {id: id}) USING INDEX SEEK n:Entity(id) "
         "OPTIONAL MATCH (n)-[m:MENTIONED_IN]->(s:Entity) "
         "WITH n, collect([m.seq, s.id, m.ev]) AS cs "
         "RETURN properties(n) AS p, cs"
@@ -206,13 +319,7 @@ class Neo4jStore(Store):
     @staticmethod
     def _edge(u: str, v: str, t: str, p: dict[str, Any]) -> Edge:
         contribs = relation_contribs(p.get("sources") or [], p.get("sourceProps") or [], p.get("evidence") or [])
-        props: dict[str, Any] = {}
-        evidence: list[Evidence] = []
-        for _, (cprops, cev) in contribs:
-            for k, val in cprops.items():
-                props.setdefault(k, val)
-            evidence.extend(cev)
-        return Edge(t, u, v, str(p["key"]), props, tuple(evidence))
+        return merged_edge(u, v, str(p["key"]), [c for _, c in contribs])
 
     # -- reads -------------------------------------------------------------------------------
     def get(self, entity_id: str) -> Node | None:
@@ -225,6 +332,13 @@ class Neo4jStore(Store):
             for r in self._query(self._NODE_Q, ids=wanted[i : i + self.chunk]):
                 node = self._node(r["p"], r["cs"])
                 found[node.id] = node
+        missing = [i for i in wanted if i not in found]
+        if missing:  # merged ids answer for the entity they were merged into (one more query, on misses only)
+            redirects = self.redirects()
+            targets = {i: redirects[i] for i in missing if i in redirects}
+            if targets:
+                got = self.get_many(list(dict.fromkeys(targets.values())))
+                found.update((i, got[t]) for i, t in targets.items() if t in got)
         return {i: found[i] for i in wanted if i in found}
 
     def _types(self, rel_types: Sequence[str] | None) -> list[str]:
@@ -246,9 +360,9 @@ class Neo4jStore(Store):
         pattern = "|".join(f"`{t}`" for t in types)
         queries = []
         if direction in ("out", "both"):
-            queries.append(f"UNWIND $ids AS id MATCH (a:Entity {{id: id}})-[e:{pattern}]->(b:Entity) ")
+            queries.append(f"UNWIND $ids AS id {seek('a', 'id')}MATCH (a)-[e:{pattern}]->(b:Entity) ")
         if direction in ("in", "both"):
-            queries.append(f"UNWIND $ids AS id MATCH (b:Entity {{id: id}}) MATCH (a:Entity)-[e:{pattern}]->(b) ")
+            queries.append(f"UNWIND $ids AS id {seek('b', 'id')}MATCH (a:Entity)-[e:{pattern}]->(b) ")
         out: dict[tuple[str, str, str], Edge] = {}
         for q in queries:
             for i in range(0, len(wanted), self.chunk):
@@ -279,9 +393,9 @@ class Neo4jStore(Store):
         lists: dict[tuple[str, str], list[tuple[str, str, str, str]]] = defaultdict(list)
         shapes = []
         if direction in ("out", "both"):
-            shapes.append((f"UNWIND $ids AS id MATCH (a:Entity {{id: id}})-[e:{pattern}]->(b:Entity) ", "u"))
+            shapes.append((f"UNWIND $ids AS id {seek('a', 'id')}MATCH (a)-[e:{pattern}]->(b:Entity) ", "u"))
         if direction in ("in", "both"):
-            shapes.append((f"UNWIND $ids AS id MATCH (b:Entity {{id: id}}) MATCH (a:Entity)-[e:{pattern}]->(b) ", "v"))
+            shapes.append((f"UNWIND $ids AS id {seek('b', 'id')}MATCH (a:Entity)-[e:{pattern}]->(b) ", "v"))
         for q, near in shapes:
             for i in range(0, len(wanted), self.chunk):
                 rows = self._query(
@@ -304,8 +418,8 @@ class Neo4jStore(Store):
         out: list[Edge] = []
         for i in range(0, len(keys), self.chunk):
             rows = self._query(
-                "UNWIND $rows AS r MATCH (a:Entity {id: r.u})-[e]->(b:Entity {id: r.v}) WHERE e.key = r.k "
-                "RETURN a.id AS u, b.id AS v, type(e) AS t, properties(e) AS p",
+                f"UNWIND $rows AS r {seek('a', 'r.u')}{seek('b', 'r.v')}WITH r, a, b MATCH (a)-[e]->(b) "
+                "WHERE e.key = r.k RETURN a.id AS u, b.id AS v, type(e) AS t, properties(e) AS p",
                 rows=[{"u": u, "v": v, "k": k} for u, v, k in keys[i : i + self.chunk]],
             )
             out.extend(self._edge(r["u"], r["v"], r["t"], r["p"]) for r in rows)
@@ -313,7 +427,7 @@ class Neo4jStore(Store):
 
     def mentions(self, source_id: str) -> list[str]:
         rows = self._query(
-            "MATCH (s:Entity {id: $sid}) MATCH (n:Entity)-[:MENTIONED_IN]->(s) RETURN n.id AS id ORDER BY id",
+            f"{seek('s', '$sid')}MATCH (n:Entity)-[:MENTIONED_IN]->(s) RETURN n.id AS id ORDER BY id",
             sid=source_id,
         )
         return sorted(r["id"] for r in rows if r["id"] != source_id)
@@ -328,6 +442,9 @@ class Neo4jStore(Store):
     ) -> list[list[Edge]]:
         hops = int(max_hops)
         found = self.get_many([from_id, to_id])
+        from_id = found[from_id].id if from_id in found else from_id  # merged ids answer for their entity
+        to_id = found[to_id].id if to_id in found else to_id
+        found = {n.id: n for n in found.values()}
         if from_id not in found or to_id not in found or hops < 1:
             return []
         if from_id == to_id:
@@ -338,7 +455,7 @@ class Neo4jStore(Store):
         pattern = "|".join(f"`{t}`" for t in types)
         # The hop count is an int (never user text); Cypher takes no parameter there.
         rows = self._query(
-            "MATCH (a:Entity {id: $a}) MATCH (b:Entity {id: $b}) "
+            f"{seek('a', '$a')}{seek('b', '$b')}"
             f"MATCH p = allShortestPaths((a)-[:{pattern}*1..{hops}]-(b)) "
             "RETURN [x IN nodes(p) | x.id] AS ids LIMIT $cap",
             a=from_id,
@@ -429,43 +546,66 @@ class Neo4jStore(Store):
         after: str | None = None,
         limit: int = 50,
     ) -> Page:
+        return self._list(entity_type, where, order_by, descending, after, limit, None)
+
+    def scan(
+        self,
+        entity_type: str | None = None,
+        where: Filter | None = None,
+        order_by: str = "id",
+        descending: bool = False,
+        after: str | None = None,
+        limit: int = 50,
+        *,
+        deadline: Deadline,
+    ) -> Page:
+        try:
+            return self._list(entity_type, where, order_by, descending, after, limit, deadline.left())
+        except StoreError:
+            if deadline.left() <= 0:  # the server stopped the transaction at its timeout
+                raise ScanTimeout("the scan ran past its deadline") from None
+            raise
+
+    def _list(
+        self,
+        entity_type: str | None,
+        where: Filter | None,
+        order_by: str,
+        descending: bool,
+        after: str | None,
+        limit: int,
+        timeout: float | None,
+    ) -> Page:
         if entity_type is not None and entity_type not in ontology().classes:
             return Page((), 0, None, False)
         label = label_expr([entity_type or ENTITY_LABEL])
         pos = decode_cursor(after) if after else None
         if where is None and order_by == "id":
             return self._list_by_id(label, descending, pos, limit)
-        keyed: list[tuple[Any, str, Node | None]] = []
-        plain = order_by == "name" or not (order_by in CORE_KEYS or order_by.startswith("_"))
-        if where is None and plain:
-            # only the sort value is needed: fetch just that
+        # The filter runs in the database (kb.store.neo4j_filters); only the matching ids and
+        # their sort values come back.
+        cond, params = compile_filter(where) if where is not None else ("true", {})
+        timeout = None if timeout is None else max(0.001, timeout)
+        keyed: builtins.list[tuple[Any, str]] = []
+        if order_by == "name" or not (order_by in CORE_KEYS or order_by.startswith("_")):
             field = "n.name" if order_by == "name" else "properties(n)[$key]"
-            for r in self._query(f"MATCH (n{label}) RETURN n.id AS id, {field} AS v", key=order_by):
-                v = r["v"].casefold() if order_by == "name" else r["v"]
-                keyed.append((_sort_value(v), str(r["id"]), None))
+            query = f"MATCH (n{label}) WHERE {cond} RETURN n.id AS id, {field} AS v"
+            for r in self._query_within(timeout, query, key=order_by, **params):
+                v = r["v"].casefold() if order_by == "name" and isinstance(r["v"], str) else r["v"]
+                keyed.append((_sort_value(v), str(r["id"])))
         else:
-            for r in self._query(f"MATCH (n{label}) RETURN properties(n) AS p"):
+            query = f"MATCH (n{label}) WHERE {cond} RETURN properties(n) AS p"
+            for r in self._query_within(timeout, query, **params):
                 light = self._light_node(r["p"])
-                if order_by == "id":
-                    sv: tuple[int, Any] = (0, light.id)
-                else:
-                    v = light.name.casefold() if order_by == "name" else light.props.get(order_by)
-                    sv = _sort_value(v)
-                keyed.append((sv, light.id, light))
-        keyed.sort(key=lambda x: (x[0], x[1]))
+                sv = (0, light.id) if order_by == "id" else _sort_value(light.props.get(order_by))
+                keyed.append((sv, light.id))
+        keyed.sort()
         if descending:
             keyed.reverse()
-        neighbours = _Neighbours(self)
-        if where is not None:
-            neighbours.prefetch([n for _, _, n in keyed if n is not None], where)
-        out_ids: list[str] = []
-        total = 0
+        out_ids: builtins.list[str] = []
         last: tuple[Any, str] | None = None
         has_next = False
-        for sv, nid, node in keyed:
-            if where is not None and (node is None or not matches(node, where, neighbours)):
-                continue
-            total += 1
+        for sv, nid in keyed:
             if pos is not None and not ((sv, nid) < pos if descending else (sv, nid) > pos):
                 continue
             if len(out_ids) < limit:
@@ -473,10 +613,22 @@ class Neo4jStore(Store):
                 last = (sv, nid)
             else:
                 has_next = True
+                break
         nodes = self.get_many(out_ids)
         return Page(
-            tuple(nodes[i] for i in out_ids if i in nodes), total, encode_cursor(last) if last else None, has_next
+            tuple(nodes[i] for i in out_ids if i in nodes), len(keyed), encode_cursor(last) if last else None, has_next
         )
+
+    def _query_within(self, timeout: float | None, query: str, **params: Any) -> builtins.list[dict[str, Any]]:
+        """:meth:`_query` with a server-side transaction timeout (seconds), if given."""
+        if timeout is None:
+            return self._query(query, **params)
+
+        @unit_of_work(timeout=timeout)
+        def work(tx: ManagedTransaction) -> list[dict[str, Any]]:
+            return [r.data() for r in tx.run(query, quiet(params))]
+
+        return self._read(work)
 
     def _list_by_id(self, label: str, descending: bool, pos: tuple[Any, str] | None, limit: int) -> Page:
         total_rows = self._query(f"MATCH (n{label}) RETURN count(n) AS c")
@@ -532,51 +684,12 @@ class Neo4jStore(Store):
         pattern = "|".join(f"`{t}`" for t in stored_rel_types())
         for ids in self._id_pages(":Entity", 1000):
             rows = self._query(
-                f"UNWIND $ids AS id MATCH (a:Entity {{id: id}})-[e:{pattern}]->(b:Entity) "
+                f"UNWIND $ids AS id {seek('a', 'id')}MATCH (a)-[e:{pattern}]->(b:Entity) "
                 "RETURN a.id AS u, b.id AS v, type(e) AS t, properties(e) AS p",
                 ids=ids,
             )
             for r in rows:
                 yield self._edge(r["u"], r["v"], r["t"], r["p"])
-
-
-class _Neighbours:
-    """Resolves HasRelation conditions for list(): batched lookups, cached."""
-
-    def __init__(self, store: Neo4jStore) -> None:
-        self.store = store
-        self.cache: dict[tuple[str, str, str], list[Node]] = {}
-
-    def prefetch(self, nodes: Sequence[Node], flt: Filter) -> None:
-        rels: list[HasRelation] = []
-
-        def walk(f: Filter) -> None:
-            if isinstance(f, And | Or):
-                for x in f.items:
-                    walk(x)
-            elif isinstance(f, Not):
-                walk(f.item)
-            elif isinstance(f, HasRelation):
-                rels.append(f)
-
-        walk(flt)
-        ids = [n.id for n in nodes]
-        for rel in rels:
-            others: dict[str, dict[str, None]] = {i: {} for i in ids}
-            for e in self.store.edges(ids, [rel.rel_type], rel.direction):
-                if e.source in others and rel.direction in ("out", "both"):
-                    others[e.source][e.target] = None
-                if e.target in others and rel.direction in ("in", "both"):
-                    others[e.target][e.source] = None
-            got = self.store.get_many(sorted({o for v in others.values() for o in v}))
-            for i, os_ in others.items():
-                self.cache[(i, rel.rel_type, rel.direction)] = [got[o] for o in os_ if o in got]
-
-    def __call__(self, node: Node, rel: HasRelation) -> list[Node]:
-        key = (node.id, rel.rel_type, rel.direction)
-        if key not in self.cache:
-            self.prefetch([node], rel)
-        return self.cache[key]
 
 
 __all__ = ["Neo4jStore"]

@@ -1,5 +1,4 @@
-"""How the Neo4j store lays the KB out in the graph, and the merge rules it shares with
-the memory store.
+"""How the Neo4j store lays the KB out in the graph (the merge rules are kb.store.merge's).
 
 Graph layout (readable in Neo4j Browser):
 
@@ -25,7 +24,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -34,13 +34,7 @@ import orjson
 from kb.identity import normalise_name
 from kb.model import Evidence, Props
 from kb.ontology import ontology
-from kb.reference import REFERENCE_SOURCE_ID
-
-# (type, name, aliases, props, evidence) - the memory store's contribution tuple.
-NodeContrib = tuple[str, str, tuple[str, ...], Props, tuple[Evidence, ...]]
-# (props, evidence)
-EdgeContrib = tuple[Props, tuple[Evidence, ...]]
-EdgeKey = tuple[str, str, str]  # (source id, target id, relation key)
+from kb.store.merge import EdgeContrib, NodeContrib, merged_edge_props
 
 ENTITY_LABEL = "Entity"
 MENTIONED_IN = "MENTIONED_IN"
@@ -113,6 +107,65 @@ def lookup_label(entity_id: str) -> str:
 
 def rel_type_of_key(key: str) -> str:
     return check_rel_type(key.split("|", 1)[0])
+
+
+# -- reading contributions back -------------------------------------------------------------
+# Rows' nodes by id, through the id index always (USING INDEX SEEK): on a database whose index
+# samples date from when it was empty, Neo4j's planner may otherwise scan the whole index once
+# per row (a batched load then ran at ~150 nodes/s). Both ends are bound before the expand, so
+# that it goes from the end with fewer relationships (a force has thousands).
+SEEK_AB = (
+    "MATCH (a:Entity {id: r.u}) USING INDEX SEEK a:Entity(id) MATCH (b:Entity {id: r.v}) USING INDEX SEEK b:Entity(id) "
+    "WITH r, a, b MATCH (a)-[e]->(b) "
+)
+SEEK_NS = (
+    "MATCH (n:Entity {id: r.n}) USING INDEX SEEK n:Entity(id) MATCH (s:Entity {id: r.s}) USING INDEX SEEK s:Entity(id) "
+    "WITH r, n, s MATCH (n)-[m:MENTIONED_IN]->(s) "
+)
+
+# A relation's stored contributions, by (source id, target id, key) rows.
+EDGES_BY_KEY = (
+    f"UNWIND $rows AS r {SEEK_AB}WHERE e.key = r.k "
+    "RETURN r.u AS u, r.v AS v, r.k AS k, type(e) AS t, e.sources AS s, e.sourceProps AS sp, e.evidence AS ev"
+)
+
+
+def node_rows(
+    run: Callable[..., list[dict[str, Any]]], ids: Sequence[str], chunk: int, evidence_of: Sequence[str] | None = None
+) -> Iterator[dict[str, Any]]:
+    """The stored nodes of ``ids`` with every contribution: id, eid, labels, own, ownEv, ownSeq,
+    rels and cs ([source id, seq, c, ev] per MENTIONED_IN edge). Evidence comes only for the
+    sources in ``evidence_of`` (and the node's own) unless it is None: other sources' evidence is
+    the bulk of the data and a write does not need it."""
+    # one statement per root label: an id seek on the root label is cheaper than on Entity
+    by_label: dict[str, list[str]] = defaultdict(list)
+    for nid in ids:
+        by_label[lookup_label(nid)].append(nid)
+    ev = "m.ev" if evidence_of is None else "CASE WHEN s.id IN $sids THEN m.ev ELSE null END"
+    for label, group in sorted(by_label.items()):
+        for i in range(0, len(group), chunk):
+            yield from run(
+                f"UNWIND $ids AS id MATCH (n{label_expr([label])} {{id: id}}) "
+                f"USING INDEX SEEK n{label_expr([label])}(id) "
+                "OPTIONAL MATCH (n)-[m:MENTIONED_IN]->(s:Entity) "
+                f"WITH n, collect([s.id, m.seq, m.c, {ev}]) AS cs "
+                "RETURN n.id AS id, elementId(n) AS eid, labels(n) AS labels, n._own AS own, n._ownEv AS ownEv, "
+                "n._ownSeq AS ownSeq, n._rels AS rels, cs",
+                ids=group[i : i + chunk],
+                sids=list(evidence_of or ()),
+            )
+
+
+def contribution_entries(row: dict[str, Any]) -> list[tuple[int, str, str, str | None]]:
+    """(seq, source id, contribution JSON, evidence JSON) of a :func:`node_rows` row, in order."""
+    entries: list[tuple[int, str, str, str | None]] = []
+    for sid, seq, c, ev in row["cs"]:
+        if sid is not None and c is not None:
+            entries.append((int(seq), sid, c, ev))
+    if row["own"] is not None:
+        entries.append((int(row["ownSeq"]), row["id"], row["own"], row["ownEv"]))
+    entries.sort(key=lambda e: e[0])
+    return entries
 
 
 # -- evidence and contributions as JSON ------------------------------------------------------
@@ -223,55 +276,6 @@ def relation_contribs(
         sid = d.pop("source")
         evs.setdefault(sid, []).append(ev_from_dict(d, sid))
     return [(sid, (dict(loads(pj)), tuple(evs.get(sid, ())))) for sid, pj in zip(sources, source_props, strict=True)]
-
-
-# -- merge rules (identical to MemoryStore) ---------------------------------------------
-def merged_type(contribs: Iterable[Sequence[Any]]) -> str:
-    """The most specific type any source gives (Officer over Person)."""
-    onto = ontology()
-    best: str | None = None
-    for c in contribs:
-        if best is None or (c[0] != best and onto.is_a(c[0], best)):
-            best = c[0]
-    if best is None:
-        raise ValueError("no contributions")
-    return best
-
-
-def merged_view(
-    contribs: Sequence[tuple[str, tuple[str, str, tuple[str, ...], Props]]],
-) -> tuple[str, str, tuple[str, ...], Props]:
-    """(type, name, aliases, props) of a node from its ``(source id, contribution)`` list in order.
-
-    Reference data names the thing, otherwise the first source does; properties are merged
-    first-writer-wins, except that reference data overrides.
-    """
-    if len(contribs) == 1:  # as the memory store: one source's view is taken as it is
-        only = contribs[0][1]
-        return only[0], only[1], tuple(only[2]), dict(only[3])
-    ref = next((c for sid, c in contribs if sid == REFERENCE_SOURCE_ID), None)
-    name = ref[1] if ref else contribs[0][1][1]
-    aliases: dict[str, None] = {}
-    props: Props = {}
-    for _, (_, cname, caliases, cprops) in contribs:
-        if cname != name:
-            aliases[cname] = None
-        for a in caliases:
-            if a != name:
-                aliases[a] = None
-        for k, v in cprops.items():
-            props.setdefault(k, v)
-    if ref:
-        props.update(ref[3])
-    return merged_type(c for _, c in contribs), name, tuple(aliases), props
-
-
-def merged_edge_props(contribs: Iterable[EdgeContrib]) -> Props:
-    props: Props = {}
-    for cprops, _ in contribs:
-        for k, v in cprops.items():
-            props.setdefault(k, v)
-    return props
 
 
 def search_tokens(contribs: Iterable[tuple[str, str, tuple[str, ...], Props]]) -> list[str]:

@@ -11,7 +11,7 @@ so the client encodes the next statement's rows while the server executes the pr
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -20,12 +20,14 @@ from typing import Any
 from neo4j import ManagedTransaction, Record
 
 from kb.model import Facts, Props, UpsertResult
+from kb.store.merge import EdgeContrib, EdgeKey, NewEdges, NodeContrib, apply, contributions, merged_type, merged_view
 from kb.store.neo4j_model import (
+    EDGES_BY_KEY,
     MENTIONED_IN,
-    EdgeContrib,
-    EdgeKey,
-    NodeContrib,
+    SEEK_AB,
+    SEEK_NS,
     check_rel_type,
+    contribution_entries,
     decode_evidence,
     decode_node_contrib,
     dumps,
@@ -33,17 +35,15 @@ from kb.store.neo4j_model import (
     label_expr,
     labels_for,
     loads,
-    lookup_label,
     mention_props,
-    merged_type,
-    merged_view,
     node_props,
+    node_rows,
     rel_type_of_key,
     relation_contribs,
     relation_props,
     search_tokens,
 )
-from kb.store.validate import InvalidFacts, validate
+from kb.store.neo4j_parts import META_LABEL, WRITER_KEY
 
 # Contribution as held in the working set: evidence is None when not loaded (other sources).
 _Contrib = tuple[str, str, tuple[str, ...], Props, "tuple[Any, ...] | None"]
@@ -203,6 +203,7 @@ class WorkingSet:
         self.adj: dict[str, set[EdgeKey]] = defaultdict(set)
         self.by_source: dict[str, tuple[set[str], set[EdgeKey]]] = {}
         self.rels_changed: set[str] = set()
+        self.seq = 0  # of the source being applied: orders first mentions, as memory's dict order does
         # elementId of each node as it stands in this transaction: looking a node up by element id
         # is a direct record fetch on Neo4j and ArcadeDB, several times cheaper than an id-index
         # seek (on ArcadeDB an :Entity seek probes one index per label set). Valid only within the
@@ -219,8 +220,8 @@ class WorkingSet:
         old_nodes: dict[str, set[str]] = {sid: set() for sid in sids}
         for part in _rows(sids, self.chunk):
             for r in self._run(
-                "UNWIND $ids AS sid MATCH (s:Entity {id: sid}) MATCH (n:Entity)-[:MENTIONED_IN]->(s) "
-                "RETURN sid, n.id AS id",
+                "UNWIND $ids AS sid MATCH (s:Entity {id: sid}) USING INDEX SEEK s:Entity(id) "
+                "MATCH (n:Entity)-[:MENTIONED_IN]->(s) RETURN sid, n.id AS id",
                 ids=list(part),
             ):
                 old_nodes[r["sid"]].add(r["id"])
@@ -252,47 +253,24 @@ class WorkingSet:
         self._load_incident(sorted(set(candidates)))
 
     def _load_nodes(self, ids: Sequence[str]) -> None:
-        # one statement per root label: an id seek on the root label is cheaper than on Entity
-        by_label: dict[str, list[str]] = defaultdict(list)
-        for nid in ids:
-            by_label[lookup_label(nid)].append(nid)
-        for label, part in ((lb, p) for lb, group in sorted(by_label.items()) for p in _rows(group, self.chunk)):
-            for r in self._run(
-                f"UNWIND $ids AS id MATCH (n{label_expr([label])} {{id: id}}) "
-                "OPTIONAL MATCH (n)-[m:MENTIONED_IN]->(s:Entity) "
-                "WITH n, collect([s.id, m.seq, m.c, CASE WHEN s.id IN $sids THEN m.ev ELSE null END]) AS cs "
-                "RETURN n.id AS id, elementId(n) AS eid, labels(n) AS labels, n._own AS own, n._ownEv AS ownEv, "
-                "n._ownSeq AS ownSeq, n._rels AS rels, cs",
-                ids=list(part),
-                sids=sorted(self.sids),
-            ):
-                nid = r["id"]
-                node = _WNode(nid, True, tuple(sorted(r["labels"])), db_rels=r["rels"])
-                self.eids[nid] = r["eid"]
-                entries: list[tuple[int, str, str, str | None]] = []
-                for sid, seq, c, ev in r["cs"]:
-                    if sid is not None and c is not None:
-                        entries.append((int(seq), sid, c, ev))
-                        node.db_mentions.add(sid)
-                if r["own"] is not None:
-                    entries.append((int(r["ownSeq"]), nid, r["own"], r["ownEv"]))
-                for seq, sid, c, ev in sorted(entries, key=lambda e: e[0]):
-                    t, name, aliases, props = decode_node_contrib(c, ev, sid)
-                    known_ev = decode_evidence(ev, sid) if (sid in self.sids or sid == nid) else None
-                    node.contribs[sid] = (t, name, aliases, props, known_ev)
-                    node.seqs[sid] = seq
-                self.nodes[nid] = node
+        for r in node_rows(self._run, ids, self.chunk, sorted(self.sids)):
+            nid = r["id"]
+            node = _WNode(nid, True, tuple(sorted(r["labels"])), db_rels=r["rels"])
+            self.eids[nid] = r["eid"]
+            for seq, sid, c, ev in contribution_entries(r):
+                if sid != nid:
+                    node.db_mentions.add(sid)
+                t, name, aliases, props = decode_node_contrib(c, ev, sid)
+                known_ev = decode_evidence(ev, sid) if (sid in self.sids or sid == nid) else None
+                node.contribs[sid] = (t, name, aliases, props, known_ev)
+                node.seqs[sid] = seq
+            self.nodes[nid] = node
 
     def load_edges(self, keys: Iterable[EdgeKey]) -> None:
         todo = sorted(k for k in keys if k not in self.edges)
         for part in _rows(todo, self.chunk):
             rows = [{"u": k[0], "v": k[1], "k": k[2]} for k in part]
-            for r in self._run(
-                "UNWIND $rows AS r MATCH (a:Entity {id: r.u})-[e]->(b:Entity {id: r.v}) WHERE e.key = r.k "
-                "RETURN r.u AS u, r.v AS v, r.k AS k, type(e) AS t, e.sources AS s, e.sourceProps AS sp, "
-                "e.evidence AS ev",
-                rows=rows,
-            ):
+            for r in self._run(EDGES_BY_KEY, rows=rows):
                 self._add_db_edge(r)
 
     def _add_db_edge(self, r: dict[str, Any]) -> None:
@@ -310,8 +288,8 @@ class WorkingSet:
         for part in _rows(ids, self.chunk):
             # the known end first: ArcadeDB's planner scans every node when it comes second
             for pattern, u, v in (
-                ("(a:Entity {id: id}) MATCH (a)-[e]->(b:Entity)", "a", "b"),
-                ("(a:Entity {id: id}) MATCH (b:Entity)-[e]->(a)", "b", "a"),
+                ("(a:Entity {id: id}) USING INDEX SEEK a:Entity(id) MATCH (a)-[e]->(b:Entity)", "a", "b"),
+                ("(a:Entity {id: id}) USING INDEX SEEK a:Entity(id) MATCH (b:Entity)-[e]->(a)", "b", "a"),
             ):
                 for r in self._run(
                     f"UNWIND $ids AS id MATCH {pattern} WHERE type(e) <> 'MENTIONED_IN' "
@@ -321,12 +299,12 @@ class WorkingSet:
                 ):
                     self._add_db_edge(r)
 
-    # -- applying one source (the memory store's _apply, on the working set) ---------------
+    # -- applying one source: kb.store.merge.apply on the working set ----------------------
     def known_type(self, entity_id: str) -> str | None:
         n = self.nodes.get(entity_id)
         if n is None or not n.alive or not n.contribs:
             return None
-        return merged_type(n.contribs.values())
+        return merged_type(c[0] for c in n.contribs.values())
 
     def _live_edge(self, k: EdgeKey) -> _WEdge | None:
         e = self.edges.get(k)
@@ -337,109 +315,99 @@ class WorkingSet:
         return node if node is not None and node.alive else None
 
     def apply_facts(self, facts: Facts, seq: int) -> UpsertResult:
-        entities = validate(facts, self.known_type)
-        old_nodes = self.by_source.get(facts.source_id, (set(), set()))[0]
-        for r in facts.relations:
-            for end in (r.source, r.target):
-                node = self._live_node(end)
-                if (
-                    end in old_nodes
-                    and end not in entities
-                    and node is not None
-                    and set(node.contribs) <= {facts.source_id}
-                ):
-                    raise InvalidFacts(
-                        f"relation {r.type} refers to {end!r}, which no source vouches for once "
-                        f"{facts.source_id} is replaced"
-                    )
-        new_nodes: dict[str, NodeContrib] = {
-            e.id: (e.type, e.name, tuple(e.aliases), dict(e.props), tuple(e.evidence)) for e in entities.values()
-        }
-        new_edges: dict[EdgeKey, tuple[str, EdgeContrib]] = {}
-        for r in facts.relations:
-            k: EdgeKey = (r.source, r.target, r.key)
-            if k in new_edges:
-                props, ev = new_edges[k][1]
-                merged = {**r.props, **props}
-                new_edges[k] = (r.type, (merged, ev + tuple(x for x in r.evidence if x not in ev)))
-            else:
-                new_edges[k] = (r.type, (dict(r.props), tuple(r.evidence)))
-        return self.apply(facts.source_id, new_nodes, new_edges, seq)
+        def contributors(end: str) -> list[str] | None:
+            node = self._live_node(end)
+            return list(node.contribs) if node is not None else None
 
-    def apply(
-        self, sid: str, new_nodes: dict[str, NodeContrib], new_edges: dict[EdgeKey, tuple[str, EdgeContrib]], seq: int
-    ) -> UpsertResult:
-        old_nodes, old_edges = self.by_source.get(sid, (set(), set()))
-        unchanged = set(new_nodes) == old_nodes and set(new_edges) == old_edges
-        if unchanged:
-            unchanged = all(
-                (n := self._live_node(nid)) is not None and n.contribs.get(sid) == c for nid, c in new_nodes.items()
-            ) and all(
-                (e := self._live_edge(k)) is not None and e.contribs.get(sid) == c for k, (_, c) in new_edges.items()
-            )
-        if unchanged:
-            return UpsertResult(sid, 0, 0, 0, 0, 0, True)
-        added = updated = rel_added = rel_removed = removed = 0
-        for k in old_edges - set(new_edges):
-            e = self._live_edge(k)
-            if e is not None:
-                e.contribs.pop(sid, None)
-                e.dirty = True
-                if not e.contribs:
-                    self._drop_edge(e)
-                    rel_removed += 1
-        for nid in old_nodes - set(new_nodes):
-            node = self._live_node(nid)
-            if node is None:
-                continue
-            node.contribs.pop(sid, None)
-            node.seqs.pop(sid, None)
-            node.changed.add(sid)
-            node.dirty = True
-            if not node.contribs:
-                for k in list(self.adj.get(nid, ())):
-                    e = self._live_edge(k)
-                    if e is not None:
-                        rel_removed += 2 if k[0] == k[1] else 1
-                        self._drop_edge(e)
-                node.alive = False
-                removed += 1
-        for nid, c in new_nodes.items():
-            node = self._live_node(nid)
-            if node is not None:
-                updated += 1
-            else:
-                old = self.nodes.get(nid)
-                node = _WNode(nid, old.in_db if old else False, old.db_labels if old else ())
-                if old is not None:
-                    node.db_rels = old.db_rels
-                    node.db_mentions = old.db_mentions
-                    node.changed = old.changed
-                node.fresh = True  # created anew: any db node of that id is replaced
-                self.nodes[nid] = node
-                added += 1
-            if sid not in node.contribs:
-                node.seqs[sid] = seq
-            node.contribs[sid] = c
-            node.changed.add(sid)
-            node.dirty = True
-        for k, (rtype, ec) in new_edges.items():
-            e = self._live_edge(k)
-            if e is None:
-                old_e = self.edges.get(k)
-                e = _WEdge(k, rtype, old_e.in_db if old_e else False, fresh=True)
-                self.edges[k] = e
-                self.adj[k[0]].add(k)
-                self.adj[k[1]].add(k)
-                rel_added += 1
-            e.contribs[sid] = ec
-            e.dirty = True
-        if new_nodes or new_edges:
-            self.by_source[sid] = (set(new_nodes), set(new_edges))
+        before = self.by_source.get(facts.source_id, (set(), set()))[0]
+        nodes, edges = contributions(facts, self.known_type, before, contributors)
+        return self.apply(facts.source_id, nodes, edges, seq)
+
+    def apply(self, sid: str, nodes: dict[str, NodeContrib], edges: NewEdges, seq: int) -> UpsertResult:
+        """Replace what ``sid`` said (nothing: delete it); ``seq`` orders its first mentions."""
+        self.seq = seq
+        return apply(self, sid, nodes, edges)
+
+    # kb.store.merge.ContribGraph, on the working set
+    def source_index(self, sid: str) -> tuple[set[str], set[EdgeKey]]:
+        return self.by_source.get(sid, (set(), set()))
+
+    def set_source_index(self, sid: str, nodes: Sequence[str], edges: Sequence[EdgeKey]) -> None:
+        if nodes or edges:
+            self.by_source[sid] = (set(nodes), set(edges))
         else:
             self.by_source.pop(sid, None)
         self.rels_changed.add(sid)
-        return UpsertResult(sid, added, updated, rel_added, rel_removed, removed, False)
+
+    def node_part(self, node_id: str, sid: str) -> NodeContrib | None:
+        n = self._live_node(node_id)
+        return n.contribs.get(sid) if n is not None else None  # type: ignore[return-value]
+
+    def edge_part(self, key: EdgeKey, sid: str) -> EdgeContrib | None:
+        e = self._live_edge(key)
+        return e.contribs.get(sid) if e is not None else None
+
+    def put_node(self, node_id: str, sid: str, c: NodeContrib) -> bool:
+        node = self._live_node(node_id)
+        created = node is None
+        if node is None:
+            old = self.nodes.get(node_id)
+            node = _WNode(node_id, old.in_db if old else False, old.db_labels if old else ())
+            if old is not None:
+                node.db_rels = old.db_rels
+                node.db_mentions = old.db_mentions
+                node.changed = old.changed
+            node.fresh = True  # created anew: any db node of that id is replaced
+            self.nodes[node_id] = node
+        if sid not in node.contribs:
+            node.seqs[sid] = self.seq
+        node.contribs[sid] = c
+        node.changed.add(sid)
+        node.dirty = True
+        return created
+
+    def put_edge(self, key: EdgeKey, rtype: str, sid: str, c: EdgeContrib) -> bool:
+        e = self._live_edge(key)
+        created = e is None
+        if e is None:
+            old = self.edges.get(key)
+            e = _WEdge(key, rtype, old.in_db if old else False, fresh=True)
+            self.edges[key] = e
+            self.adj[key[0]].add(key)
+            self.adj[key[1]].add(key)
+        e.contribs[sid] = c
+        e.dirty = True
+        return created
+
+    def withdraw_node(self, node_id: str, sid: str) -> int | None:
+        node = self._live_node(node_id)
+        if node is None:
+            return None
+        node.contribs.pop(sid, None)
+        node.seqs.pop(sid, None)
+        node.changed.add(sid)
+        node.dirty = True
+        if node.contribs:
+            return None
+        dropped = 0
+        for k in list(self.adj.get(node_id, ())):
+            e = self._live_edge(k)
+            if e is not None:
+                dropped += 2 if k[0] == k[1] else 1  # a self-loop counts once per end, as in memory
+                self._drop_edge(e)
+        node.alive = False
+        return dropped
+
+    def withdraw_edge(self, key: EdgeKey, sid: str) -> bool:
+        e = self._live_edge(key)
+        if e is None:
+            return False
+        e.contribs.pop(sid, None)
+        e.dirty = True
+        if e.contribs:
+            return False
+        self._drop_edge(e)
+        return True
 
     def _drop_edge(self, e: _WEdge) -> None:
         e.alive = False
@@ -465,7 +433,7 @@ class WorkingSet:
         ]
         for part in _rows(drop_edges, chunk):
             pipe.run(
-                "UNWIND $rows AS r MATCH (a:Entity {id: r.u})-[e]->(b:Entity {id: r.v}) WHERE e.key = r.k DELETE e",
+                f"UNWIND $rows AS r {SEEK_AB}WHERE e.key = r.k DELETE e",
                 rows=[{"u": k[0], "v": k[1], "k": k[2]} for k in part],
             )
         # MENTIONED_IN edges whose source no longer says anything about a surviving node.
@@ -478,7 +446,7 @@ class WorkingSet:
         ]
         for part in _rows(drop_mentions, chunk):
             pipe.run(
-                "UNWIND $rows AS r MATCH (n:Entity {id: r.n})-[m:MENTIONED_IN]->(s:Entity {id: r.s}) DELETE m",
+                f"UNWIND $rows AS r {SEEK_NS}DELETE m",
                 rows=list(part),
             )
         # Nodes whose class changed (Person -> Officer): some servers cannot relabel a node
@@ -487,7 +455,7 @@ class WorkingSet:
         labels: dict[str, tuple[str, ...]] = {}
         for n in self.nodes.values():
             if n.alive and (n.dirty or n.id in self.rels_changed):
-                views[n.id] = merged_view([(sid, c[:4]) for sid, c in n.contribs.items()])
+                views[n.id] = merged_view(list(n.contribs.items()))
                 labels[n.id] = labels_for(views[n.id][0])
         relabel = [
             nid for nid, lb in labels.items() if (n := self.nodes[nid]).in_db and not n.fresh and n.db_labels != lb
@@ -497,7 +465,10 @@ class WorkingSet:
             saved = self._save_relationships(relabel, pipe)
             drop_nodes.extend(relabel)
         for part in _rows(drop_nodes, chunk):
-            pipe.run("UNWIND $ids AS id MATCH (n:Entity {id: id}) DETACH DELETE n", ids=list(part))
+            pipe.run(
+                "UNWIND $ids AS id MATCH (n:Entity {id: id}) USING INDEX SEEK n:Entity(id) DETACH DELETE n",
+                ids=list(part),
+            )
         for nid in drop_nodes:
             self.eids.pop(nid, None)
         recreated = set(relabel)
@@ -592,7 +563,7 @@ class WorkingSet:
             )
         for part in _rows(upd_m, chunk):
             pipe.run(
-                "UNWIND $rows AS r MATCH (n:Entity {id: r.n})-[m:MENTIONED_IN]->(s:Entity {id: r.s}) SET m = r.p",
+                f"UNWIND $rows AS r {SEEK_NS}SET m = r.p",
                 rows=list(part),
             )
         for rtype, rows in new_r.items():
@@ -606,7 +577,7 @@ class WorkingSet:
                 pipe.run(q, rows=list(part))
         for part in _rows(upd_r, chunk):
             pipe.run(
-                "UNWIND $rows AS r MATCH (a:Entity {id: r.u})-[e]->(b:Entity {id: r.v}) WHERE e.key = r.k SET e = r.p",
+                f"UNWIND $rows AS r {SEEK_AB}WHERE e.key = r.k SET e = r.p",
                 rows=list(part),
             )
 
@@ -645,8 +616,8 @@ class WorkingSet:
         out: list[dict[str, Any]] = []
         for part in _rows(ids, self.chunk):
             for pattern, u, v in (
-                ("(a:Entity {id: id}) MATCH (a)-[e]->(b:Entity)", "a", "b"),
-                ("(a:Entity {id: id}) MATCH (b:Entity)-[e]->(a)", "b", "a"),
+                ("(a:Entity {id: id}) USING INDEX SEEK a:Entity(id) MATCH (a)-[e]->(b:Entity)", "a", "b"),
+                ("(a:Entity {id: id}) USING INDEX SEEK a:Entity(id) MATCH (b:Entity)-[e]->(a)", "b", "a"),
             ):
                 out.extend(
                     pipe.read(
@@ -671,7 +642,8 @@ class WorkingSet:
             by_type[check_rel_type(r["t"])].append(r)
         for rtype, rows in by_type.items():
             q = (
-                "UNWIND $rows AS r MATCH (a:Entity {id: r.u}) MATCH (b:Entity {id: r.v}) "
+                "UNWIND $rows AS r MATCH (a:Entity {id: r.u}) USING INDEX SEEK a:Entity(id) "
+                "MATCH (b:Entity {id: r.v}) USING INDEX SEEK b:Entity(id) "
                 f"CREATE (a)-[e:`{rtype}`]->(b) SET e = r.p"
             )
             for part in _rows(rows, self.chunk):
@@ -679,12 +651,22 @@ class WorkingSet:
 
 
 def run_batch(
-    tx: ManagedTransaction, items: Sequence[tuple[str, Facts | None]], seq0: int, chunk: int, fulltext: bool = True
+    tx: ManagedTransaction,
+    items: Sequence[tuple[str, Facts | None]],
+    seq0: int,
+    chunk: int,
+    fulltext: bool = True,
+    meta: Mapping[str, Any] | None = None,
 ) -> list[UpsertResult]:
-    """Apply ``items`` (source id, facts or None to delete) in order, in this transaction.
+    """Apply ``items`` (source id, facts or None to delete) in order, and set the KB metadata
+    in ``meta`` (None values remove keys), in this transaction.
 
     ``fulltext``: whether the server has the full-text index (which reads ``_search``).
     """
+    # One writer at a time: every write transaction first writes the same node, so a second one
+    # waits for the first to commit before it reads anything (else two loads could each write
+    # back what they read, and one would lose the other's changes).
+    tx.run(f"MERGE (w:{META_LABEL} {{key: $k}}) SET w.at = $at", k=WRITER_KEY, at=seq0).consume()
     sids = {sid for sid, _ in items}
     ids: set[str] = set()
     for _, facts in items:
@@ -719,4 +701,9 @@ def run_batch(
     if MENTIONED_IN in {e.type for e in ws.edges.values()}:
         raise ValueError("MENTIONED_IN is not a storable relation")
     ws.write()
+    for key, value in (meta or {}).items():
+        if value is None:
+            tx.run(f"MATCH (m:{META_LABEL} {{key: $k}}) DELETE m", k=key).consume()
+        else:
+            tx.run(f"MERGE (m:{META_LABEL} {{key: $k}}) SET m.value = $v", k=key, v=dumps(value)).consume()
     return results

@@ -4,11 +4,11 @@ reject exactly the same input."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cache
 
 from kb.identity import split_id
-from kb.model import Entity, Facts, PropValue
+from kb.model import Entity, Evidence, Facts, Props, PropValue
 from kb.ontology import ontology
 
 
@@ -41,6 +41,19 @@ def _check_value(owner: str, name: str, value: PropValue) -> None:
         raise InvalidFacts(f"{owner}: property {name!r} must be a list of strings")
     if not isinstance(value, str | int | float | bool | list):
         raise InvalidFacts(f"{owner}: property {name!r} has unsupported type {type(value).__name__}")
+
+
+def _check_props(owner: str, props: Props, allowed: frozenset[str], where: str = "") -> None:
+    for k, v in props.items():
+        if k not in allowed:
+            raise InvalidFacts(f"{owner}: property {k!r} is not defined{where}")
+        _check_value(owner, k, v)
+
+
+def _check_evidence(owner: str, evidence: Iterable[Evidence], source_id: str) -> None:
+    for ev in evidence:
+        if ev.source_id != source_id:
+            raise InvalidFacts(f"{owner}: evidence cites {ev.source_id!r}, not this source")
 
 
 def merge_entities(facts: Facts) -> dict[str, Entity]:
@@ -86,14 +99,8 @@ def validate(facts: Facts, known_type: Callable[[str], str | None]) -> dict[str,
             raise InvalidFacts(f"entity {e.id!r}: id prefix does not match type {e.type}")
         if not e.name.strip():
             raise InvalidFacts(f"entity {e.id!r}: empty name")
-        allowed = _allowed_props(e.type)
-        for k, v in e.props.items():
-            if k not in allowed:
-                raise InvalidFacts(f"entity {e.id!r}: property {k!r} is not defined for {e.type}")
-            _check_value(e.id, k, v)
-        for ev in e.evidence:
-            if ev.source_id != facts.source_id:
-                raise InvalidFacts(f"entity {e.id!r}: evidence cites {ev.source_id!r}, not this source")
+        _check_props(f"entity {e.id!r}", e.props, _allowed_props(e.type), f" for {e.type}")
+        _check_evidence(f"entity {e.id!r}", e.evidence, facts.source_id)
     for r in facts.relations:
         if r.type not in onto.relations or r.type == "MENTIONED_IN":
             raise InvalidFacts(f"relation {r.type!r} is not a storable relation type")
@@ -105,12 +112,6 @@ def validate(facts: Facts, known_type: Callable[[str], str | None]) -> dict[str,
             types.append(t)
         if not _allows(r.type, types[0], types[1]):
             raise InvalidFacts(f"relation {r.type} does not allow {types[0]} -> {types[1]} ({r.source} -> {r.target})")
-        allowed_props = _allowed_relation_props(r.type)
-        for k, v in r.props.items():
-            if k not in allowed_props:
-                raise InvalidFacts(f"relation {r.type}: property {k!r} is not defined")
-            _check_value(r.type, k, v)
-        for ev in r.evidence:
-            if ev.source_id != facts.source_id:
-                raise InvalidFacts(f"relation {r.type}: evidence cites {ev.source_id!r}, not this source")
+        _check_props(f"relation {r.type}", r.props, _allowed_relation_props(r.type))
+        _check_evidence(f"relation {r.type}", r.evidence, facts.source_id)
     return entities

@@ -12,8 +12,8 @@ from pathlib import Path
 from kb.identity import make_id
 from kb.model import Entity, Facts, Props
 from loaders.articles.clean import clean_text
-from loaders.articles.extract import extract
-from loaders.articles.reader import MEDIA_TYPES, SUFFIXES, Document, read_file
+from loaders.articles.pipeline import extract
+from loaders.articles.reader import MAX_TEXT_CHARS, MEDIA_TYPES, SUFFIXES, Document, read_file, utf16_encoding
 from loaders.base import LoadError, looks_binary
 
 __all__ = ["ArticleLoader", "extract_file", "extract_text", "source_entity"]
@@ -45,7 +45,10 @@ def source_entity(doc: Document, file: str | None = None) -> Entity:
 
 
 def extract_text(text: str, source: Entity) -> Facts:
-    """Facts of an article's text (furniture lines removed), cited to ``source``."""
+    """Facts of an article's text (furniture lines removed), cited to ``source``; ValueError for text
+    longer than an article can be (MAX_TEXT_CHARS)."""
+    if len(text) > MAX_TEXT_CHARS:
+        raise ValueError(f"article text is {len(text):,} characters; the limit is {MAX_TEXT_CHARS:,}")
     return extract(clean_text(text), source)
 
 
@@ -73,7 +76,7 @@ class ArticleLoader:
     name = "article"
 
     def accepts(self, path: Path, head: bytes) -> bool:
-        return path.suffix.lower() in SUFFIXES and not looks_binary(head)
+        return path.suffix.lower() in SUFFIXES and (utf16_encoding(head) is not None or not looks_binary(head))
 
     def load(self, path: Path) -> list[Facts]:
         return [extract_file(path)]

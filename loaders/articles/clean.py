@@ -30,6 +30,17 @@ _NEWSLETTER = re.compile(r"\b(inbox|newsletter|sign up|subscribe|unsubscribe)\b"
 _BIO_HEAD = re.compile(r"^(about the author|author|autor|auteur|written by|by the author)\s*:?\s*$", re.I)
 _FOOTER_HEAD = re.compile(r"^(more from|get more from|more stories from|you may also like)\b", re.I)
 _SENTENCE_END = re.compile(r"[.!?:\"”’)]\s*$")
+_COLUMNS = re.compile(r"\S\s{3,}(?=\S)")
+# "By Ruth Evans", "By Ruth Evans, News Reporter", "Published 4 May 2023", "Updated: 10:02"
+_BYLINE = re.compile(
+    r"^(?:(?:by|written by|words by|reporter:?)\s+(?-i:[A-Z][a-z'’\-]+(?:\s+[A-Z][\w'’\-]+){1,3})(?:\s*[,|]\s*.{0,60})?"
+    r"|(?:published|updated|last updated|posted)\s*:?\s+.{0,40}\d.{0,30})$",
+    re.I,
+)
+# a photo credit glued to a caption ("Ruth EvansImage source, Some Agency") or ending it ("Pic: Some Agency")
+_IMAGE_CREDIT = re.compile(r"(?:image|picture|photo)\s+(?:source|copyright|credit)\s*[,:]", re.I)
+_PIC_CREDIT = re.compile(r"\s+(?:pic|picture|photo|image|credit)\s*:\s*[\w'’&.\- ]{1,40}$", re.I)
+_CAPTION_HEAD = re.compile(r"^(?:image|picture|photo|video)\s+caption\s*,?\s*$", re.I)
 
 
 def _short_title(line: str) -> bool:
@@ -41,7 +52,13 @@ def _short_title(line: str) -> bool:
 def clean_text(text: str) -> str:
     """The article text without furniture; paragraphs separated by blank lines are kept."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = [_WS.sub(" ", ln).strip() for ln in text.split("\n")]
+    raw = text.split("\n")
+    # breadcrumbs and menus: a few words spaced out as columns ("Home   News   Local")
+    crumbs = {k for k, ln in enumerate(raw) if len(_COLUMNS.findall(ln)) >= 2 and len(ln.split()) <= 8}
+    lines = [_WS.sub(" ", ln).strip() for ln in raw]
+    lines = [_PIC_CREDIT.sub("", ln).rstrip() for ln in lines]
+    for k in crumbs:
+        lines[k] = ""
     out: list[str] = []
     n = len(lines)
     i = 0
@@ -57,6 +74,15 @@ def clean_text(text: str) -> str:
         if i > n // 2 and len(line) < 120 and _FOOTER_HEAD.match(line):
             break  # "More from ..." footers: everything after is navigation
         short = len(line) < 300  # furniture lines are short; long lines are prose
+        if out and line == next((x for x in reversed(out) if x), None):
+            i += 1  # a caption printed twice
+            continue
+        if short and (_BYLINE.match(line) or _IMAGE_CREDIT.search(line)):
+            i += 1
+            continue
+        if short and _CAPTION_HEAD.match(line):
+            i += 2 if i + 1 < n and len(lines[i + 1].split()) <= 25 else 1  # "Image caption," and the caption
+            continue
         if short and _JUNK_LINE.match(line):
             i += 1
             continue

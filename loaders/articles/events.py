@@ -11,14 +11,13 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
-from functools import cache
 
-from kb.ontology import ontology
-from loaders.articles.phrases import PhraseIndex, phrase_key, tokenize, tokens_rel
 from loaders.articles.text import Sentence
+from loaders.concepts import ConceptHit, hits_in_tokens
+from loaders.concepts.phrases import tokens_rel
 
 # Phrases too general to stand for a case on their own.
-_TOO_GENERAL = {
+TOO_GENERAL = {
     "misconduct", "gross misconduct", "complaint", "learning", "training", "sanction", "continuing", "pending",
     "fired", "damages", "settlement", "cleared", "assault", "harassment", "restraint",
     "profiling", "corrupt", "lying", "lied", "dishonest", "vetting", "nfa", "no action", "recommendations",
@@ -35,8 +34,8 @@ _ALLEGATION_CUE = re.compile(
     re.I,
 )
 # "the police complaints system" names a process, not a complaint
-_PROCESS_WORDS = re.compile(r"\bcomplaints?\s+(?:system|process|procedures?|regime|rules)\b", re.I)
-_LIST_CUE = re.compile(r"\b(alleg\w*|accus\w*|complain\w*|claims?|charges?|breach\w*|found|proven|upheld)\b", re.I)
+PROCESS_WORDS = re.compile(r"\bcomplaints?\s+(?:system|process|procedures?|regime|rules)\b", re.I)
+LIST_CUE = re.compile(r"\b(alleg\w*|accus\w*|complain\w*|claims?|charges?|breach\w*|found|proven|upheld)\b", re.I)
 _HEDGE = re.compile(
     r"\b(may|might|could|can|should|would|must|if|whether|likely|unlikely|possible|possibly|potentially|perhaps"
     r"|need to|needs to|need for|aim\w* to|seek\w* to|help\w* to|essential|crucial|vital|important|typically"
@@ -44,7 +43,7 @@ _HEDGE = re.compile(
     re.I,
 )
 # a list introduced as advice or possibilities ("experts suggest the force should adopt:") is not a case list
-_INTRO_HEDGE = re.compile(
+INTRO_HEDGE = re.compile(
     r"\b(may|might|could|can|should|would|must|need\w*|suggest\w*|propos\w*|recommend\w*|typically|common types"
     r"|various|forms|if|whether)\b",
     re.I,
@@ -56,12 +55,18 @@ _HAPPENED = re.compile(
     r"|conducted|completed|opened|began|started)\b",
     re.I,
 )
-_CONTEXT_AFTER = re.compile(
+CONTEXT_AFTER = re.compile(
     r"\s+(?:calls?|call-?outs?|victims?|survivors?|services?|charit(?:y|ies)|units?|teams?|awareness|strategy"
     r"|campaigns?|helplines?|refuges?)\b",
     re.I,
 )
-_BULLET = re.compile(r"^\s*(?:[•·▪◦*\-–]\s*)")
+BULLET = re.compile(r"^\s*(?:[•·▪◦*\-–]\s*)")
+
+
+def too_general(phrase: str) -> bool:
+    """A concept phrase too general to stand for a case on its own (in either number)."""
+    low = phrase.lower()
+    return low in TOO_GENERAL or (low.endswith("s") and low[:-1] in TOO_GENERAL) or (low + "s") in TOO_GENERAL
 
 
 def spans_within(spans: list[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:
@@ -71,59 +76,12 @@ def spans_within(spans: list[tuple[int, int]], start: int, end: int) -> list[tup
     return spans[lo:hi]
 
 
-@dataclass(frozen=True, slots=True)
-class ConceptHit:
-    scheme: str
-    key: str
-    label: str
-    phrase: str
-    start: int  # article offsets
-    end: int
-
-
-@cache
-def _matchers() -> dict[str, tuple[PhraseIndex, dict[str, tuple[str, str]]]]:
-    """Per scheme: an index of all match phrases and phrase key -> (concept key, label)."""
-    out: dict[str, tuple[PhraseIndex, dict[str, tuple[str, str]]]] = {}
-    onto = ontology()
-    for scheme in ("allegation-category", "outcome-category"):
-        s = onto.schemes.get(scheme)
-        if s is None:
-            continue
-        table: dict[str, tuple[str, str]] = {}
-        for c in s.concepts.values():
-            for phrase in (*c.match, c.label):
-                table.setdefault(phrase_key(phrase), (c.key, c.label))
-        out[scheme] = (PhraseIndex(table, normalised=True), table)
-    return out
-
-
 def concept_hits(scheme: str, sent: Sentence, names: list[tuple[int, int]] | None = None) -> list[ConceptHit]:
     """Concept phrases of ``scheme`` in the sentence (leftmost, longest), outside names (``names``:
     article spans of named things, so "End Violence Against Women Coalition" is not an allegation)."""
-    m = _matchers().get(scheme)
-    if m is None:
-        return []
-    index, table = m
     blocked = spans_within(names or [], sent.start, sent.end)
-    toks = tokens_rel(sent.text)
-    hits: list[ConceptHit] = []
-    for key, ti, tj in index.find(toks):
-        a, b = sent.start + toks[ti].start, sent.start + toks[tj - 1].end
-        if any(not (b <= x or a >= y) for x, y in blocked):
-            continue
-        ck, label = table[key]
-        hits.append(ConceptHit(scheme, ck, label, sent.text[a - sent.start : b - sent.start], a, b))
-    return hits
-
-
-def concept_for(scheme: str, text: str) -> tuple[str, str] | None:
-    """(key, label) of the concept of ``scheme`` whose phrase occurs first in ``text``."""
-    m = _matchers().get(scheme)
-    if m is None:
-        return None
-    found = m[0].find(tokenize(text))
-    return m[1][found[0][0]] if found else None
+    found = hits_in_tokens(scheme, sent.text, tokens_rel(sent.text), sent.start)
+    return [h for h in found if not any(not (h.end <= x or h.start >= y) for x, y in blocked)]
 
 
 @dataclass(slots=True)
@@ -143,7 +101,7 @@ class Event:
     confidence: float = 0.7
 
 
-def _phrase_window(text: str, a: int, b: int, words_after: int = 6) -> str:
+def phrase_window(text: str, a: int, b: int, words_after: int = 6) -> str:
     """The concept phrase with the few words that say what it was ('... of conduct were identified')."""
     tail = re.match(r"[^,;:.!?\"“”()]*", text[b:])
     extra = tail.group(0).split()[:words_after] if tail else []
@@ -152,196 +110,28 @@ def _phrase_window(text: str, a: int, b: int, words_after: int = 6) -> str:
     return " ".join([text[a:b], *extra]).strip()
 
 
-def _intro_line(sentences: list[Sentence], i: int) -> Sentence | None:
+def intro_line(sentences: list[Sentence], i: int) -> Sentence | None:
     """For a bullet or short list line, the line ending in ':' that introduces the list."""
     j = i - 1
     while j >= 0 and i - j <= 12:
         t = sentences[j].text.rstrip()
         if t.endswith(":"):
             return sentences[j]
-        if not (_BULLET.match(sentences[j].text) or len(sentences[j].text.split()) <= 8):
+        if not (BULLET.match(sentences[j].text) or len(sentences[j].text.split()) <= 8):
             return None
         j -= 1
     return None
 
 
-def _is_list_item(sentences: list[Sentence], i: int) -> bool:
+def is_list_item(sentences: list[Sentence], i: int) -> bool:
     s = sentences[i]
-    return bool(_BULLET.match(s.text)) or (len(s.text.split()) <= 10 and not s.text.rstrip().endswith((".", "?", "!")))
+    return bool(BULLET.match(s.text)) or (len(s.text.split()) <= 10 and not s.text.rstrip().endswith((".", "?", "!")))
 
 
-def find_allegations(sentences: list[Sentence], names: list[tuple[int, int]]) -> list[Event]:
-    out: list[Event] = []
-    for i, s in enumerate(sentences):
-        hits = concept_hits("allegation-category", s, names)
-        if not hits:
-            continue
-        item = _is_list_item(sentences, i)
-        if item:
-            intro = _intro_line(sentences, i)
-            if intro is None or not _LIST_CUE.search(intro.text) or _INTRO_HEDGE.search(intro.text):
-                continue
-            name = _BULLET.sub("", s.text).strip().rstrip(".;,")
-            h = hits[0]
-            out.append(
-                Event(
-                    "Allegation", name[:1].lower() + name[1:], s.start, s.end, i, h.key, name, h.label, confidence=0.7
-                )
-            )
-            continue
-        if not _ALLEGATION_CUE.search(_PROCESS_WORDS.sub(" ", s.text)):
-            continue
-        for h in hits:
-            if h.phrase.lower() in _TOO_GENERAL:
-                continue
-            if _CONTEXT_AFTER.match(s.text[h.end - s.start :]):
-                continue  # "a domestic abuse call": the job attended, not an allegation
-            # general talk about kinds of misconduct is not an allegation
-            if re.search(r"\b(can|may|might|could)\s+(take|include|range|involve)\b", s.text, re.I):
-                continue
-            name = h.phrase
-            m = re.match(r"\s+(?:that|which)\s+[^,;:.\"“”]{3,80}", s.text[h.end - s.start :])
-            if m:
-                name = name + m.group(0)
-            out.append(Event("Allegation", name.strip().strip("'\"‘’“”"), h.start, h.end, i, h.key, h.phrase, h.label))
-    return out
-
-
-def find_outcomes(
-    sentences: list[Sentence], quoted_short: list[tuple[int, int]], names: list[tuple[int, int]]
-) -> list[Event]:
-    out: list[Event] = []
-    for i, s in enumerate(sentences):
-        hits = concept_hits("outcome-category", s, names)
-        if not hits:
-            continue
-        if _is_list_item(sentences, i):
-            intro = _intro_line(sentences, i)
-            if intro is None or _INTRO_HEDGE.search(intro.text):
-                continue
-        for h in hits:
-            phrase = h.phrase.lower()
-            if phrase in _TOO_GENERAL and h.key not in {"ongoing", "civil-injunction", "referral"}:
-                continue
-            if any(a <= h.start < b for a, b in quoted_short):
-                continue  # a word in scare quotes is not an outcome
-            if h.key not in {"no-further-action", "no-case-to-answer"} and re.search(
-                r"\b(?:not|no|never|without)\s+(?:\w+\s+){0,3}$", s.text[: h.start - s.start]
-            ):
-                continue  # "does not mean misconduct proceedings will follow"
-            rest = s.text.replace(h.phrase, " ")
-            if _HEDGE.search(rest) and not re.search(r"\b(would have been)\b", s.text, re.I):
-                continue
-            if not _HAPPENED.search(s.text) and h.key not in {"barred-list", "civil-injunction"}:
-                continue
-            if h.key == "ongoing" and not re.search(
-                r"\b(investigat\w*|inquir\w*|review\w*|case|cases|probe)\b", s.text, re.I
-            ):
-                continue
-            if h.key == "referral" and re.search(r"\breferr\w*\s+to\b", s.text, re.I):
-                continue  # a referral to a named body is a REFERRED_TO relation, not an outcome
-            if re.match(r"\s+(?:a\s+total\s+of\s+)?\d[\d,]*\s", s.text[h.end - s.start :]):
-                continue  # "dismissed 9 officers last year": a count, not this case's outcome
-            name = _phrase_window(s.text, h.start - s.start, h.end - s.start)
-            out.append(Event("Outcome", name, h.start, h.end, i, h.key, h.phrase, h.label))
-    return out
-
-
-_INVESTIGATION = re.compile(
-    r"\b(?:(?P<adj>internal|independent|criminal|misconduct|disciplinary|separate|formal|full|special)\s+)?"
-    r"(?P<head>investigations?|reviews?|inquiry|inquiries|probe|audit)\b"
-    r"(?P<tail>\s+(?:into|of)\s+(?:the\s+)?[^,;:.\"“”()]{3,80})?",
-    re.I,
-)
-_HEARING = re.compile(
-    r"\b(?:an?\s+|the\s+)?(?P<n>(?:accelerated\s+|gross\s+)?(?:misconduct|disciplinary)\s+(?:hearing|meeting|panel|tribunal))\b",
-    re.I,
-)
-_REVIEWED = re.compile(r"\b(?:have|has|had)\s+reviewed\s+(?P<obj>[^,;:.\"“”()]{3,80})", re.I)
-_INSPECTED = re.compile(
-    r"\b(?:inspection\s+report|report|inspection)\s+(?:published\s+|released\s+)?by\s+(?:the\s+)?(?=[A-Z])"
-    r"|\binspected\s+by\s+(?:the\s+)?(?=[A-Z])"
-)
-_BEING_INVESTIGATED = re.compile(r"\b(?:being|been|was|were|is|are)\s+investigated\s+by\b", re.I)
-
-
-def _trim_name(name: str, max_words: int = 12) -> str:
+def trim_name(name: str, max_words: int = 12) -> str:
     """Cut a phrase before a new clause ('... by senior officers and was written by')."""
     name = re.split(r"\s+(?:and|but)\s+(?:was|were|is|are|has|have|had|will|would)\b|\s+(?:that|which|who)\s+", name)[0]
-    words = name.split()
-    return " ".join(words[:max_words])
-
-
-def find_investigations(sentences: list[Sentence], names: list[tuple[int, int]]) -> list[Event]:
-    out: list[Event] = []
-    for i, s in enumerate(sentences):
-        low = s.text.lower()
-        if not any(
-            w in low
-            for w in ("investig", "review", "inquir", "probe", "audit", "hearing", "meeting", "panel", "inspect")
-        ):
-            continue
-        if _HEDGE.search(s.text) and not _HAPPENED.search(s.text):
-            continue
-        for m in _INVESTIGATION.finditer(s.text):
-            adj, head, tail = m.group("adj"), m.group("head"), m.group("tail")
-            if not adj and not tail:
-                continue
-            if re.search(r"\b(may|might|could|would|should|can)\s+(?:\w+\s+){0,3}$", s.text[: m.start()], re.I):
-                continue
-            if (
-                head.lower().startswith("review")
-                and tail
-                and re.match(r"\s+of\s+(?:the\s+)?(?:process|procedures?|polic)", tail, re.I)
-            ):
-                continue
-            if any(a <= s.start + m.start() < b for a, b in spans_within(names, s.start, s.end)):
-                continue  # "an independent inquiry" named as a body
-            name = _trim_name(m.group(0).strip())
-            out.append(Event("Investigation", name, s.start + m.start(), s.start + m.end(), i, confidence=0.6))
-        for m in _HEARING.finditer(s.text):
-            out.append(
-                Event(
-                    "Investigation",
-                    m.group("n").lower(),
-                    s.start + m.start("n"),
-                    s.start + m.end("n"),
-                    i,
-                    confidence=0.6,
-                )
-            )
-        for m in _REVIEWED.finditer(s.text):
-            obj = _trim_name(m.group("obj"), 10)
-            out.append(
-                Event("Investigation", f"review of {obj}", s.start + m.start(), s.start + m.end(), i, confidence=0.55)
-            )
-        m3 = _INSPECTED.search(s.text)
-        if m3:  # "a critical report by the inspectorate": an inspection, named for the body that made it
-            out.append(
-                Event(
-                    "Investigation",
-                    "inspection",
-                    s.start + m3.start(),
-                    s.start + m3.end(),
-                    i,
-                    extra={"by_after": str(s.start + m3.end()), "kind": "inspection"},
-                    confidence=0.55,
-                )
-            )
-        m2 = _BEING_INVESTIGATED.search(s.text)
-        if m2:
-            out.append(
-                Event(
-                    "Investigation",
-                    "investigation",
-                    s.start + m2.start(),
-                    s.start + m2.end(),
-                    i,
-                    extra={"by_after": str(s.start + m2.end())},
-                    confidence=0.6,
-                )
-            )
-    return out
+    return " ".join(name.split()[:max_words])
 
 
 _ANON_VICTIM = re.compile(

@@ -42,6 +42,7 @@ def facts_to_gold(facts: Facts, article: str) -> dict[str, Any]:
         return None
 
     entities: list[dict[str, Any]] = []
+    hidden: set[str] = set()
     for e in facts.entities:
         if e.type not in NAMED and e.type not in EVENTS:
             continue
@@ -49,6 +50,7 @@ def facts_to_gold(facts: Facts, article: str) -> dict[str, Any]:
             e.name.lower().startswith(("an unnamed", "a "))
             or (e.type != "Officer" and e.name.lower().startswith("unnamed"))
         ):
+            hidden.add(e.id)
             continue  # "an unnamed sergeant" is an officer with no name (brief); other unnamed people are not annotated
         d: dict[str, Any] = {"type": e.type, "name": e.name}
         if e.aliases:
@@ -74,13 +76,17 @@ def facts_to_gold(facts: Facts, article: str) -> dict[str, Any]:
         entities.append(d)
 
     relations: list[dict[str, Any]] = []
-    for r in facts.relations:
+    for r in _gold_convention(facts.relations, by_id):
         if r.type in _NOT_RELATIONS or r.source not in by_id or r.target not in by_id:
+            continue
+        if r.source in hidden or r.target in hidden:
             continue
         rd: dict[str, Any] = {"subject": name(r.source), "predicate": r.type, "object": name(r.target)}
         if r.props.get("title"):
             rd["title"] = r.props["title"]
-        relations.append(rd)
+        if not any(x["subject"] == rd["subject"] and x["predicate"] == rd["predicate"] and x["object"] == rd["object"]
+                   for x in relations):  # fmt: skip
+            relations.append(rd)
 
     statistics: list[dict[str, Any]] = []
     quotes: list[dict[str, Any]] = []
@@ -132,6 +138,40 @@ def facts_to_gold(facts: Facts, article: str) -> dict[str, Any]:
         "statistics": statistics,
         "quotes": quotes,
     }
+
+
+def _gold_convention(relations: list[Relation], by_id: dict[str, Entity]) -> list[Relation]:
+    """The case chain as the annotation guidelines draw it (GOLD_FORMAT.md). The KB holds
+    Investigation -CONCERNS-> Allegation and Investigation -INVESTIGATED_BY-> body; the guidelines
+    link what was investigated to the body (Allegation/Incident -INVESTIGATED_BY-> body) and an
+    investigation to the incident. Both say the same: an investigation's CONCERNS of an allegation is
+    left out when it also concerns that allegation's incident, and its INVESTIGATED_BY is shown on
+    what it concerns."""
+    concerns: dict[str, list[str]] = {}
+    for r in relations:
+        if r.type == "CONCERNS":
+            concerns.setdefault(r.source, []).append(r.target)
+
+    def typ(eid: str) -> str:
+        e = by_id.get(eid)
+        return e.type if e else ""
+
+    out: list[Relation] = []
+    for r in relations:
+        if r.type == "RESULTED_IN" and typ(r.source) == "Allegation":
+            continue  # the chain's shortcut: the guidelines draw the outcome from the proceedings
+        if r.type == "CONCERNS" and typ(r.source) == "Investigation" and typ(r.target) == "Allegation":
+            incs = [t for t in concerns.get(r.target, []) if typ(t) == "Incident"]
+            if incs and any(t in concerns.get(r.source, []) for t in incs):
+                continue
+        if r.type == "INVESTIGATED_BY" and typ(r.source) == "Investigation":
+            if by_id[r.source].props.get("description") == "misconduct hearing":
+                continue  # the guidelines do not draw a force holding its own hearing
+            for t in concerns.get(r.source, []):
+                out.append(Relation("INVESTIGATED_BY", t, r.target, {}, r.evidence))
+            continue
+        out.append(r)
+    return out
 
 
 def _scope(measure: object) -> str | None:

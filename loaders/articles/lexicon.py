@@ -55,7 +55,8 @@ ORG_CUES = frozenset(
 # Cue words that make an organisation an oversight body rather than any organisation.
 BODY_CUES = frozenset({"inspectorate", "ombudsman", "panel", "inquiry", "tribunal", "watchdog", "oversight"})
 BODY_PHRASES = re.compile(
-    r"\b(professional standards (department|directorate|unit|branch)|anti-corruption (unit|command)"
+    r"\b(professional standards (department|directorate|unit|branch)|(?-i:Professional Standards)"
+    r"|anti-corruption (unit|command)"
     r"|police(?:, fire)? and crime commissioner"
     r"(?: for (?:the )?(?-i:[A-Z][\w'’\-]+(?:(?: and| &)? [A-Z][\w'’\-]+){0,3}))?"
     r"|directorate of professional standards)\b",
@@ -154,9 +155,72 @@ def organisations() -> dict[str, tuple[str, str, tuple[str, ...]]]:
     return out
 
 
+# Faker's person providers (MIT licence) for the name traditions common in the UK, besides the
+# project's own list (data/given_names.txt).
+_NAME_LOCALES = (
+    "en", "en_GB", "en_IE", "en_IN", "en_KE", "en_NG", "en_NZ", "en_PK", "en_US", "ga_IE", "pl_PL", "ro_RO",
+    "lt_LT", "it_IT", "pt_PT", "es_ES", "fr_FR", "de_DE", "tr_TR", "yo_NG", "ig_NG", "nl_NL",
+)  # fmt: skip
+_LATIN_NAME = re.compile(r"^[A-Z][a-zà-öø-ÿ'’\-]{2,}$")
+
+
+@cache
+def street_words() -> frozenset[str]:
+    """Last words of street names (data/street_words.txt)."""
+    return frozenset(ln.strip() for ln in _data("street_words.txt").splitlines() if ln.strip() and ln[0] != "#")
+
+
 @cache
 def given_names() -> frozenset[str]:
-    return frozenset(ln.strip().lower() for ln in _data("given_names.txt").splitlines() if ln.strip() and ln[0] != "#")
+    """Given names (lower case): the project's list and Faker's name lists; words that are
+    capitalised only to open a sentence are left out."""
+    import importlib
+
+    names = {ln.strip().lower() for ln in _data("given_names.txt").splitlines() if ln.strip() and ln[0] != "#"}
+    for loc in _NAME_LOCALES:
+        try:
+            provider = importlib.import_module(f"faker.providers.person.{loc}").Provider
+        except ImportError:
+            continue
+        for attr in ("first_names", "first_names_male", "first_names_female"):
+            got = getattr(provider, attr, ())
+            for n in got.keys() if isinstance(got, dict) else got:
+                if _LATIN_NAME.match(n):
+                    names.add(n.lower())
+    return frozenset(names - STOP_CAPS - ROLE_WORDS)
+
+
+@cache
+def _gendered_names() -> tuple[frozenset[str], frozenset[str]]:
+    """(female, male) given names (lower case) from the same Faker lists."""
+    import importlib
+
+    female: set[str] = set()
+    male: set[str] = set()
+    for loc in _NAME_LOCALES:
+        try:
+            provider = importlib.import_module(f"faker.providers.person.{loc}").Provider
+        except ImportError:
+            continue
+        for attr, into in (("first_names_female", female), ("first_names_male", male)):
+            got = getattr(provider, attr, ())
+            into.update(n.lower() for n in (got.keys() if isinstance(got, dict) else got))
+    return frozenset(female - male), frozenset(male - female)
+
+
+_HONORIFIC_GENDER = {"mr": "m", "sir": "m", "lord": "m", "ms": "f", "mrs": "f", "miss": "f", "dame": "f", "lady": "f"}
+
+
+def gender_of(first_name: str, honorific: str | None = None) -> str | None:
+    """Gender "f" or "m" when an honorific or a given name that is only one or the other says so, else None
+    (used to resolve "he" and "she" to the person last named)."""
+    if honorific:
+        g = _HONORIFIC_GENDER.get(honorific.lower().rstrip("."))
+        if g:
+            return g
+    female, male = _gendered_names()
+    low = first_name.lower()
+    return "f" if low in female else "m" if low in male else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,7 +267,7 @@ def ranks(ref: Reference | None = None) -> dict[str, RankInfo]:
 
 
 # Abbreviations that are ordinary words or initials more often than ranks.
-_AMBIGUOUS_RANKS = frozenset({"Con", "CI", "AC", "CC", "SC", "Special", "Spc", "Constable"})
+_AMBIGUOUS_RANKS = frozenset({"Con", "CI", "AC", "CC", "SC", "Special", "Spc"})
 
 
 @cache

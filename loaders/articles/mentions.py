@@ -12,8 +12,8 @@ from functools import cache
 
 from kb.reference import reference
 from loaders.articles import lexicon as lx
-from loaders.articles.phrases import PhraseIndex, phrase_key, tokens_rel
 from loaders.articles.text import Sentence
+from loaders.concepts.phrases import PhraseIndex, phrase_key, tokens_rel
 
 NAMED_TYPES = ("PoliceForce", "Officer", "Person", "Programme", "OversightBody", "Organisation", "Place")
 
@@ -171,6 +171,10 @@ def _alias_table() -> tuple[dict[str, _Alias], PhraseIndex, dict[str, set[str]]]
     for f in ref.forces:
         for n in (f.name, *f.aliases):
             add(n, "PoliceForce", f.entity_id, f.name)
+        # the forms a force's short name takes in print: "Staffordshire Constabulary", "Cleveland Police"
+        for short in f.short_names:
+            for suffix in ("Police", "Constabulary", "Police Force", "Police Service"):
+                add(f"{short} {suffix}", "PoliceForce", f.entity_id, f.name)
     for b in ref.bodies:
         for n in (b.name, *b.aliases):
             add(n, b.type, b.entity_id, b.name)
@@ -286,6 +290,8 @@ class MentionFinder:
         self.mentions: list[Mention] = []
         self._starts = [s.start for s in sentences]
         self._taken_in: dict[int, list[tuple[int, int]]] = {}
+        self._in_sent: dict[int, list[Mention]] = {}  # mentions by sentence, so look-ups stay local
+        self._bodies: list[Mention] = []
 
     # spans already claimed by a longer, surer match (kept per sentence: mentions never cross one)
     def _free(self, s: int, e: int) -> bool:
@@ -296,6 +302,9 @@ class MentionFinder:
         self.mentions.append(m)
         k = bisect.bisect_right(self._starts, m.start) - 1
         self._taken_in.setdefault(k, []).append((m.start, m.end))
+        self._in_sent.setdefault(k, []).append(m)
+        if m.type == "OversightBody" and (not self._bodies or self._bodies[-1].name != m.name):
+            self._bodies.append(m)  # bodies named so far (a run of one body's mentions kept once)
 
     def run(self) -> list[Mention]:
         for i, s in enumerate(self.sentences):
@@ -324,6 +333,10 @@ class MentionFinder:
                     continue
             elif tj - ti == 1 and len(core) <= 4 and core not in surfaces.get(key, ()):
                 continue
+            if (a >= 2 and self.text[a - 1] == "-" and self.text[a - 2].isalpha()) or (
+                self.text[b : b + 1] == "-" and self.text[b + 1 : b + 2].isalpha()
+            ):
+                continue  # part of a hyphenated word ("Lowe-Bury" is no Bury)
             found.append((a, b, core))
         found.sort(key=lambda t: (-(t[1] - t[0]), t[0]))
         for a, b, txt in found:
@@ -508,6 +521,10 @@ class MentionFinder:
                 and _POSS_END.search(t)
                 and not re.match(r"^(Women|Children|People|Men|Mayor|Chiefs|Officers)['’]s?$", t)
             ):
+                if k + 1 < len(toks):
+                    # "Radio Solent's Dan Smith": the words after the possessive are a name of their own
+                    rest = " ".join(toks[k + 1 :])
+                    self._classify(i, s, a + len(" ".join(toks[: k + 1])) + 1, rest)
                 toks = toks[: k + 1]
                 toks[-1] = re.sub(r"['’]s?$", "", toks[-1])
                 poss = True
@@ -535,9 +552,9 @@ class MentionFinder:
                 rtoks = seq[m_of.end() :].split()
                 k = next((k for k in range(1, len(rtoks) - 1) if lx.is_given_name(rtoks[k])), 0)
                 if not k and len(rtoks) >= 3 and rtoks[0].lower() in _INSTITUTION_NOUNS:
-                    k = 1  # "Chief Inspector of Constabulary Jane Harlow"
+                    k = 1  # "Chief Inspector of Constabulary Ruth Evans"
                 if head in lx.ROLE_WORDS and k and len(rtoks) - k <= 3 and all(_is_name_token(t) for t in rtoks[k:]):
-                    # "Inspector of Constabulary Jane Harlow": the words before the given name are the title
+                    # "Inspector of Constabulary Ruth Evans": the words before the given name are the title
                     role = f"{left} {m_of.group(1)} {' '.join(rtoks[:k])}"
                     st = a + len(seq) - len(" ".join(rtoks[k:]))
                     name = " ".join(rtoks[k:])
@@ -552,7 +569,7 @@ class MentionFinder:
     def _classify_one(self, i: int, s: Sentence, a: int, seq: str, *, poss: bool, at_start: bool) -> None:
         toks = seq.split()
         while len(toks) > 2 and toks[-1] in _POST_NOMINALS:
-            toks = toks[:-1]  # "Jane Harlow MP", "Alan Smith QPM"
+            toks = toks[:-1]  # "Ruth Evans MP", "Alan Smith QPM"
         seq = " ".join(toks)
         if not toks:
             return
@@ -567,7 +584,13 @@ class MentionFinder:
             return
         if any(low[k] == low[k + 1] and low[k] in lx.ORG_CUES for k in range(len(low) - 1)):
             return  # "Building Trust Trust": table cells run together
-        if len(toks) >= 2 and low[0].endswith("ing") and not lx.is_given_name(toks[0]) and _lookup(seq) is None:
+        if (
+            len(toks) >= 2
+            and low[0].endswith("ing")
+            and not lx.is_given_name(toks[0])
+            and _lookup(seq) is None
+            and not lx.rank_pattern().match(seq)  # "Acting Chief Constable Ruth Evans"
+        ):
             return
         # the reference tables and gazetteers, again for names split by the rules above
         al = _lookup(seq) or _fuzzy_reference(seq)
@@ -575,7 +598,7 @@ class MentionFinder:
             self._add(Mention(a, b, seq, al.type, al.canonical, i, ref_id=al.ref_id, confidence=0.9))
             return
 
-        # ranks: "PC Jane Harlow", "Det Sgt Harlow", "Officer X", "PC F"
+        # ranks: "PC Ruth Evans", "Det Sgt Harlow", "Officer X", "PC F"
         rm = lx.rank_pattern().match(seq)
         rank_words = None
         if rm and (rm.end() == len(seq) or seq[rm.end()] == " "):
@@ -631,11 +654,7 @@ class MentionFinder:
         # "the Ombudsman", "the Commissioner": the body named in full earlier in the article
         if len(toks) == 1 and low[0] in lx.BODY_CUES | {"commissioner", "inspectorate", "authority"}:
             full = next(
-                (
-                    x
-                    for x in reversed(self.mentions)
-                    if x.type == "OversightBody" and x.start < a and low[0] in x.name.lower().split()
-                ),
+                (x for x in reversed(self._bodies) if x.start < a and low[0] in x.name.lower().split()),
                 None,
             )
             if full is not None:
@@ -663,6 +682,10 @@ class MentionFinder:
                 self._add(Mention(a, b, seq, typ, seq, i, confidence=0.75))
                 return
 
+        # "Meadow Close", "Station Road": a street
+        if 2 <= len(toks) <= 4 and toks[-1] in lx.street_words() and not lx.is_given_name(toks[0]):
+            self._add(Mention(a, b, seq, "Place", seq, i, confidence=0.6))
+            return
         # "Operation Hotton": a named police operation is an investigation
         if toks[0] == "Operation" and len(toks) >= 2:
             self._add(Mention(a, b, seq, "Investigation", seq, i, confidence=0.8))
@@ -670,7 +693,7 @@ class MentionFinder:
         # a job title alone ("the Home Secretary") is not a name
         if low[-1] in lx.ROLE_WORDS and all(t in lx.ROLE_WORDS or t in _TITLE_MODIFIERS for t in low):
             return
-        # honorifics and role titles inside the sequence: "Dr Jane Harlow", "Home Secretary Jane Harlow"
+        # honorifics and role titles inside the sequence: "Dr Ruth Evans", "Home Secretary Ruth Evans"
         role = None
         name_toks = toks
         if low[0].rstrip(".") in lx.HONORIFICS and len(toks) >= 2:
@@ -689,6 +712,27 @@ class MentionFinder:
                         extra={"honorific": toks[0]},
                     )
                 )
+            return
+        if (
+            len(toks) >= 3
+            and _ACRONYM.match(toks[0])
+            and all(_is_name_token(t) for t in toks[1:])
+            and lx.is_given_name(toks[1])
+        ):
+            # "PCC Ruth Evans", "MP Ruth Evans": an abbreviated post before the name
+            name = " ".join(toks[1:])
+            self._add(Mention(a + len(toks[0]) + 1, b, name, "Person", name, i, role=toks[0], confidence=0.8))
+            return
+        if (
+            len(toks) >= 3
+            and at_start
+            and not lx.is_given_name(toks[0])
+            and lx.is_given_name(toks[1])
+            and toks[0].lower() not in lx.ROLE_WORDS
+            and toks[0].lower() not in _TITLE_MODIFIERS
+        ):
+            # "Incumbent Ruth Evans", "Later Ruth Evans": a word capitalised because it opens the sentence
+            self._classify_one(i, s, a + len(toks[0]) + 1, " ".join(toks[1:]), poss=poss, at_start=False)
             return
         last_role = max((k for k, t in enumerate(low[:-1]) if t in lx.ROLE_WORDS), default=-1)
         if last_role >= 0 and len(toks) - last_role - 1 in (1, 2, 3):
@@ -742,7 +786,7 @@ class MentionFinder:
             if _CAMEL.match(tok) and not at_start:
                 self._add(Mention(a, b, tok, "Organisation", tok, i, confidence=0.6))
                 return
-            if re.search(r"\b(?:of|from)\s+(?:the\s+)?$", pre) and self._person_before(a):
+            if re.search(r"\b(?:of|from)\s+(?:the\s+)?$", pre) and self._person_before(a, i):
                 self._add(Mention(a, b, tok, "Organisation", tok, i, confidence=0.55))
                 return
             # a lone capitalised word: a surname (resolved later) or a place after a preposition
@@ -756,41 +800,47 @@ class MentionFinder:
                 self._add(Mention(a, b, tok, "?", tok, i, confidence=0.4))
             return
         if len(name_toks) in (2, 3) and evidence == 0 and not _PLACE_PREP.search(pre):
-            # maybe a name: kept aside until "Mr Atkinson" or "Atkinson said" confirms it
+            # maybe a name: kept aside until "Mr Okafor" or "Okafor said" confirms it
             self._add(Mention(a, b, name, "?N", name, i, confidence=0.55))
             return
 
     def _repeat_names(self) -> None:
-        """One sense per article: a multi-word name recognised once is recognised wherever it recurs."""
+        """One sense per article: a multi-word name recognised once is recognised wherever it recurs.
+
+        One pass over the sentences with a phrase index of the names (a search of the whole text per
+        name made this quadratic in long inputs)."""
         known: dict[str, Mention] = {}
         for m in self.mentions:
             if m.type in {"Organisation", "OversightBody", "Person", "Officer"} and " " in m.text and not m.anonymised:
                 known.setdefault(m.text, m)
-        starts = [s.start for s in self.sentences]
-        for text, m0 in known.items():
-            pos = self.text.find(text)
-            while pos != -1:
-                end = pos + len(text)
-                boundary = (pos == 0 or not self.text[pos - 1].isalnum()) and (
-                    end >= len(self.text) or not self.text[end].isalnum()
+        if not known:
+            return
+        by_key: dict[str, list[str]] = {}
+        for text in known:
+            by_key.setdefault(phrase_key(text), []).append(text)
+        index = PhraseIndex(by_key, normalised=True)
+        for k, sent in enumerate(self.sentences):
+            toks = tokens_rel(sent.text)
+            for _key, ti, tj in index.find(toks):
+                pos, end = sent.start + toks[ti].start, sent.start + toks[tj - 1].end
+                written = self.text[pos:end]
+                if written[-1] in "'’" or written[-2:-1] in ("'", "’"):
+                    written = _POSS_END.sub("", written)  # "Ruth Evans's": the name without the possessive
+                    end = pos + len(written)
+                m0 = known.get(written)
+                if m0 is None or not self._free(pos, end):
+                    continue
+                typ = "Person" if m0.type == "Officer" else m0.type
+                self._add(
+                    Mention(pos, end, written, typ, m0.name, k, ref_id=m0.ref_id, confidence=0.7, extra=dict(m0.extra))
                 )
-                if boundary and self._free(pos, end):
-                    k = max(0, bisect.bisect_right(starts, pos) - 1)
-                    if end <= self.sentences[k].end:
-                        typ = "Person" if m0.type == "Officer" else m0.type
-                        self._add(
-                            Mention(
-                                pos, end, text, typ, m0.name, k, ref_id=m0.ref_id, confidence=0.7, extra=dict(m0.extra)
-                            )
-                        )
-                pos = self.text.find(text, end)
 
-    def _person_before(self, pos: int) -> bool:
-        """A person is named just before ``pos`` ('Jane Harlow of ...')."""
+    def _person_before(self, pos: int, i: int) -> bool:
+        """A person is named just before ``pos`` in sentence ``i`` ('Ruth Evans of ...')."""
         gap = re.compile(r",?\s+(?:of|from)\s+(?:the\s+)?$")
         return any(
             m.type in {"Person", "Officer"} and 0 < pos - m.end <= 12 and gap.fullmatch(self.text[m.end : pos])
-            for m in self.mentions
+            for m in self._in_sent.get(i, ())
         )
 
     def _lists(self) -> None:
@@ -800,7 +850,8 @@ class MentionFinder:
             for m in rx.finditer(s.text):
                 seg_a = s.start + m.start(1)
                 seg_b = s.start + m.end(1)
-                items = [x for x in self.mentions if seg_a <= x.start < seg_b and x.type not in {"?"}]
+                here = self._in_sent.get(i, [])
+                items = [x for x in here if seg_a <= x.start < seg_b and x.type not in {"?"}]
                 orgs = [x for x in items if x.type == "Organisation"]
                 if not orgs:
                     continue
@@ -809,7 +860,7 @@ class MentionFinder:
                 ):
                     ta = seg_a + tm.start(1)
                     tb = seg_a + tm.end(1)
-                    hit = [x for x in self.mentions if x.start == ta and x.end == tb]
+                    hit = [x for x in here if x.start == ta and x.end == tb]
                     if hit and hit[0].type == "?":
                         hit[0].type = "Organisation"
                         hit[0].confidence = 0.6

@@ -104,7 +104,8 @@ _VERB = re.compile(rf"\b(?:{lx.REPORTING_VERBS}|shows|show|showed|according to|i
 
 
 _PREP_BEFORE = re.compile(
-    r"\b(?:by|to|with|from|for|against|about|on|in|at|of|via|as|into|like|than|including)\s+(?:the\s+|a\s+|an\s+)?$",
+    r"\b(?:by|to|with|from|for|against|about|on|in|at|of|via|as|into|like|than|including|told|asked|urged|thanked"
+    r"|telling|asking)\s+(?:the\s+|a\s+|an\s+)?$",
     re.I,
 )
 _RELATIVE = re.compile(r",\s+(?:which|who|whose|where)\b[^,]*,", re.I)

@@ -32,6 +32,10 @@ _MD_HEADING = re.compile(r"^#{1,6}\s+", re.M)
 _MD_EMPH = re.compile(r"(\*\*|__)(.+?)\1")
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_BULLET = re.compile(r"^\s*[-*+]\s+", re.M)
+# An article is a few thousand words; these caps keep a mistaken or hostile file from tying up a load.
+MAX_FILE_BYTES = 20 * 1024 * 1024  # HTML pages carry markup, scripts and styles besides the text
+MAX_TEXT_CHARS = 1_000_000  # the main text, after markup and furniture are removed
+_BOMS = ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 _DATE_PATTERNS = ("%Y-%m-%d", "%d %B %Y", "%d %b %Y", "%B %d, %Y", "%b %d, %Y", "%d/%m/%Y", "%Y/%m/%d")
 
 
@@ -69,10 +73,36 @@ def iso_date(value: object) -> str | None:
     return None
 
 
+def utf16_encoding(head: bytes) -> str | None:
+    """The UTF-16 byte order of text that starts with a byte-order mark, or whose NUL bytes fall in
+    every other place (UTF-16 written without one); None for anything else."""
+    for bom, enc in _BOMS:
+        if head.startswith(bom):
+            return enc
+    sample = head[: len(head) // 2 * 2][:4096]
+    if len(sample) >= 8:
+        even, odd = sample[0::2], sample[1::2]
+        if odd.count(0) >= 0.9 * len(odd) and even.count(0) == 0:
+            return "utf-16-le"
+        if even.count(0) >= 0.9 * len(even) and odd.count(0) == 0:
+            return "utf-16-be"
+    return None
+
+
 def decode(data: bytes, path: Path | str) -> str:
-    """Bytes to text: UTF-8 when valid, else the detected charset; LoadError when neither works."""
+    """Bytes to text: UTF-8 when valid, UTF-16 when it says so, else the detected charset; LoadError
+    when none works."""
     if not data.strip():
         raise LoadError(path, "empty file: no article text")
+    enc16 = utf16_encoding(data[:8192])
+    if enc16:
+        try:
+            text16 = data.decode(enc16).lstrip("\ufeff")
+        except UnicodeDecodeError:
+            raise LoadError(path, f"cannot decode the text: it looks like {enc16.upper()} but is not") from None
+        if not text16.strip():
+            raise LoadError(path, "empty file: no article text")
+        return text16
     if looks_binary(data[:8192]):
         raise LoadError(path, "binary file, not an article (text, Markdown or HTML expected)")
     try:
@@ -165,12 +195,19 @@ def read_document(data: bytes, path: Path | str, suffix: str | None = None) -> D
     body = clean_text(body)
     if not body.strip():
         raise LoadError(path, "no article text after removing markup and page furniture")
+    if len(body) > MAX_TEXT_CHARS:
+        raise LoadError(
+            path, f"article text is {len(body):,} characters; the limit is {MAX_TEXT_CHARS:,} (one article per file)"
+        )
     return Document(text=body, sha256=sha, format=fmt, meta=meta)
 
 
 def read_file(path: Path) -> Document:
     """Read an article file; LoadError (naming the file) when it cannot be read as an article."""
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise LoadError(path, f"file is {size:,} bytes; an article file may be at most {MAX_FILE_BYTES:,} bytes")
         data = path.read_bytes()
     except OSError as exc:
         raise LoadError(path, f"cannot read: {exc.strerror or exc}") from None

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from loaders.articles.lexicon import words
-from loaders.articles.phrases import tokens_rel
+from loaders.concepts.phrases import tokens_rel
 
 _WORDS = {
     "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
@@ -44,7 +44,7 @@ _FRAC = r"(?P<frac>" + "|".join(sorted(map(re.escape, _FRACTIONS), key=len, reve
 _QUALS = r"(?P<qual>" + "|".join(sorted(map(re.escape, _QUAL), key=len, reverse=True)) + r")\s+"
 FIGURE = re.compile(
     rf"(?<![\w£$.,/-])(?:{_QUALS})?(?P<cur>£|\$|€)?(?:{_FRAC}|{_NUM}(?:\s?(?P<scale>million|billion|thousand|bn|m|k)\b)?)"
-    rf"(?P<pct>\s?%|\s(?:per cent|percent))?(?![\w/]|-[A-Za-z])",
+    rf"(?P<pct>\s?%|pc\b|\s(?:per cent|percent))?(?![\w/]|-[A-Za-z])",
     re.I,
 )
 _SKIP_BEFORE = re.compile(
@@ -64,7 +64,7 @@ _AFTER_MONTH = re.compile(rf"\b(?:{_MONTHS})\s+$", re.I)
 _STOP_MEASURE = re.compile(
     r"^(?:was|were|is|are|has|have|had|be|been|being|will|would|could|should|can|may|might|did|do|does|who|which|that"
     r"|in|on|at|by|for|from|with|to|into|since|during|over|between|across|against|after|before|than|as|per|while"
-    r"|including|and|but|or|when|where|said|says|resulted|led|made|according)$",
+    r"|including|and|but|or|when|where|said|says|resulted|led|made|according|compared|last|this|respectively)$",
     re.I,
 )
 _PERIOD = re.compile(
@@ -88,6 +88,10 @@ _PERIOD = re.compile(
 
 
 _DIGIT = re.compile(r"\d")
+_RATE = re.compile(
+    r"\s+(?:per|for\s+every|in\s+every)\s+(?P<base>\d[\d,]*|a\s+thousand|a\s+hundred)\s+(?P<of>[a-z]+)", re.I
+)
+_COMPARED = re.compile(r"\b(?:compared\s+(?:with|to)|against|up\s+from|down\s+from|from|to|versus|vs)\s+$", re.I)
 _NUMBER_WORDS = frozenset(
     words(
         """two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen
@@ -237,6 +241,14 @@ def find_figures(text: str, start: int, skip: list[tuple[int, int]], published: 
                 value *= _SCALE[scale.lower()]
             unit = "percent" if m.group("pct") else ("GBP" if m.group("cur") == "£" else "count")
         measure = _measure(after)
+        rate = _RATE.match(after)
+        if rate and unit == "count":
+            # "33 per 100 officers": a rate, its base part of the unit (and no figure of its own)
+            unit = f"per {rate.group('base')} {rate.group('of')}"
+            measure = measure or f"per {rate.group('base')} {rate.group('of')}"
+            taken.append((b, b + rate.end()))
+        if not measure and unit in {"count", "percent"} and _COMPARED.search(before) and out:
+            measure = out[-1].measure  # "862 complaints compared with 607": the same measure
         if not measure and unit == "count":
             continue
         if re.match(rf"(?:quoting|reference|ref|of\s+(?:{_MONTHS}))\b|(?:{_MONTHS})\b", measure, re.I):

@@ -50,7 +50,9 @@ def split_sentences(para: Span, index: int) -> list[Sentence]:
     start = 0
     for m in _BOUNDARY.finditer(text):
         end = m.end(1)
-        before = text[start : m.start(1)]
+        # the word before the full stop, read from a bounded window (a long run of skipped "A." must
+        # not make each look-back longer: that was quadratic)
+        before = text[max(start, m.start(1) - 40) : m.start(1)]
         last = re.split(r"[\s(]", before)[-1].lower().rstrip(".") if before else ""
         if m.group(1) == "." and (last in _ABBREV or (len(last) == 1 and last.isalpha())):
             continue

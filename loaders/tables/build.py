@@ -23,6 +23,7 @@ from loaders.tables.mapping import ColumnSpec, Mapping
 from loaders.tables.meta import TableMeta
 from loaders.tables.periods import Period, parse_period, span
 from loaders.tables.read import Sheet
+from loaders.tables.skips import Skipped
 from loaders.tables.subjects import Subject, resolve, total_subject
 
 _sha256 = hashlib.sha256
@@ -173,14 +174,20 @@ class _Builder:
             return f"{self.sheet.name}!R{row}C{col}"
         return f"row {row}, column {self.column_label(i, j)!r}"
 
-    def error(self, message: str, i: int, j: int | None = None) -> LoadError:
-        """A LoadError naming the file, sheet, row and column of grid cell (i, j)."""
+    def where(self, i: int, j: int | None = None) -> str:
+        """ "sheet 'X', row 14, column 'Force'" for grid cell (i, j)."""
         row, _ = self.sheet.ref(i, j if j is not None else 0)
         parts = [f"sheet {self.sheet.name!r}"] if self.sheet.name is not None else []
         parts.append(f"row {row}")
         if j is not None:
             parts.append(f"column {self.column_label(i, j)!r}")
-        return LoadError(self.path, message, line=row, where=", ".join(parts))
+        return ", ".join(parts)
+
+    def error(self, message: str, i: int, j: int | None = None) -> LoadError:
+        """A LoadError naming the file, sheet, row and column of grid cell (i, j)."""
+        return LoadError(
+            self.path, message, line=self.sheet.ref(i, j if j is not None else 0)[0], where=self.where(i, j)
+        )
 
     def subject(self, subj: Subject, raw: str, i: int, j: int) -> None:
         if subj.id in self.subjects:
@@ -253,9 +260,11 @@ class _Builder:
 
 
 def build_statistics(
-    path: Path, sheet: Sheet, layout: Layout, mapping: Mapping, meta: TableMeta, source: Entity
+    path: Path, sheet: Sheet, layout: Layout, mapping: Mapping, meta: TableMeta, source: Entity, skipped: Skipped
 ) -> Facts:
-    """All statistics of one sheet, or a LoadError for the first cell that cannot be read."""
+    """All statistics of one sheet, or a LoadError for the first cell that cannot be read.
+
+    Rows naming no known subject go to ``skipped`` (an error at the end when it is strict)."""
     cols = plan_columns(path, sheet, layout, mapping, meta)
     # Evidence names a column by its header, with the group header above it when there is one
     # ("31 March 2003 / Officers (FTE)"), so that columns with the same header stay distinct.
@@ -277,7 +286,7 @@ def build_statistics(
     # Pass 1: resolve every row's subject (so a "Total" row knows what the table covers).
     row_subjects: list[tuple[int, Subject, str]] = []
     forces: dict[str, Subject] = {}
-    unknown: list[tuple[int, str]] = []
+    skipping: str | None = None  # the unknown subject whose rows (and blank repeats) are skipped
     width = layout.width if layout.width is not None else 1 << 30
     for i in range(layout.first_row, len(rows)):
         row = rows[i]
@@ -301,6 +310,9 @@ def build_statistics(
         if ignore_rows and raw.strip().lower() in ignore_rows:
             continue
         if not raw:
+            if has_values and carry and skipping is not None:
+                skipped.add(sheet.ref(i, sc)[0], b.where(i, sc), skipping, "continues")
+                continue
             if has_values and carry and row_subjects:
                 # A force named once above its rows (merged cells, or blank repeats): inherit it.
                 row_subjects.append((i, row_subjects[-1][1], row_subjects[-1][2]))
@@ -312,25 +324,16 @@ def build_statistics(
         if subj is None:
             if not has_values:
                 continue  # a note, source line or section heading: not data
-            unknown.append((i, raw))  # reported together after the pass: one error per problem row
+            skipping = raw
+            skipped.add(sheet.ref(i, sc)[0], b.where(i, sc), raw, "unknown")
             continue
+        skipping = None
         if not has_values:
             continue  # a section heading such as "North East" above its forces
         if subj.kind == "force":
             forces.setdefault(subj.id, subj)
         row_subjects.append((i, subj, raw))
-    if unknown:
-        i0, raw0 = unknown[0]
-        more = ""
-        if len(unknown) > 1:
-            listed = ", ".join(f"{r!r} (row {sheet.ref(i, sc or 0)[0]})" for i, r in unknown[1:10])
-            more = f"; also {listed}" + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else "")
-        raise b.error(
-            f"unknown force or region {raw0!r}{more} (not in the reference aliases; add it to "
-            "data/reference/forces.csv or list it under ignore_rows in a mapping file)",
-            i0,
-            sc,
-        )
+    skipped.check()
     total: Subject | None = None
     if any(s.kind == "total" for _, s, _ in row_subjects):
         total = total_subject(list(forces.values()), mapping.total)

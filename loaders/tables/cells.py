@@ -29,6 +29,10 @@ _NOTE = re.compile(
 )
 _REVISED = re.compile(r"[\(\[]r[\)\]]", re.IGNORECASE)
 _NUMBER = re.compile(r"^[-+]?(?:\d{1,3}(?:[, ]\d{3})+|\d+)?(?:\.\d+)?$")
+# A figure's whole part has at most 15 digits: beyond that a float (what GraphQL, JSON and
+# most tools read numbers as) cannot hold it exactly, and no count, share or sum of money in a
+# police table is that large; such a cell is an ID or a mistake, and an error names it.
+MAX_DIGITS = 15
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +57,10 @@ def parse_number(text: str) -> int | float | None:
     if not _NUMBER.match(text) or not any(ch.isdigit() for ch in text):
         return None
     plain = text.replace(",", "").replace(" ", "")
+    whole = plain.lstrip("+-").partition(".")[0].lstrip("0")
+    if len(whole) > MAX_DIGITS:
+        shown = text if len(text) <= 40 else f"{text[:20]}...{text[-8:]} ({len(text):,} characters)"
+        raise CellError(f"{shown!r} is too large for a figure (more than {MAX_DIGITS} digits before the point)")
     if "." in plain:
         f = float(plain)
         return int(f) if f.is_integer() and len(plain.partition(".")[2].rstrip("0")) == 0 else f
@@ -71,7 +79,7 @@ def parse_cell(
     if not text:
         return None
     # Fast path: most cells are plain integers, and small ones repeat (a Cell is immutable).
-    if text.isdigit() and text.isascii():
+    if text.isdigit() and text.isascii() and len(text) <= MAX_DIGITS:
         cell = _INTS.get(text)
         if cell is None:
             cell = Cell(int(text), "reported")

@@ -12,6 +12,7 @@ from loaders.tables.layout import Layout, detect, orient, split_tables
 from loaders.tables.mapping import Mapping, find_mapping, read_mapping
 from loaders.tables.meta import read_meta, source_entity
 from loaders.tables.read import SPREADSHEET_SUFFIXES, TEXT_SUFFIXES, Limits, Sheet, read_text_table, read_workbook
+from loaders.tables.skips import Skipped
 
 SUFFIXES = SPREADSHEET_SUFFIXES | TEXT_SUFFIXES
 
@@ -30,8 +31,11 @@ class TableLoader:
 
     name = "table"
 
-    def __init__(self, limits: Limits | None = None) -> None:
+    def __init__(self, limits: Limits | None = None, *, strict: bool = False) -> None:
         self.limits = limits or Limits()
+        # strict: a row naming no known force, region or body stops the load (by default it is
+        # skipped with a warning and counted on the Source)
+        self.strict = strict
 
     def accepts(self, path: Path, head: bytes) -> bool:
         return path.suffix.lower() in SUFFIXES
@@ -88,13 +92,19 @@ class TableLoader:
     def _facts(self, path: Path, sheet: Sheet, layout: Layout, mapping: Mapping, sha: str) -> Facts:
         meta = read_meta(_around(sheet, layout), mapping, mapping.period_type)
         source = source_entity(path, sheet.name, sha, meta, mapping, sheet.part)
+        skipped = Skipped(path, self.strict)
+        what = "force" if layout.cases else "force or region"
         if layout.cases:
             from loaders.tables.cases import build_cases
 
-            facts = build_cases(path, sheet, layout, mapping, source)
+            facts = build_cases(path, sheet, layout, mapping, source, skipped)
         else:
-            facts = build_statistics(path, sheet, layout, mapping, meta, source)
+            facts = build_statistics(path, sheet, layout, mapping, meta, source, skipped)
         if not facts.entities:
             where = f"sheet {sheet.name!r}" if sheet.name else None
+            if skipped:
+                raise skipped.error(what, "; no other row holds figures")
             raise LoadError(path, "the table has a header but no figures under it", where=where)
+        source.props["skippedRows"] = len(skipped)
+        facts.warnings.extend(skipped.warnings(what))
         return facts

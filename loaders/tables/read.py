@@ -12,10 +12,12 @@ import csv
 import io
 from collections import Counter
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from loaders.base import LoadError, looks_binary
 from loaders.tables.cells import cell_text
+from loaders.tables.guard import check_workbook
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 TEXT_SUFFIXES = {".csv", ".tsv", ".tab"}
@@ -34,6 +36,8 @@ DELIMITERS = ",;\t|"
 # (or an attack); refuse it with a clear error rather than exhaust memory.
 MAX_FILE_BYTES = 512 * 1024 * 1024
 MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
+MAX_UNZIPPED_BYTES = 1024 * 1024 * 1024  # all the parts of an XLSX / ODS archive, decompressed
+MAX_SHEET_CELLS = 10_000_000  # first to last cell of a sheet (calamine builds the whole grid)
 
 
 @dataclass(slots=True)
@@ -74,6 +78,8 @@ class Sheet:
 class Limits:
     max_file_bytes: int = MAX_FILE_BYTES
     max_cell_chars: int = MAX_CELL_CHARS
+    max_unzipped_bytes: int = MAX_UNZIPPED_BYTES
+    max_sheet_cells: int = MAX_SHEET_CELLS
 
 
 def _trim(rows: list[list[str]]) -> list[list[str]]:
@@ -194,17 +200,37 @@ def read_text_table(
     return Sheet(None, _trim(rows))
 
 
+@cache
+def _calamine_errors() -> tuple[type[BaseException], ...]:
+    """What calamine raises for a damaged file: its own errors, and pyo3's PanicException (a
+    BaseException, so ``except Exception`` lets it through) when the Rust code panics."""
+    import python_calamine  # noqa: F401 - defines the PanicException class
+
+    return (Exception, *(c for c in BaseException.__subclasses__() if c.__name__ == "PanicException"))
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    reason = text[0] if text else type(exc).__name__
+    return reason if type(exc).__name__ != "PanicException" else f"the spreadsheet reader failed ({reason})"
+
+
 def read_workbook(path: Path, sheets: list[str] | None = None, limits: Limits = Limits()) -> list[Sheet]:
     """Read every sheet of a workbook (or the named ones) into text grids."""
     from python_calamine import CalamineWorkbook
 
+    errors = _calamine_errors()
+
     size = path.stat().st_size
     if size > limits.max_file_bytes:
         raise LoadError(path, f"file is {size:,} bytes, over the {limits.max_file_bytes:,}-byte limit for tables")
+    # calamine allocates the whole grid of a sheet at once (and aborts the process when it
+    # cannot): sizes and dimensions are checked first.
+    check_workbook(path, sheets, max_unzipped_bytes=limits.max_unzipped_bytes, max_sheet_cells=limits.max_sheet_cells)
     try:
         wb = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises its own error types for every kind of damage
-        raise LoadError(path, f"cannot read the workbook: {exc}") from None
+    except errors as exc:  # calamine raises its own error types for every kind of damage
+        raise LoadError(path, f"cannot read the workbook: {_reason(exc)}") from None
     names = list(wb.sheet_names)
     wanted = sheets or names
     missing = [s for s in wanted if s not in names]
@@ -213,9 +239,20 @@ def read_workbook(path: Path, sheets: list[str] | None = None, limits: Limits = 
     out: list[Sheet] = []
     for name in wanted:
         try:
-            raw = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        except Exception as exc:
-            raise LoadError(path, f"cannot read the sheet: {exc}", where=f"sheet {name!r}") from None
+            sheet = wb.get_sheet_by_name(name)
+            cells = sheet.height * sheet.width
+            if cells > limits.max_sheet_cells:  # XLS: its grid is read before its size is known
+                raise LoadError(
+                    path,
+                    f"the sheet spans {sheet.height:,} rows x {sheet.width:,} columns, "
+                    f"over the limit of {limits.max_sheet_cells:,} cells per sheet",
+                    where=f"sheet {name!r}",
+                )
+            raw = sheet.to_python(skip_empty_area=False)
+        except LoadError:
+            raise
+        except errors as exc:
+            raise LoadError(path, f"cannot read the sheet: {_reason(exc)}", where=f"sheet {name!r}") from None
         rows = []
         for i, r in enumerate(raw, start=1):
             row = [cell_text(v) for v in r]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from kb.identity import make_id, normalise_name
-from kb.reference import reference
+from kb.reference import BodyRecord, reference
 
 _NOTES = re.compile(r"\s*(?:\*+|†+|[¹²³⁴⁵⁶⁷⁸⁹⁰]+|\(\d{1,2}\)|\[(?:note\s*)?\d{1,2}\]|\d{1,2}$|\((?:r|p)\))\s*$", re.I)
 _SUFFIX = re.compile(r"\s+(?:police(?:\s+(?:service|force|constabulary))?|constabulary|force|police\s+area|pfa)$", re.I)
@@ -72,6 +72,7 @@ _PLACE_FIRST = frozenset({"london", "london region"})
 
 # Forces that operate across nations: they do not decide what a "Total" row covers.
 _NATIONAL_FORCES = {"btp", "civil-nuclear-constabulary", "ministry-of-defence-police"}
+_UK_NATIONS = frozenset({"England", "Wales", "Scotland", "Northern Ireland"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +99,8 @@ def clean_name(text: str) -> str:
 
 @lru_cache(maxsize=8192)
 def resolve(text: str) -> Subject | None:
-    """The force or place ``text`` names, a total marker, or None when it names nothing known."""
+    """The force, place or body ``text`` names, a total marker, or None when it names nothing
+    known (or several different things: "Cumbria / Lancashire", "Met (incl. City of London)")."""
     name = clean_name(text)
     if not name:
         return None
@@ -108,34 +110,72 @@ def resolve(text: str) -> Subject | None:
     if key in _PLACE_FIRST:
         canon, country = PLACES[key]
         return Subject(make_id("Place", canon), "Place", canon, "place", country)
+    found = _lookup(name)
+    if found is not None or "/" not in name:
+        return found
+    # A combined label ("SOCA / NCA"): one subject only when every part names the same one.
+    parts = {resolve(p) for p in _SLASH.split(name) if p.strip()}
+    one = parts.pop() if len(parts) == 1 else None
+    return one if one is not None and one.kind != "total" else None
+
+
+def _lookup(name: str) -> Subject | None:
+    """The subject ``name`` names, trying it without a trailing parenthesis and a "Police" suffix."""
     ref = reference()
     candidates = [name]
     stripped = _PAREN.sub("", name).strip()
+    inner: str | None = None
     if stripped and stripped != name:
         if normalise_name(stripped) in TOTALS:  # "Total (excluding BTP)"
             return Subject("", "Place", name, "total")
+        inner = name[len(stripped) :].strip().strip("()").strip()
         candidates.append(stripped)
     for c in list(candidates):
         s = _SUFFIX.sub("", c).strip()
         if s and s != c:
             candidates.append(s)
+    found: Subject | None = None
     for c in candidates:
         f = ref.force(c, short=True)
         if f is not None:
-            return Subject(f.entity_id, "PoliceForce", f.name, "force", f.country)
-    for c in candidates:
-        k = normalise_name(c)
-        if k in PLACES:
-            canon, country = PLACES[k]
-            return Subject(make_id("Place", canon), "Place", canon, "place", country)
-    # Oversight bodies and programmes (the IOPC, the College of Policing, Police Now) are
-    # subjects of statistics too.
-    bid = ref.aliases.resolve(name)
-    if bid is not None and not bid.startswith("force/"):
-        body = next((b for b in ref.bodies if b.entity_id == bid), None)
-        if body is not None:
-            return Subject(body.entity_id, body.type, body.name, "body")
-    return None
+            found = Subject(f.entity_id, "PoliceForce", f.name, "force", f.country)
+            break
+    if found is None:
+        for c in candidates:
+            k = normalise_name(c)
+            if k in PLACES:
+                canon, country = PLACES[k]
+                found = Subject(make_id("Place", canon), "Place", canon, "place", country)
+                break
+    if found is None:
+        # Other law-enforcement bodies, oversight bodies and programmes (the NCA, HMRC, the IOPC,
+        # Police Now) are subjects too: their figures are about them, never about a force.
+        bodies = _bodies()
+        for c in candidates:
+            bid = ref.aliases.resolve(c)
+            if bid is not None and bid in bodies:
+                b = bodies[bid]
+                found = Subject(b.entity_id, b.type, b.name, "body")
+                break
+    if found is not None and inner is not None and found.id and _other_subject(inner, found):
+        return None  # "Metropolitan (incl. City of London)": figures of two subjects are about neither
+    return found
+
+
+_SLASH = re.compile(r"\s*/\s*")
+_JOINT = re.compile(r"^(?:incl(?:uding|\.)?|inc\.?|plus|and|with|&|\+)\s+", re.I)
+
+
+def _other_subject(inner: str, found: Subject) -> bool:
+    """Whether a parenthesis ("(TVP)", "(incl. City of London)") names a subject other than ``found``."""
+    joint = _JOINT.match(inner)
+    other = _lookup(inner[joint.end() :] if joint else inner)
+    return other is not None and other.kind != "total" and other.id != found.id
+
+
+@lru_cache(maxsize=1)
+def _bodies() -> dict[str, BodyRecord]:
+    return {b.entity_id: b for b in reference().bodies}
 
 
 def total_subject(forces: list[Subject], override: str | None = None) -> Subject:
@@ -152,7 +192,8 @@ def total_subject(forces: list[Subject], override: str | None = None) -> Subject
             continue
         f = ref.force(s.name)
         if f is not None:
-            countries.update(c.strip() for c in f.country.split(";"))
+            # The Crown Dependencies' forces (Jersey, Guernsey, the Isle of Man) are not in the UK.
+            countries.update(c.strip() for c in f.country.split(";") if c.strip() in _UK_NATIONS)
     if countries <= {"England"} and countries:
         name = "England"
     elif countries <= {"Wales"} and countries:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 from kb.model import Direction, Edge, Facts, Node, Stats, UpsertResult
 from kb.store.base import Page, SearchHit, Store
+from kb.store.merge import EdgeContrib, EdgeKey, NodeContrib
 from kb.store.query import Filter
 
 
@@ -27,11 +29,25 @@ class CountingStore(Store):
     def total(self) -> int:
         return sum(self.calls.values())
 
-    def upsert(self, facts: Facts) -> UpsertResult:
-        return self.inner.upsert(facts)
+    def write(
+        self, upserts: Sequence[Facts] = (), deletes: Sequence[str] = (), meta: Mapping[str, Any] | None = None
+    ) -> list[UpsertResult]:
+        return self.inner.write(upserts, deletes, meta)
 
-    def delete_source(self, source_id: str) -> UpsertResult:
-        return self.inner.delete_source(source_id)
+    def meta(self, key: str) -> Any:
+        return self.inner.meta(key)
+
+    def node_parts(self, ids: Sequence[str]) -> dict[str, list[tuple[str, NodeContrib]]]:
+        return self.inner.node_parts(ids)
+
+    def edge_parts(self, keys: Sequence[EdgeKey]) -> dict[EdgeKey, list[tuple[str, EdgeContrib]]]:
+        return self.inner.edge_parts(keys)
+
+    def source_contents(self, source_id: str) -> tuple[list[str], list[EdgeKey]]:
+        return self.inner.source_contents(source_id)
+
+    def ids_with_prefix(self, prefixes: Sequence[str]) -> dict[str, list[str]]:
+        return self.inner.ids_with_prefix(prefixes)
 
     def flush(self) -> None:
         self.inner.flush()

@@ -1,6 +1,9 @@
 """A small, precisely known KB for API tests (invented people and events, written for the tests).
 
 Two sources: an article and an FOI table. The reference data (forces, bodies) is loaded too.
+Cases are chains, as the loaders write them: Outcome <-RESULTED_IN- Investigation -CONCERNS->
+Allegation -AGAINST-> Officer -SERVES_IN-> force. :func:`appeal_facts` adds an appeal that
+reverses an outcome.
 """
 
 from __future__ import annotations
@@ -63,22 +66,39 @@ def article_facts() -> Facts:
             "allegation/a1",
             "Allegation",
             "Excessive force allegation against PC Alex Example",
-            props={"category": "excessive-force", "categoryLabel": "used excessive force", "date": "2020-03-02"},
+            props={
+                "category": "excessive-force",
+                "categoryLabel": "used excessive force",
+                "date": "2020-03-02",
+                "datePrecision": "day",
+            },
             evidence=_ev("accused of using excessive force", 60),
         ),
         Entity(
             "allegation/a2",
             "Allegation",
             "Dishonesty allegation against Sgt Jamie Sample",
-            props={"category": "dishonesty", "categoryLabel": "lied in a statement", "date": "2021-01-15"},
+            props={
+                "category": "dishonesty",
+                "categoryLabel": "lied in a statement",
+                "date": "2021-01-15",
+                "datePrecision": "day",
+            },
             evidence=_ev("lied in a statement", 70),
         ),
         Entity(
             "investigation/i1",
             "Investigation",
             "IOPC investigation into the excessive force allegation",
-            props={"status": "concluded", "date": "2020-05"},
+            props={"status": "concluded", "date": "2020-05", "datePrecision": "month"},
             evidence=_ev("the IOPC investigated", 80),
+        ),
+        Entity(
+            "investigation/i2",
+            "Investigation",
+            "Misconduct hearing into Sgt Jamie Sample",
+            props={"status": "concluded", "date": "2021-09", "datePrecision": "month"},
+            evidence=_ev("a misconduct hearing held by Kent Police", 95),
         ),
         Entity(
             "outcome/o1",
@@ -88,6 +108,7 @@ def article_facts() -> Facts:
                 "category": "dismissed-without-notice",
                 "categoryLabel": "dismissed without notice",
                 "date": "2021-04-10",
+                "datePrecision": "day",
             },
             evidence=_ev("was dismissed without notice", 90),
         ),
@@ -95,7 +116,7 @@ def article_facts() -> Facts:
             "outcome/o2",
             "Outcome",
             "Final written warning for Sgt Jamie Sample",
-            props={"category": "final-written-warning", "date": "2021-09-01"},
+            props={"category": "final-written-warning", "date": "2021-09-01", "datePrecision": "day"},
             evidence=_ev("given a final written warning", 100),
         ),
         Entity("body/iopc", "OversightBody", "IOPC", evidence=_ev("IOPC", 110)),
@@ -142,8 +163,9 @@ def article_facts() -> Facts:
             {"date": "2021-04-10"},
             _ev("the investigation led to dismissal", 90),
         ),
-        Relation("RESULTED_IN", "allegation/a1", "outcome/o1", {}, _ev("the allegation ended in dismissal", 90)),
-        Relation("RESULTED_IN", "allegation/a2", "outcome/o2", {}, _ev("the allegation led to a warning", 100)),
+        Relation("CONCERNS", "investigation/i2", "allegation/a2", {}, _ev("a hearing into the allegation", 95)),
+        Relation("INVESTIGATED_BY", "investigation/i2", KENT, {}, _ev("a misconduct hearing held by Kent Police", 95)),
+        Relation("RESULTED_IN", "investigation/i2", "outcome/o2", {}, _ev("the hearing gave a final warning", 100)),
         Relation("OCCURRED_IN", "incident/x1", "place/reading", {}, _ev("an arrest in Reading", 130)),
         Relation("HANDLED_BY", "incident/x1", TVP, {}, _ev("Thames Valley Police made an arrest", 130)),
         Relation("INVOLVES", "incident/x1", ALEX, {"role": "arresting officer"}, _ev("PC Alex Example arrested", 130)),
@@ -240,6 +262,65 @@ def load_test_kb(store: Store) -> Store:
     return store
 
 
+APPEAL = "source/api-test-appeal"
+
+
+def appeal_facts(overturned: bool = False) -> Facts:
+    """An appeal that reinstates PC Alex Example (it REVERSES the dismissal); ``overturned``: a
+    later ruling reverses the reinstatement in turn, so that the dismissal stands again."""
+    src = Entity(APPEAL, "Source", "Test appeal report", props={"title": "Appeal ruling (test)", "sha256": "3" * 64})
+
+    def ev(quote: str) -> list[Evidence]:
+        return [Evidence(APPEAL, quote=quote, start=0, end=len(quote), method="rule", confidence=0.9)]
+
+    ents = [
+        Entity(ALEX, "Officer", "PC Alex Example", evidence=ev("PC Alex Example")),
+        Entity(
+            "allegation/a1",
+            "Allegation",
+            "Excessive force allegation against PC Alex Example",
+            evidence=ev("the allegation"),
+        ),
+        Entity(
+            "investigation/i3",
+            "Investigation",
+            "Police appeals tribunal hearing into PC Alex Example",
+            props={"date": "2021-11", "datePrecision": "month"},
+            evidence=ev("a tribunal heard the appeal"),
+        ),
+        Entity("outcome/o1", "Outcome", "PC Alex Example dismissed without notice", evidence=ev("the dismissal")),
+        Entity(
+            "outcome/o3",
+            "Outcome",
+            "PC Alex Example reinstated on appeal",
+            props={
+                "category": "reinstated",
+                "categoryLabel": "reinstated on appeal",
+                "date": "2021-11-20",
+                "datePrecision": "day",
+            },
+            evidence=ev("was reinstated"),
+        ),
+    ]
+    rels = [
+        Relation("CONCERNS", "investigation/i3", "allegation/a1", {}, ev("appealed against the finding")),
+        Relation("RESULTED_IN", "investigation/i3", "outcome/o3", {}, ev("the tribunal reinstated him")),
+        Relation("REVERSES", "outcome/o3", "outcome/o1", {"date": "2021-11-20"}, ev("overturning the dismissal")),
+    ]
+    if overturned:
+        ents.append(
+            Entity(
+                "outcome/o4",
+                "Outcome",
+                "Reinstatement of PC Alex Example quashed",
+                props={"category": "dismissed-without-notice", "date": "2022-03-01", "datePrecision": "day"},
+                evidence=ev("the reinstatement was quashed"),
+            )
+        )
+        rels.append(Relation("REVERSES", "outcome/o4", "outcome/o3", {}, ev("quashing the reinstatement")))
+    return Facts(src, ents, rels)
+
+
 def crowd_facts(n: int, force: str = KENT, tag: str = "crowd") -> Facts:
     """``n`` officers in one force, each with an allegation that resulted in an outcome."""
     sid = f"source/api-test-{tag}"
@@ -273,3 +354,20 @@ def crowd_facts(n: int, force: str = KENT, tag: str = "crowd") -> Facts:
             Relation("RESULTED_IN", a, out, {}, ev(i)),
         ]
     return Facts(src, ents, rels)
+
+
+HUGE = "statistic/huge-figure"
+
+
+def huge_figure_facts() -> Facts:
+    """A statistic whose figure is a 401-digit integer (as a spreadsheet cell can hold): no GraphQL
+    Float can show it."""
+    sid = "source/api-test-huge"
+    src = Entity(sid, "Source", "Test huge figure", props={"title": "Huge figure table (test)", "sha256": "4" * 64})
+    ev = [Evidence(sid, locator="Sheet1!B2", method="table", confidence=1.0)]
+    stat = Entity(
+        HUGE, "Statistic", "A figure too large for a float", props={"value": 10**400, "unit": "count"}, evidence=ev
+    )
+    return Facts(
+        src, [Entity(KENT, "PoliceForce", "Kent Police", evidence=ev), stat], [Relation("ABOUT", HUGE, KENT, {}, ev)]
+    )

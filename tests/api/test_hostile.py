@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from kb.api.app import MAX_BODY_BYTES, create_app
-from kb.api.schema import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
+from kb.api.cost import MAX_TOKENS
+from kb.api.schema import MAX_ALIASES, MAX_DEPTH
 from kb.model import Edge, Node
 from kb.store.base import SearchHit
 from kb.store.memory import MemoryStore

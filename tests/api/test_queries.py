@@ -137,11 +137,12 @@ def test_range_filters_on_dates_and_numbers(gql: GQL) -> None:
 
 def test_relationship_filter_forces_with_a_dismissal_in_2021(gql: GQL) -> None:
     # "dismissal" includes its narrower concept "dismissed-without-notice"
+    # (along the case chain: officer <- allegation <- investigation -> outcome)
     d = gql(
-        """{ forces(where: {officers: {some: {allegations: {some: {outcomes: {some: {
-               category: {eq: "dismissal"}, date: {startsWith: "2021"}}}}}}}}) { totalCount nodes { id } }
-             none: forces(where: {officers: {some: {allegations: {some: {outcomes: {some: {
-               category: {eq: "dismissal"}, date: {startsWith: "2019"}}}}}}}}) { totalCount } }"""
+        """{ forces(where: {officers: {some: {allegations: {some: {concernedBy: {some: {outcomes: {some: {
+               category: {eq: "dismissal"}, date: {startsWith: "2021"}}}}}}}}}}) { totalCount nodes { id } }
+             none: forces(where: {officers: {some: {allegations: {some: {concernedBy: {some: {outcomes: {some: {
+               category: {eq: "dismissal"}, date: {startsWith: "2019"}}}}}}}}}}) { totalCount } }"""
     )
     assert d["forces"]["totalCount"] == 1
     assert d["forces"]["nodes"] == [{"id": TVP}]

@@ -237,3 +237,32 @@ def all_facts() -> list[Facts]:
     from kb.reference import reference_facts
 
     return [reference_facts(), article_facts(), table_facts()]
+
+
+C = "source/rdf-test-restated"
+
+
+def restated_facts() -> Facts:
+    """A source that restates what the article said in other words: a second post (another
+    title) and a second membership (another role) between the same two entities, the same
+    membership again, and a source node whose props repeat its name. An export must state
+    each plain triple (``<officer> pkb:servesIn <force>``) once, however many relations share it."""
+    src = Entity(
+        C,
+        "Source",
+        "A restating article",
+        props={"name": "A restating article", "sha256": "c" * 64, "sourceKind": "article", "title": "Restated"},
+    )
+    ev = lambda q: _ev(C, q, method="rule", confidence=0.8)  # noqa: E731
+    return Facts(
+        source=src,
+        entities=[
+            Entity("person/alex-example", "Officer", "Alex Example", evidence=ev("Alex Example")),
+            Entity("person/jordan-sample", "Person", "Jordan Sample", evidence=ev("Jordan Sample")),
+        ],
+        relations=[
+            Relation("SERVES_IN", "person/alex-example", "force/thames-valley", {"role": "tutor constable"}, ev("a")),
+            Relation("SERVES_IN", "person/alex-example", "force/thames-valley", {"role": "response officer"}, ev("b")),
+            Relation("HOLDS_POST", "person/jordan-sample", "force/thames-valley", {"title": "Deputy"}, ev("c")),
+        ],
+    )

@@ -14,7 +14,8 @@ from kb.rdf.export import FORMATS, export
 from kb.rdf.readback import normalise_edges, normalise_nodes, read_graph
 from kb.reference import reference_facts
 from kb.store.base import Store
-from tests.rdf.facts import all_facts
+from tests.rdf.facts import all_facts, restated_facts
+from tests.rdf.test_duplicates import statements
 
 RDFLIB_FORMAT = {"nt": "nt", "ttl": "turtle", "jsonld": "json-ld", "trig": "trig", "nq": "nquads"}
 
@@ -32,7 +33,10 @@ def parse_merged(data: bytes, fmt: str) -> Graph:
 
 def assert_round_trip(store: Store, fmt: str, **export_options: int) -> None:
     buf = io.BytesIO()
-    export(store, fmt, buf, **export_options)  # type: ignore[arg-type]
+    written = export(store, fmt, buf, **export_options)  # type: ignore[arg-type]
+    counted = statements(buf.getvalue(), fmt)
+    assert max(counted.values()) == 1, f"{fmt}: statements written twice"
+    assert sum(counted.values()) == written
     back = read_graph(parse_merged(buf.getvalue(), fmt))
     nodes = normalise_nodes(store.iter_nodes())
     edges = normalise_edges(store.iter_edges())
@@ -49,7 +53,7 @@ def assert_round_trip(store: Store, fmt: str, **export_options: int) -> None:
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
 def test_rich_kb_round_trips(any_store: Store, fmt: str) -> None:
-    for f in all_facts():
+    for f in [*all_facts(), restated_facts()]:
         any_store.upsert(f)
     assert_round_trip(any_store, fmt)
 

@@ -1,0 +1,226 @@
+"""Quotes and their speakers: the quotations (loaders.articles.quotes) attributed to a person, a body,
+or a spokesperson speaking for one; pronouns and "the force" resolved to the entity last named."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kb.identity import hashed_id, make_id
+from kb.model import Evidence
+from loaders.articles import lexicon as lx
+from loaders.articles.doc import ArticleDoc
+from loaders.articles.quotes import Candidate, QuoteSpan, find_quotes, pick_speaker
+from loaders.articles.registry import component
+
+# what makes a word or two in quote marks somebody's words (reported speech), not a scare quote
+_SHORT_QUOTE_CUE = re.compile(
+    rf"\b(?:{lx.REPORTING_VERBS}|describ\w+|call\w*|labell?\w+|branded|term\w*|according\s+to|in\s+(?:a|his|her|its|their)\s+"
+    r"(?:statement|letter|report|words))\b",
+    re.I,
+)
+SPEAKER_TYPES = {"Person", "Officer", "PoliceForce", "OversightBody", "Organisation", "Programme"}
+
+_FORCE_NOMINAL = re.compile(
+    r"\b(?:the|this|our)\s+(?:police\s+)?(?:force|constabulary|agency|police agency|police service)\b", re.I
+)
+
+_SPOKES = re.compile(
+    r"\b(?:[Aa]|[Tt]he)\s+(?:(?P<org>[A-Z][\w'’&\- ]{1,60}?)\s+)?"
+    r"(?P<kind>spokesperson|spokesman|spokeswoman|spokespeople|statement)\b"
+)
+
+_DOC = re.compile(
+    r"\b(?:the|this|that|an?)\s+(?:internal\s+|leaked\s+)?(?:document|memo|report|letter|email|note|briefing)\b", re.I
+)
+
+_DOC_AUTHOR = re.compile(r"\b(?:written|sent|authored|drafted|signed|prepared)\s+by\b", re.I)
+
+_PRONOUN = re.compile(
+    rf"(?:^|(?<=[\s,;:]))(?P<p>he|she|it|they)\s+(?:also\s+|later\s+|then\s+)?(?:{lx.REPORTING_VERBS})\b", re.I
+)
+
+
+@dataclass(slots=True)
+class _Memory:
+    """What the quotes component remembers while it reads: who was last named, who wrote the document."""
+
+    last_person: str | None = None
+    last_org: str | None = None
+    last_it: str | None = None
+    doc_author: str | None = None
+    _by_word: dict[str, str] | None = None
+    last_female: str | None = None
+    last_male: str | None = None
+    _genders: dict[str, str | None] | None = None
+
+    def gender(self, doc: ArticleDoc, eid: str) -> str | None:
+        """A person's gender as the article shows it (an honorific, else a given name used for one only)."""
+        if self._genders is None:
+            self._genders = {}
+        if eid not in self._genders:
+            e = doc.ents[eid]
+            hon = next((m.extra.get("honorific") for m in e.mentions if m.extra.get("honorific")), None)
+            self._genders[eid] = lx.gender_of(e.name.split()[0], hon) if " " in e.name or hon else None
+        return self._genders[eid]
+
+    def saw_person(self, doc: ArticleDoc, eid: str) -> None:
+        self.last_person = eid
+        g = self.gender(doc, eid)
+        if g == "f":
+            self.last_female = eid
+        elif g == "m":
+            self.last_male = eid
+
+    def last_of(self, gender: str) -> str | None:
+        """The last person named of that gender, else the last person named when their gender is unknown."""
+        known = self.last_female if gender == "f" else self.last_male
+        if self.last_person and self._genders is not None and self._genders.get(self.last_person) is None:
+            return self.last_person if known is None else known
+        return known or (self.last_person if self._genders is None else None)
+
+    def body_word(self, doc: ArticleDoc) -> dict[str, str]:
+        """Each word of a body's or organisation's name -> the first such entity (built once)."""
+        if self._by_word is None:
+            self._by_word = {}
+            for eid, e in doc.ents.items():
+                if e.type in {"OversightBody", "Organisation"}:
+                    for w in e.name.lower().split():
+                        self._by_word.setdefault(w, eid)
+        return self._by_word
+
+
+def spokesperson(doc: ArticleDoc, org: str, start: int, end: int) -> str:
+    """The (unnamed) spokesperson of ``org`` in this article: a person holding that post there."""
+    name = f"a spokesperson for {doc.ents[org].name}"
+    pid = make_id("Person", name, key=f"{name} {doc.skey}")
+    evd = doc.evidence(start, end, 0.7)
+    e = doc.entity(pid, "Person", name, evd)
+    e.props.setdefault("role", "spokesperson")
+    e.props.setdefault("anonymised", True)
+    doc.relate("HOLDS_POST", pid, org, evd, title="spokesperson")
+    return pid
+
+
+def speaker_candidates(doc: ArticleDoc, mem: _Memory, i: int) -> list[Candidate]:
+    s = doc.sents[i]
+    out = [
+        Candidate(eid, m.start, m.end, doc.ents[eid].type in {"Person", "Officer"})
+        for m, eid in doc.ids_in_sentence(i, SPEAKER_TYPES)
+    ]
+    if doc.primary_force:
+        for m in _FORCE_NOMINAL.finditer(s.text):
+            out.append(Candidate(doc.primary_force, s.start + m.start(), s.start + m.end(), False))
+    for m in _SPOKES.finditer(s.text):
+        a, b = s.start + m.start(), s.start + m.end()
+        org: str | None = None
+        if m.group("org"):
+            # "A Home Office spokesperson": the organisation named inside the phrase
+            org = next((c.key for c in out if a <= c.start < b and not c.person), None)
+            if org is None:
+                continue
+        else:
+            org = mem.last_org
+            fm = re.match(r"\s+(?:for|from|at)\s+(?:the\s+)?([A-Za-z]+)\b", s.text[m.end() :])
+            if fm:  # "a spokesperson for the commissioner": the body whose name has that word
+                noun = fm.group(1).lower()
+                after = next((c.key for c in out if b < c.start <= b + 12 and not c.person), None)
+                org = after or (
+                    doc.primary_force if noun in {"force", "constabulary"} else mem.body_word(doc).get(noun, org)
+                )
+        if org is None:
+            continue
+        if m.group("kind").lower() == "statement":
+            out.append(Candidate(org, a, b, False))
+            continue
+        # a spokesperson is a person speaking for the organisation: "a spokesperson for Suffolk Constabulary"
+        out = [c for c in out if not (a <= c.start < b and c.key == org)]
+        out.append(Candidate(spokesperson(doc, org, a, b), a, b, True))
+    for m in _DOC.finditer(s.text):
+        if mem.doc_author:
+            out.append(Candidate(mem.doc_author, s.start + m.start(), s.start + m.end(), True))
+    for m in _PRONOUN.finditer(s.text):
+        p = m.group("p").lower()
+        target = None
+        if p in {"he", "she"}:
+            want = "m" if p == "he" else "f"
+            pos = s.start + m.start("p")
+            # the person this sentence names before the pronoun, else the last one named, of that gender
+            before = [
+                eid
+                for x, eid in doc.ids_in_sentence(i, {"Person", "Officer"})
+                if x.end <= pos and mem.gender(doc, eid) in {want, None}
+            ]
+            target = before[-1] if before else mem.last_of(want)
+        elif p in {"it", "they"}:
+            target = mem.last_it
+        if target:
+            out.append(Candidate(target, s.start + m.start("p"), s.start + m.end("p"), p in {"he", "she"}))
+    out.sort(key=lambda c: c.start)
+    return out
+
+
+@component("quotes")
+def quotes(doc: ArticleDoc) -> None:
+    """Quotations and their speakers (a person, a body, or a spokesperson for one)."""
+    qs = find_quotes(doc.text, doc.paras)
+    doc.quote_spans = qs
+    mem = _Memory()
+    by_sent: dict[int, list[QuoteSpan]] = {}
+    for q in qs:
+        by_sent.setdefault(doc.sent_index(q.start), []).append(q)
+    prev_speaker: str | None = None
+    prev_para = -10
+    for i, s in enumerate(doc.sents):
+        in_s = by_sent.get(i, [])
+        cands = speaker_candidates(doc, mem, i) if in_s else []
+        for q in in_s:
+            short = len(q.text.split()) <= 2
+            if short and not _SHORT_QUOTE_CUE.search(s.text):
+                continue  # a word or two in quote marks with nobody saying it: a scare quote
+            sp = pick_speaker(s, q, cands, in_s)
+            if sp is None and q.opens_paragraph and i > 0 and doc.sents[i - 1].text.rstrip().endswith(":"):
+                prev = doc.sents[i - 1]
+                pc = speaker_candidates(doc, mem, i - 1)
+                fake = QuoteSpan(prev.end, prev.end, "", q.para, False)
+                sp = pick_speaker(prev, fake, pc, [])
+            speaker = sp.key if sp else None
+            if speaker is None and not short and q.opens_paragraph and prev_speaker and q.para - prev_para <= 2:
+                speaker = prev_speaker
+            if speaker is None:
+                continue
+            add_quote(doc, q, speaker, i)
+            prev_speaker = speaker
+            prev_para = q.para
+        # memory for pronouns and nominals, from the words outside quotes
+        free = [(m, eid) for m, eid in doc.ids_in_sentence(i) if not any(q.start <= m.start < q.end for q in in_s)]
+        for _, eid in free:
+            t = doc.ents[eid].type
+            if t in {"Person", "Officer"}:
+                mem.saw_person(doc, eid)
+            elif t in {"Organisation", "OversightBody", "PoliceForce", "Programme"}:
+                mem.last_org = eid
+        if free:
+            first_id = free[0][1]
+            if doc.ents[first_id].type in {"Organisation", "OversightBody", "PoliceForce", "Programme"}:
+                mem.last_it = first_id
+        if ("by" in s.text and _DOC_AUTHOR.search(s.text)) and _DOC.search(s.text):
+            persons = [eid for m, eid in free if doc.ents[eid].type in {"Person", "Officer"}]
+            if persons:
+                mem.doc_author = persons[-1]
+        if mem.doc_author and _DOC.match(s.text.lstrip()):
+            mem.last_it = mem.doc_author
+
+
+def add_quote(doc: ArticleDoc, q: QuoteSpan, speaker: str, i: int) -> None:
+    text = q.text
+    words = text.split()
+    name = " ".join(words[:8]) + ("…" if len(words) > 8 else "")
+    qid = hashed_id("Quote", speaker, lx.norm(text))
+    evd = Evidence(doc.sid, quote=text[:1000], start=q.start, end=q.end, method="rule", confidence=0.8)
+    e = doc.entity(qid, "Quote", name, evd)
+    e.props["text"] = text
+    doc.relate("SAID", speaker, qid, evd)
+
+
+# -- events ---------------------------------------------------------------------------
