@@ -66,9 +66,7 @@ def rules() -> _Rules:
         for k, v in d.items()
         if isinstance(v, str) and k not in {"duration_units", "needs_context"}
     }
-    return _Rules(
-        frozenset(d["duration_units"]), {k: re.compile(v, re.I) for k, v in d["needs_context"].items()}, pats
-    )
+    return _Rules(frozenset(d["duration_units"]), {k: re.compile(v, re.I) for k, v in d["needs_context"].items()}, pats)
 
 
 def case_figure(doc: ArticleDoc, i: int, f: Figure, n_figs: int = 1) -> str | None:
@@ -118,13 +116,9 @@ class _Discourse:
         bodies = Counter(eid for _, eid in doc.mention_ids if doc.ents[eid].type == "OversightBody")
         self.national_body = bodies.most_common(1)[0][0] if bodies else None
         self.current = self.primary
-        people = Counter(
-            eid for _, eid in doc.mention_ids if doc.ents[eid].type in PEOPLE and not doc.senior(eid)
-        )
+        people = Counter(eid for _, eid in doc.mention_ids if doc.ents[eid].type in PEOPLE and not doc.senior(eid))
         self.main_person = people.most_common(1)[0][0] if people else None
-        officers = Counter(
-            eid for _, eid in doc.mention_ids if doc.ents[eid].type == "Officer" and not doc.senior(eid)
-        )
+        officers = Counter(eid for _, eid in doc.mention_ids if doc.ents[eid].type == "Officer" and not doc.senior(eid))
         self.main_officer = officers.most_common(1)[0][0] if officers else self.main_person
         self.last_person: str | None = None
         self.last_measure = ""
@@ -318,7 +312,7 @@ def add_case_figure(doc: ArticleDoc, holder: str, f: Figure, i: int) -> None:
 
 
 def respectively(doc: ArticleDoc, i: int, figs: list[Figure]) -> dict[int, str]:
-    """"A and B had seven and five uses respectively": the figures' subjects in the order named."""
+    """ "A and B had seven and five uses respectively": the figures' subjects in the order named."""
     s = doc.sents[i]
     if "respectively" not in s.text:
         return {}

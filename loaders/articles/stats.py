@@ -353,7 +353,7 @@ def _ones(
     published: str | None,
     pers: list[re.Match[str]],
 ) -> list[Figure]:
-    """"one" as a figure, only in a sentence that lists figures ("12 were dismissed, 17 had resigned and
+    """ "one" as a figure, only in a sentence that lists figures ("12 were dismissed, 17 had resigned and
     one had retired"): elsewhere "one" is rarely a count."""
     got: list[Figure] = []
     ones = list(_ONE.finditer(text))
