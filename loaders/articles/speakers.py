@@ -44,6 +44,9 @@ _PRONOUN = re.compile(
 )
 
 
+_GOES_ON = re.compile(r"\b(?:added|adds|continued|continues|went\s+on)\b", re.I)
+
+
 @cache
 def _patterns() -> dict[str, re.Pattern[str]]:
     """The speaker patterns of data/speakers.toml, compiled once per process."""
@@ -80,16 +83,21 @@ class _Memory:
             self._surnames = {k: v[0] for k, v in seen.items() if len(v) == 1 and k[:1].isupper()}
         return self._surnames
 
-    def holder(self, doc: ArticleDoc, org: str) -> str | None:
-        """The one person the article says holds a post in ``org`` (a commissioner, a chief constable)."""
+    def holder(self, doc: ArticleDoc, org: str, post: str) -> str | None:
+        """The one person the article says holds ``post`` ("the police and crime commissioner": whoever
+        holds a post in ``org``, else the one person whose title ends with the same word)."""
         if self._holders is None:
-            got: dict[str, list[str]] = {}
+            got: dict[str, set[str]] = {}
             for r in doc.rels.values():
                 src = doc.ents[r.source]
                 if r.type == "HOLDS_POST" and src.type in {"Person", "Officer"} and not src.props.get("anonymised"):
-                    got.setdefault(r.target, []).append(r.source)
-            self._holders = {k: v[0] for k, v in got.items() if len(set(v)) == 1}
-        return self._holders.get(org)
+                    got.setdefault(r.target, set()).add(r.source)
+                    title = str(r.props.get("title") or "").lower().split()
+                    if title:
+                        got.setdefault("title:" + title[-1], set()).add(r.source)
+            self._holders = {k: next(iter(v)) for k, v in got.items() if len(v) == 1}
+        head = post.lower().split()[-1] if post.strip() else ""
+        return self._holders.get(org) or self._holders.get("title:" + head)
 
     def gender(self, doc: ArticleDoc, eid: str) -> str | None:
         """A person's gender as the article shows it (an honorific, else a given name used for one only)."""
@@ -148,8 +156,12 @@ def speaker_candidates(doc: ArticleDoc, mem: _Memory, i: int) -> list[Candidate]
         if pat["possessive"].match(doc.text, mt.end):
             continue  # "Mr Phelps' Police Federation representative said": not Mr Phelps
         key = eid
-        if typ not in {"Person", "Officer"} and pat["post_nominal"].match(mt.text):
-            key = mem.holder(doc, eid) or eid  # "the police and crime commissioner added": its holder
+        if (
+            typ not in {"Person", "Officer"}
+            and mt.text[:1].islower()
+            and pat["post_nominal"].search(doc.text, max(0, mt.start - 6), mt.start)
+        ):
+            key = mem.holder(doc, eid, mt.text) or eid  # "the police and crime commissioner added": its holder
         out.append(Candidate(key, mt.start, mt.end, doc.ents[key].type in {"Person", "Officer"}))
     if not any(c.person for c in out):
         # "CC Kelly said": a person already named, by a last name the name finder did not take here
@@ -165,7 +177,8 @@ def speaker_candidates(doc: ArticleDoc, mem: _Memory, i: int) -> list[Candidate]
             out.append(Candidate(body, s.start + w.start(), s.start + w.end(), False))
     if doc.primary_force:
         for m in _FORCE_NOMINAL.finditer(s.text):
-            out.append(Candidate(doc.primary_force, s.start + m.start(), s.start + m.end(), False))
+            if not pat["possessive"].match(s.text, m.end()):
+                out.append(Candidate(doc.primary_force, s.start + m.start(), s.start + m.end(), False))
     for m in _SPOKES.finditer(s.text):
         a, b = s.start + m.start(), s.start + m.end()
         org: str | None = None
@@ -214,7 +227,10 @@ def speaker_candidates(doc: ArticleDoc, mem: _Memory, i: int) -> list[Candidate]
                 and i > 0
                 and doc.sents[i].para - mem.last_speaker_para <= 3
                 and mem.gender(doc, mem.last_speaker) in {want, None}
-                and not any(mem.gender(doc, x) in {want, None} for x in mem.named_since - {mem.last_speaker})
+                and (
+                    _GOES_ON.search(m.group(0))  # "he added": whoever was speaking goes on
+                    or not any(mem.gender(doc, x) in {want, None} for x in mem.named_since - {mem.last_speaker})
+                )
             ):
                 target = mem.last_speaker
         elif p in {"it", "they"}:
@@ -236,10 +252,21 @@ def quotes(doc: ArticleDoc) -> None:
         by_sent.setdefault(doc.sent_index(q.start), []).append(q)
     prev_speaker: str | None = None
     prev_para = -10
+    attributed: set[str] = set()
     for i, s in enumerate(doc.sents):
         in_s = by_sent.get(i, [])
         cands = speaker_candidates(doc, mem, i) if in_s else []
         for q in in_s:
+            said = lx.norm(q.text)
+            if said in attributed:
+                continue  # the same words quoted again (a subheading repeating the story's quote)
+            if (
+                q.opens_paragraph
+                and _whole_paragraph(doc, q)
+                and len(q.text.split()) <= 6
+                and not q.text.rstrip("'\"’”").endswith((".", "!", "?"))
+            ):
+                continue  # a quoted subheading ("'Wholly unconvincing'"): the words are quoted again below
             short = len(q.text.split()) <= 2
             if short and not _SHORT_QUOTE_CUE.search(s.text):
                 continue  # a word or two in quote marks with nobody saying it: a scare quote
@@ -255,6 +282,7 @@ def quotes(doc: ArticleDoc) -> None:
             if speaker is None:
                 continue
             add_quote(doc, q, speaker, i)
+            attributed.add(said)
             prev_speaker = speaker
             prev_para = q.para
             if doc.ents[speaker].type in {"Person", "Officer"}:
@@ -284,6 +312,11 @@ def quotes(doc: ArticleDoc) -> None:
                 mem.doc_author = persons[-1]
         if mem.doc_author and _DOC.match(s.text.lstrip()):
             mem.last_it = mem.doc_author
+
+
+def _whole_paragraph(doc: ArticleDoc, q: QuoteSpan) -> bool:
+    p = doc.paras[q.para]
+    return not doc.text[q.end : p.end].strip(" '\"’”.")
 
 
 def add_quote(doc: ArticleDoc, q: QuoteSpan, speaker: str, i: int) -> None:
