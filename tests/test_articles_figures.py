@@ -64,7 +64,8 @@ def test_a_count_over_a_period_stays_a_statistic() -> None:
 
 def test_the_source_of_figures_is_not_their_subject() -> None:
     f = _facts(
-        "Latest statistics from the College of Policing show 19 officers were barred from Cumbria Constabulary in 2022.\n"
+        "Latest statistics from the College of Policing show 19 officers were barred from "
+        "Cumbria Constabulary in 2022.\n"
     )
     assert _stats(f) == [("Cumbria Constabulary", 19.0)]
 
