@@ -1,10 +1,12 @@
 """Which document a source is: its identity does not depend on its bytes.
 
-A source's id comes from the document's URL when the file gives one (front matter, a table's
-title rows or mapping file), else from the file's path relative to the *load root*: the folder
-given with ``--root``, else the current folder, else (for a path outside it) the folder that
-holds the path. A workbook gives one source per sheet (and per table on a sheet): the sheet
-name, and the table's place on the sheet, are part of the id. So loading a corrected file
+An article's id comes from its URL when the file gives one (front matter, or the page's own
+metadata), else from the file's path relative to the *load root*: the folder given with
+``--root``, else the current folder, else (for a path outside it) the folder that holds the path.
+A table's id always comes from its path: the URL a table cites (a title row, a mapping file) is
+where it was published, often a collection page shared by many tables, so it cannot tell two
+tables apart. A workbook gives one source per sheet (and per table on a sheet): the sheet name,
+and the table's place on the sheet, are part of the id. So loading a corrected file
 replaces what the old version said, and the Source keeps the revision: ``sha256`` (the
 content) and ``loadedAt`` (when that content was first loaded).
 """
@@ -52,7 +54,7 @@ def identify(facts: Sequence[Facts], document: str) -> list[Facts]:
         if f.source_id == REFERENCE_SOURCE_ID or f.source.props.get("sourceKind") == "reference":
             out.append(f)
             continue
-        url = f.source.props.get("url")
+        url = f.source.props.get("url") if f.source.props.get("sourceKind") == "article" else None
         key = str(url) if isinstance(url, str) and url else document
         sheet = str(f.source.props.get("sheet", ""))
         if len(facts) > 1:

@@ -110,9 +110,22 @@ def rel_type_of_key(key: str) -> str:
 
 
 # -- reading contributions back -------------------------------------------------------------
+# Rows' nodes by id, through the id index always (USING INDEX SEEK): on a database whose index
+# samples date from when it was empty, Neo4j's planner may otherwise scan the whole index once
+# per row (a batched load then ran at ~150 nodes/s). Both ends are bound before the expand, so
+# that it goes from the end with fewer relationships (a force has thousands).
+SEEK_AB = (
+    "MATCH (a:Entity {id: r.u}) USING INDEX SEEK a:Entity(id) MATCH (b:Entity {id: r.v}) USING INDEX SEEK b:Entity(id) "
+    "WITH r, a, b MATCH (a)-[e]->(b) "
+)
+SEEK_NS = (
+    "MATCH (n:Entity {id: r.n}) USING INDEX SEEK n:Entity(id) MATCH (s:Entity {id: r.s}) USING INDEX SEEK s:Entity(id) "
+    "WITH r, n, s MATCH (n)-[m:MENTIONED_IN]->(s) "
+)
+
 # A relation's stored contributions, by (source id, target id, key) rows.
 EDGES_BY_KEY = (
-    "UNWIND $rows AS r MATCH (a:Entity {id: r.u})-[e]->(b:Entity {id: r.v}) WHERE e.key = r.k "
+    f"UNWIND $rows AS r {SEEK_AB}WHERE e.key = r.k "
     "RETURN r.u AS u, r.v AS v, r.k AS k, type(e) AS t, e.sources AS s, e.sourceProps AS sp, e.evidence AS ev"
 )
 
@@ -133,6 +146,7 @@ def node_rows(
         for i in range(0, len(group), chunk):
             yield from run(
                 f"UNWIND $ids AS id MATCH (n{label_expr([label])} {{id: id}}) "
+                f"USING INDEX SEEK n{label_expr([label])}(id) "
                 "OPTIONAL MATCH (n)-[m:MENTIONED_IN]->(s:Entity) "
                 f"WITH n, collect([s.id, m.seq, m.c, {ev}]) AS cs "
                 "RETURN n.id AS id, elementId(n) AS eid, labels(n) AS labels, n._own AS own, n._ownEv AS ownEv, "

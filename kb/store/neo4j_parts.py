@@ -54,7 +54,7 @@ def edge_parts(run: Run, keys: Sequence[EdgeKey], chunk: int) -> dict[EdgeKey, l
 def source_contents(run: Run, source_id: str) -> tuple[list[str], list[EdgeKey]]:
     # the known end first: ArcadeDB's planner scans every node when it comes second
     rows = run(
-        "MATCH (s:Entity {id: $sid}) OPTIONAL MATCH (n:Entity)-[:MENTIONED_IN]->(s) "
+        "MATCH (s:Entity {id: $sid}) USING INDEX SEEK s:Entity(id) OPTIONAL MATCH (n:Entity)-[:MENTIONED_IN]->(s) "
         "RETURN s._own IS NOT NULL AS own, s._rels AS rels, collect(n.id) AS ids",
         sid=source_id,
     )

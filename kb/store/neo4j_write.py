@@ -24,6 +24,8 @@ from kb.store.merge import EdgeContrib, EdgeKey, NewEdges, NodeContrib, apply, c
 from kb.store.neo4j_model import (
     EDGES_BY_KEY,
     MENTIONED_IN,
+    SEEK_AB,
+    SEEK_NS,
     check_rel_type,
     contribution_entries,
     decode_evidence,
@@ -218,8 +220,8 @@ class WorkingSet:
         old_nodes: dict[str, set[str]] = {sid: set() for sid in sids}
         for part in _rows(sids, self.chunk):
             for r in self._run(
-                "UNWIND $ids AS sid MATCH (s:Entity {id: sid}) MATCH (n:Entity)-[:MENTIONED_IN]->(s) "
-                "RETURN sid, n.id AS id",
+                "UNWIND $ids AS sid MATCH (s:Entity {id: sid}) USING INDEX SEEK s:Entity(id) "
+                "MATCH (n:Entity)-[:MENTIONED_IN]->(s) RETURN sid, n.id AS id",
                 ids=list(part),
             ):
                 old_nodes[r["sid"]].add(r["id"])
@@ -286,8 +288,8 @@ class WorkingSet:
         for part in _rows(ids, self.chunk):
             # the known end first: ArcadeDB's planner scans every node when it comes second
             for pattern, u, v in (
-                ("(a:Entity {id: id}) MATCH (a)-[e]->(b:Entity)", "a", "b"),
-                ("(a:Entity {id: id}) MATCH (b:Entity)-[e]->(a)", "b", "a"),
+                ("(a:Entity {id: id}) USING INDEX SEEK a:Entity(id) MATCH (a)-[e]->(b:Entity)", "a", "b"),
+                ("(a:Entity {id: id}) USING INDEX SEEK a:Entity(id) MATCH (b:Entity)-[e]->(a)", "b", "a"),
             ):
                 for r in self._run(
                     f"UNWIND $ids AS id MATCH {pattern} WHERE type(e) <> 'MENTIONED_IN' "
@@ -431,7 +433,7 @@ class WorkingSet:
         ]
         for part in _rows(drop_edges, chunk):
             pipe.run(
-                "UNWIND $rows AS r MATCH (a:Entity {id: r.u})-[e]->(b:Entity {id: r.v}) WHERE e.key = r.k DELETE e",
+                f"UNWIND $rows AS r {SEEK_AB}WHERE e.key = r.k DELETE e",
                 rows=[{"u": k[0], "v": k[1], "k": k[2]} for k in part],
             )
         # MENTIONED_IN edges whose source no longer says anything about a surviving node.
@@ -444,7 +446,7 @@ class WorkingSet:
         ]
         for part in _rows(drop_mentions, chunk):
             pipe.run(
-                "UNWIND $rows AS r MATCH (n:Entity {id: r.n})-[m:MENTIONED_IN]->(s:Entity {id: r.s}) DELETE m",
+                f"UNWIND $rows AS r {SEEK_NS}DELETE m",
                 rows=list(part),
             )
         # Nodes whose class changed (Person -> Officer): some servers cannot relabel a node
@@ -463,7 +465,10 @@ class WorkingSet:
             saved = self._save_relationships(relabel, pipe)
             drop_nodes.extend(relabel)
         for part in _rows(drop_nodes, chunk):
-            pipe.run("UNWIND $ids AS id MATCH (n:Entity {id: id}) DETACH DELETE n", ids=list(part))
+            pipe.run(
+                "UNWIND $ids AS id MATCH (n:Entity {id: id}) USING INDEX SEEK n:Entity(id) DETACH DELETE n",
+                ids=list(part),
+            )
         for nid in drop_nodes:
             self.eids.pop(nid, None)
         recreated = set(relabel)
@@ -558,7 +563,7 @@ class WorkingSet:
             )
         for part in _rows(upd_m, chunk):
             pipe.run(
-                "UNWIND $rows AS r MATCH (n:Entity {id: r.n})-[m:MENTIONED_IN]->(s:Entity {id: r.s}) SET m = r.p",
+                f"UNWIND $rows AS r {SEEK_NS}SET m = r.p",
                 rows=list(part),
             )
         for rtype, rows in new_r.items():
@@ -572,7 +577,7 @@ class WorkingSet:
                 pipe.run(q, rows=list(part))
         for part in _rows(upd_r, chunk):
             pipe.run(
-                "UNWIND $rows AS r MATCH (a:Entity {id: r.u})-[e]->(b:Entity {id: r.v}) WHERE e.key = r.k SET e = r.p",
+                f"UNWIND $rows AS r {SEEK_AB}WHERE e.key = r.k SET e = r.p",
                 rows=list(part),
             )
 
@@ -611,8 +616,8 @@ class WorkingSet:
         out: list[dict[str, Any]] = []
         for part in _rows(ids, self.chunk):
             for pattern, u, v in (
-                ("(a:Entity {id: id}) MATCH (a)-[e]->(b:Entity)", "a", "b"),
-                ("(a:Entity {id: id}) MATCH (b:Entity)-[e]->(a)", "b", "a"),
+                ("(a:Entity {id: id}) USING INDEX SEEK a:Entity(id) MATCH (a)-[e]->(b:Entity)", "a", "b"),
+                ("(a:Entity {id: id}) USING INDEX SEEK a:Entity(id) MATCH (b:Entity)-[e]->(a)", "b", "a"),
             ):
                 out.extend(
                     pipe.read(
@@ -637,7 +642,8 @@ class WorkingSet:
             by_type[check_rel_type(r["t"])].append(r)
         for rtype, rows in by_type.items():
             q = (
-                "UNWIND $rows AS r MATCH (a:Entity {id: r.u}) MATCH (b:Entity {id: r.v}) "
+                "UNWIND $rows AS r MATCH (a:Entity {id: r.u}) USING INDEX SEEK a:Entity(id) "
+                "MATCH (b:Entity {id: r.v}) USING INDEX SEEK b:Entity(id) "
                 f"CREATE (a)-[e:`{rtype}`]->(b) SET e = r.p"
             )
             for part in _rows(rows, self.chunk):

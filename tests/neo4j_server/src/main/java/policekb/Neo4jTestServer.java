@@ -20,13 +20,15 @@ import org.neo4j.server.NeoBootstrapper;
  * when its jar ({@code org.neo4j.client:neo4j-browser}) is on the class path.
  *
  * <p>Usage: {@code java -cp ... policekb.Neo4jTestServer HOME BOLT_PORT HTTP_PORT PAGECACHE};
- * password in {@code POLICEKB_NEO4J_PASSWORD}. Prints one line {@code POLICEKB-NEO4J-READY
+ * password in {@code POLICEKB_NEO4J_PASSWORD}; more settings (key=value lines) in
+ * {@code POLICEKB_NEO4J_CONF}. Prints one line {@code POLICEKB-NEO4J-READY
  * bolt=... http=... browser=yes|no} when it serves, and runs until its standard input closes
  * (so it dies with the process that started it).
  */
 public final class Neo4jTestServer {
     static final String READY = "POLICEKB-NEO4J-READY";
     static final String PASSWORD_ENV = "POLICEKB_NEO4J_PASSWORD";
+    static final String EXTRA_CONF_ENV = "POLICEKB_NEO4J_CONF";
 
     private Neo4jTestServer() {}
 
@@ -67,6 +69,17 @@ public final class Neo4jTestServer {
         // the query log (on by default, every query with its parameters) costs the server more
         // than many of the tests' queries do: a bulk load's parameters are megabytes
         conf.put("db.logs.query.enabled", "OFF");
+
+        // more settings, one key=value a line, for a diagnostic run (e.g. the query log back on)
+        String extra = System.getenv(EXTRA_CONF_ENV);
+        if (extra != null) {
+            for (String line : extra.split("\n")) {
+                int eq = line.indexOf('=');
+                if (eq > 0) {
+                    conf.put(line.substring(0, eq).trim(), line.substring(eq + 1).trim());
+                }
+            }
+        }
 
         CommunityBootstrapper neo = new CommunityBootstrapper();
         int rc = neo.start(home, home.resolve("conf/neo4j.conf"), conf, false, false);
