@@ -1,17 +1,15 @@
 """Article extraction speed: characters/s (and articles/s) on one core for the whole pipeline, and
 the process's peak memory, over a generated corpus.
 
-The corpus is the project's own test articles (and the development seeds when present: ../shared,
-or $POLICEKB_SHARED), repeated with small changes so no two texts are identical, to several
+The corpus is the project's own test articles (and the development seeds when present, in ../shared),
+repeated with small changes so no two texts are identical, to several
 megabytes. Time is process CPU time, so other load on the machine changes it less than wall time.
 """
 
 from __future__ import annotations
 
-import os
 import resource
 import time
-from pathlib import Path
 
 from kb.paths import project_root
 from loaders.articles import extract_text, text_source
@@ -21,7 +19,7 @@ from loaders.articles.reader import read_file
 def _texts() -> list[str]:
     root = project_root()
     files = sorted((root / "tests" / "articles").glob("*.*"))
-    seeds = Path(os.environ.get("POLICEKB_SHARED") or root.parent / "shared") / "corpus" / "seeds"
+    seeds = root.parent / "shared" / "corpus" / "seeds"
     if seeds.is_dir():
         files += sorted(seeds.glob("*.txt"))
     files += sorted((root / "data" / "sample").rglob("*.txt")) + sorted((root / "data" / "sample").rglob("*.md"))

@@ -1,4 +1,5 @@
-"""Statistics: figures (loaders.articles.stats) with their subject, measure and period."""
+"""Statistics: figures (loaders.articles.stats) with their subject, measure and period; and the figures of
+one case or one person (an age, a sentence, the officers in a hearing), kept on that person or case."""
 
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ from loaders.articles.stats import Figure, find_figures
 from loaders.concepts import classify
 
 SUBJECT_TYPES = {"PoliceForce", "Programme", "OversightBody", "Organisation", "Incident", "Investigation"}
+PEOPLE = {"Person", "Officer"}
+# what a case figure can be kept on, by preference for each kind of figure
+_CASE_TYPES = ("Investigation", "Allegation", "Outcome", "Incident")
 
 _SCOPE = re.compile(
     r"\b(?:across|in|from|by|of)\s+((?:\d[\d,]*|two|three|four|five|six|seven|eight|nine|ten|[a-z]+ty(?:-[a-z]+)?)"
@@ -36,16 +40,20 @@ _ORG_NOMINAL = re.compile(
 _FORCE_NOMINAL = re.compile(
     r"\b(?:the|this|our)\s+(?:police\s+)?(?:force|constabulary|agency|police agency|police service)\b", re.I
 )
+_PRONOUN = re.compile(r"\b(?:he|she|his|her|him)\b", re.I)
+# "The 43-year-old, who ...", "The 53-year-old was ...": the age standing for the person
+_AGE_AS_NOUN = re.compile(r"\s*,|\s+(?:was|is|has|had|who|will|would|denied|admitted|pleaded|appeared)\b", re.I)
+_SPEAKS = re.compile(rf"\b(?:{lx.REPORTING_VERBS})\b", re.I)
+
+
+_CASELESS = {"age_after_name"}  # patterns matched as written (case matters)
 
 
 @dataclass(frozen=True, slots=True)
 class _Rules:
     duration_units: frozenset[str]
-    case_money: re.Pattern[str]
-    age_after_name: re.Pattern[str]
-    national: re.Pattern[str]
-    rate_words: re.Pattern[str]
     needs_context: dict[str, re.Pattern[str]]
+    p: dict[str, re.Pattern[str]]  # every other pattern of the file, by its name
 
 
 @cache
@@ -53,49 +61,79 @@ def rules() -> _Rules:
     """The figure rules of data/figures.toml, compiled once per process."""
     raw = resources.files("loaders.articles").joinpath("data", "figures.toml").read_text(encoding="utf-8")
     d: dict[str, Any] = tomllib.loads(raw)
-    return _Rules(
-        frozenset(d["duration_units"]),
-        re.compile(d["case_money"], re.I),
-        re.compile(d["age_after_name"]),
-        re.compile(d["national"], re.I),
-        re.compile(d["rate_words"], re.I),
-        {k: re.compile(v, re.I) for k, v in d["needs_context"].items()},
-    )
+    pats = {
+        k: re.compile(v, 0 if k in _CASELESS else re.I)
+        for k, v in d.items()
+        if isinstance(v, str) and k not in {"duration_units", "needs_context"}
+    }
+    return _Rules(frozenset(d["duration_units"]), {k: re.compile(v, re.I) for k, v in d["needs_context"].items()}, pats)
 
 
-def case_figure(doc: ArticleDoc, i: int, f: Figure) -> str | None:
+def case_figure(doc: ArticleDoc, i: int, f: Figure, n_figs: int = 1) -> str | None:
     """Why a figure belongs to one case or one person rather than being a statistic (None when it is a
-    statistic): an age, a duration (a sentence, years of service), a fine, or a count in a sentence
-    about named officers with nothing that makes it a measure over a period."""
-    r = rules()
+    statistic): an age, a duration (a sentence, years of service), a page count, a fine, a count of one
+    person's acts, or a count of people in a sentence about one case (one hearing, named officers) with
+    nothing that makes it a measure over a period. ``n_figs``: the figures of the sentence (a list of
+    figures is a breakdown, not one case)."""
+    p = rules().p
     s = doc.sents[i]
-    if f.unit in r.duration_units:
+    if f.unit in rules().duration_units:
         return "duration"
-    for m, _ in doc.ids_in_sentence(i, {"Person", "Officer"}):
-        if (
-            m.end <= f.start
-            and r.age_after_name.match(doc.text[m.end : f.start])
-            and doc.text[f.end : f.end + 1] == ","
-        ):
-            return "age"
-    if f.unit == "GBP" and r.case_money.search(s.text):
+    if f.unit == "pages":
+        return "document"
+    if f.unit == "GBP" and p["case_money"].search(s.text):
         return "money in a case"
-    if f.period or f.unit in {"percent", "proportion"} or r.rate_words.search(s.text):
+    if f.unit in {"percent", "proportion"} or p["aggregate"].search(s.text):
         return None
+    counts_people = bool(p["people_counted"].match(doc.text[f.end : f.end + 60]))
+    before = doc.text[max(s.start, f.start - 12) : f.start]
+    if counts_people and p["anaphoric_people"].search(before):
+        return "count in a case"  # "the two officers": people already in the story
+    if p["acts"].match(f.measure) and (_people_here(doc, i) or _PRONOUN.search(s.text)):
+        return "count in a case"  # "he visited her five times"
+    if f.period or p["rate_words"].search(s.text):
+        return None
+    if counts_people and n_figs == 1 and (p["one_case"].search(s.text) or p["case_verbs"].search(s.text)):
+        return "count in a case"
     named = [eid for _, eid in doc.ids_in_sentence(i, {"Officer"}) if not doc.senior(eid)]
     in_case = any(c.sent == i and c.subjects for c in doc.case_events)
-    if named or in_case:
+    if n_figs == 1 and (named or in_case):
         return "count in a case"
     return None
+
+
+def _people_here(doc: ArticleDoc, i: int) -> bool:
+    return bool(doc.ids_in_sentence(i, PEOPLE))
+
+
+class _Discourse:
+    """What the figures of a sentence are about when it does not say: the force or body the last figures
+    were about (national figures go to the national body), and the person last named."""
+
+    def __init__(self, doc: ArticleDoc) -> None:
+        counts = Counter(eid for _, eid in doc.mention_ids if doc.ents[eid].type in {"PoliceForce", "Programme"})
+        self.primary = counts.most_common(1)[0][0] if counts else doc.primary_force
+        bodies = Counter(eid for _, eid in doc.mention_ids if doc.ents[eid].type == "OversightBody")
+        self.national_body = bodies.most_common(1)[0][0] if bodies else None
+        self.current = self.primary
+        people = Counter(eid for _, eid in doc.mention_ids if doc.ents[eid].type in PEOPLE and not doc.senior(eid))
+        self.main_person = people.most_common(1)[0][0] if people else None
+        officers = Counter(eid for _, eid in doc.mention_ids if doc.ents[eid].type == "Officer" and not doc.senior(eid))
+        self.main_officer = officers.most_common(1)[0][0] if officers else self.main_person
+        self.last_person: str | None = None
+        self.last_measure = ""
+        # the subject (entity id, or the scope words) of each statistic so far, by value: "Only 29 of the
+        # 920 officers" is about what the 920 were about
+        self.by_value: dict[float, tuple[str | None, str | None]] = {}
 
 
 @component("figures")
 def statistics(doc: ArticleDoc) -> None:
     """Figures that measure something about a subject over a period become statistics; figures of one
-    case (ages, sentences, the officers in a hearing) do not."""
+    case (ages, sentences, the officers in a hearing) are kept on that person or case."""
     r = rules()
     skip = sorted((m.start, m.end) for m, _ in doc.mention_ids)
-    seen: set[tuple[str, float]] = set()
+    seen: set[tuple[str, float, str]] = set()
     quote_speaker: list[tuple[int, int, str]] = []
     for rel in doc.rels.values():
         if rel.type == "SAID":
@@ -104,50 +142,219 @@ def statistics(doc: ArticleDoc) -> None:
                 e0 = q.evidence[0]
                 if e0.start is not None and e0.end is not None:
                     quote_speaker.append((e0.start, e0.end, rel.source))
-    counts = Counter(eid for _, eid in doc.mention_ids if doc.ents[eid].type in {"PoliceForce", "Programme"})
-    primary = counts.most_common(1)[0][0] if counts else doc.primary_force
-    bodies = Counter(eid for _, eid in doc.mention_ids if doc.ents[eid].type == "OversightBody")
-    national_body = bodies.most_common(1)[0][0] if bodies else None
-    current = primary  # the discourse subject: the force or body the last figures were about
+    d = _Discourse(doc)
     for i, s in enumerate(doc.sents):
         here = [eid for _, eid in doc.ids_in_sentence(i, {"PoliceForce", "Programme"})]
-        national = bool(r.national.search(s.text))
+        national = bool(r.p["national"].search(s.text))
         if national:
             sb = [eid for _, eid in doc.ids_in_sentence(i, {"OversightBody"})]
-            current = sb[0] if sb else (national_body or current)
+            d.current = sb[0] if sb else (d.national_body or d.current)
         elif here:
-            current = here[0]
-        figs = find_figures(s.text, s.start, ev.spans_within(skip, s.start, s.end), doc.published)
-        if not figs:
-            continue
-        sm = _SCOPE.search(s.text)
-        scope = (
-            sm.group(1)
-            if sm and not doc.ids_in_sentence(i, {"PoliceForce"}) and not _ORG_NOMINAL.search(s.text)
-            else None
-        )
-        for f in figs:
-            if case_figure(doc, i, f):
-                continue
-            # "920 officers across 21 forces": a figure about many forces, none of them named
-            subject = (None if national else stat_subject(doc, i, f, quote_speaker)) or (
-                None if scope and not national else current
-            )
-            if subject is None and scope is None:
-                continue
-            k = (subject or scope or "", f.value)
-            if k in seen:
-                continue
-            seen.add(k)
-            add_statistic(doc, f, subject, i, scope=None if subject else scope)
+            d.current = here[0]
+        ages(doc, d, i)
+        if r.p["reader_appeal"].search(s.text):
+            continue  # "from just £1 a month you can help fund our work"
+        figs = find_figures(s.text, s.start, ev.spans_within(skip, s.start, s.end), doc.published, d.last_measure)
+        if figs:
+            sentence_figures(doc, d, i, figs, national, seen, quote_speaker)
+        d.last_measure = figs[-1].measure if figs else ""
+        people = [eid for _, eid in doc.ids_in_sentence(i, PEOPLE)]
+        if people:
+            d.last_person = people[-1]
 
 
-def stat_subject(doc: ArticleDoc, i: int, f: Figure, quote_speaker: list[tuple[int, int, str]]) -> str | None:
+def sentence_figures(
+    doc: ArticleDoc,
+    d: _Discourse,
+    i: int,
+    figs: list[Figure],
+    national: bool,
+    seen: set[tuple[str, float, str]],
+    quote_speaker: list[tuple[int, int, str]],
+) -> None:
     s = doc.sents[i]
+    sm = _SCOPE.search(s.text)
+    scope = (
+        sm.group(1) if sm and not doc.ids_in_sentence(i, {"PoliceForce"}) and not _ORG_NOMINAL.search(s.text) else None
+    )
+    resp = respectively(doc, i, figs)
+    for f in figs:
+        kind = case_figure(doc, i, f, len(figs))
+        if kind:
+            holder = case_holder(doc, d, i, f, kind)
+            if holder:
+                add_case_figure(doc, holder, f, i)
+            continue
+        # "920 officers across 21 forces": a figure about many forces, none of them named
+        subject = (None if national else resp.get(f.start) or stat_subject(doc, d, i, f, quote_speaker)) or (
+            None if scope and not national else d.current
+        )
+        fig_scope = scope
+        part = _PART_OF.match(doc.text, f.end)
+        if part:
+            earlier = d.by_value.get(_number(part.group("n")))
+            if earlier:
+                subject, fig_scope = earlier
+        if subject is None and fig_scope is None:
+            continue
+        k = (subject or fig_scope or "", f.value, _head(f.measure))
+        if k in seen:
+            continue  # the headline's figure again in the body
+        seen.add(k)
+        d.by_value.setdefault(f.value, (subject, None if subject else fig_scope))
+        add_statistic(doc, f, subject, i, scope=None if subject else fig_scope)
+
+
+_PART_OF = re.compile(r"\s+(?:out\s+)?of\s+(?:the|these|those)\s+(?P<n>\d[\d,]*)\b", re.I)
+
+
+def _number(digits: str) -> float:
+    return float(digits.replace(",", ""))
+
+
+def _head(measure: str) -> str:
+    """The first word of a measure, singular: what a repeated figure is compared on."""
+    w = lx.norm(measure).split()
+    return w[0].rstrip("s") if w else ""
+
+
+def ages(doc: ArticleDoc, d: _Discourse, i: int) -> None:
+    """Ages ("Jane Harlow, 43,", "aged 36", "the 43-year-old"): a property of the person, not a statistic."""
+    s = doc.sents[i]
+    if not any(c.isdigit() for c in s.text):
+        return
+    p = rules().p
+    people = doc.ids_in_sentence(i, PEOPLE)
+    for x, eid in people:
+        m = p["age_after_name"].match(doc.text, x.end, s.end)
+        if m:
+            _set_age(doc, eid, int(m.group("n")))
+    for m in p["age"].finditer(s.text):
+        n = int(m.group("n") or m.group("m"))
+        pos = s.start + m.start()
+        before = [eid for x, eid in people if x.end <= pos]
+        after = [eid for x, eid in people if x.start >= pos]
+        head = s.text[: m.start()]
+        who: str | None = None
+        if m.group("n") and before:
+            who = before[-1]  # "Stephen Tilley, aged 36"
+        elif m.group("n") and _PRONOUN.search(head):
+            who = d.last_person  # "In 2002 he joined the force, aged 22"
+        elif re.match(r"\s*(?:the|a)\s+$", head, re.I) and _AGE_AS_NOUN.match(s.text[m.end() :]):
+            # "The 43-year-old, who ...": the person the article is about ("a 34-year-old man": nobody named)
+            who = after[0] if after else (d.main_officer or d.last_person)
+        if who:
+            _set_age(doc, who, n)
+
+
+def _set_age(doc: ArticleDoc, eid: str, n: int) -> None:
+    if 0 < n < 120:
+        doc.ents[eid].props.setdefault("age", n)
+
+
+def case_holder(doc: ArticleDoc, d: _Discourse, i: int, f: Figure, kind: str) -> str | None:
+    """The person or case a case figure is about: for a count in a case the case named in the sentence
+    (or an officer), for a duration, a fine or a count of acts the person (named, or "he", "the officer"
+    for the person last named), for a trial's length or a report's pages the case."""
+    p = rules().p
+    s = doc.sents[i]
+    # a person who says the figure ("Helen Ward said the recruits would spend two years ...") is not its holder
+    people = [
+        (m, eid)
+        for m, eid in doc.ids_in_sentence(i, PEOPLE)
+        if not _in_quote(doc, m.start) and not (m.end <= f.start and _SPEAKS.search(doc.text[m.end : f.start]))
+    ]
+    cases = [c for c in doc.case_events if c.sent == i and c.type in _CASE_TYPES]
+    cases.sort(key=lambda c: _CASE_TYPES.index(c.type))
+    incidents = [iid for iid, j in doc.incidents if j == i]
+
+    def person(officers_only: bool = False) -> str | None:
+        cands = [(m, eid) for m, eid in people if not officers_only or doc.ents[eid].type == "Officer"]
+        before = [eid for m, eid in cands if m.end <= f.start]
+        if before:
+            return before[-1]
+        if cands:
+            return cands[0][1]
+        head = s.text[: f.start - s.start]
+        if p["person_nominal"].search(head):
+            return d.main_officer or d.last_person
+        if _PRONOUN.search(head):
+            return d.last_person
+        return None
+
+    def case() -> str | None:
+        if cases:
+            return cases[0].id
+        return incidents[0] if incidents else None
+
+    if kind == "count in a case":
+        if p["acts"].match(f.measure):
+            return person() or case()
+        return case() or person(officers_only=True) or doc.central
+    if kind == "document" or (kind == "duration" and p["case_duration"].match(f.measure)):
+        return case() or person() or doc.central
+    return person()
+
+
+def _in_quote(doc: ArticleDoc, pos: int) -> bool:
+    return any(q.start <= pos < q.end for q in doc.quote_spans)
+
+
+def add_case_figure(doc: ArticleDoc, holder: str, f: Figure, i: int) -> None:
+    """Keep the figure, as written with what it counts, on the person or case it is about."""
+    e = doc.ents.get(holder)
+    if e is None:
+        return
+    words = f"{f.value_text} {f.measure}".strip()
+    got = e.props.setdefault("caseFigures", [])
+    if isinstance(got, list) and words not in got:
+        got.append(words)
+
+
+def respectively(doc: ArticleDoc, i: int, figs: list[Figure]) -> dict[int, str]:
+    """ "A and B had seven and five uses respectively": the figures' subjects in the order named."""
+    s = doc.sents[i]
+    if "respectively" not in s.text:
+        return {}
+    subs = [eid for _, eid in doc.ids_in_sentence(i, {"PoliceForce", "OversightBody", "Programme"})]
+    subs = list(dict.fromkeys(subs))
+    nums = [f for f in figs if f.unit in {"count", "percent"} or f.unit.startswith("per ")]
+    if len(subs) < 2 or len(subs) != len(nums):
+        return {}
+    return {f.start: eid for f, eid in zip(nums, subs, strict=True)}
+
+
+_IN_PLACE = re.compile(r"\s+(?:\w+\s+){0,3}?in\s+$")
+
+
+def stat_subject(
+    doc: ArticleDoc, d: _Discourse, i: int, f: Figure, quote_speaker: list[tuple[int, int, str]]
+) -> str | None:
+    s = doc.sents[i]
+    r = rules().p
+    # "... 152 times in Essex": the force covering the place named just after the figure
+    for mt, eid in doc.ids_in_sentence(i, {"Place"}):
+        if f.end < mt.start <= f.end + 40 and _IN_PLACE.fullmatch(doc.text, f.end, mt.start):
+            force = _force_covering(doc, eid)
+            if force:
+                return force
+    # "2,110 by the Metropolitan Police"
+    for mt, eid in doc.ids_in_sentence(i, SUBJECT_TYPES):
+        if f.end < mt.start <= f.end + 8 and re.fullmatch(r"\s+by\s+(?:the\s+)?", doc.text[f.end : mt.start]):
+            return eid
+    if d.national_body and r["body_nominal"].search(s.text):
+        return d.national_body
     cands: list[tuple[int, str]] = []
+    sources: set[str] = set()
     for mt, eid in doc.ids_in_sentence(i):
-        if doc.ents[eid].type in SUBJECT_TYPES:
+        typ = doc.ents[eid].type
+        if typ in SUBJECT_TYPES:
             cands.append((mt.start, eid))
+            # "statistics from the College of Policing show ...": the source of the figure, not its subject
+            if r["source_before"].search(doc.text[max(s.start, mt.start - 40) : mt.start]) or (
+                typ != "PoliceForce" and r["source_after"].match(doc.text[mt.end : mt.end + 40])
+            ):
+                sources.add(eid)
     for inc, j in doc.incidents:
         if j == i:
             cands.append((s.start, inc))
@@ -164,15 +371,23 @@ def stat_subject(doc: ArticleDoc, i: int, f: Figure, quote_speaker: list[tuple[i
     ]
     cands.sort()
     # an organisation named in passing ("the College of Policing barred list") is rarely what a figure
-    # measures: forces, bodies and programmes come first
-    cands.sort(key=lambda c: doc.ents[c[1]].type == "Organisation")
-    before = [c for c in cands if c[0] < f.start]
-    if before:
-        return before[0][1]
+    # measures: forces, bodies and programmes come first; the source of the figures comes last
+    cands.sort(key=lambda c: (c[1] in sources, doc.ents[c[1]].type == "Organisation"))
+    if cands and cands[0][1] not in sources:
+        before = [c for c in cands if c[0] < f.start and c[1] not in sources]
+        if before:
+            return before[0][1]
     for a, b, sp in quote_speaker:
         if a <= f.start < b and doc.ents.get(sp) and doc.ents[sp].type in SUBJECT_TYPES:
             return sp
     return cands[0][1] if cands else None
+
+
+def _force_covering(doc: ArticleDoc, place: str) -> str | None:
+    for rel in doc.rels.values():
+        if rel.type == "COVERS" and rel.target == place and doc.ents[rel.source].type == "PoliceForce":
+            return rel.source
+    return None
 
 
 def add_statistic(doc: ArticleDoc, f: Figure, subject: str | None, i: int, scope: str | None = None) -> None:
@@ -207,6 +422,3 @@ def add_statistic(doc: ArticleDoc, f: Figure, subject: str | None, i: int, scope
     e.props.update(props)
     if subject:
         doc.relate("ABOUT", sid, subject, evd)
-
-
-# -- output ---------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from typing import Any
 
 from kb.model import Entity, Evidence, Facts, Relation
 from kb.ontology import ontology
+from loaders.articles.stats import find_figures
 
 NAMED = ("PoliceForce", "Officer", "Person", "Programme", "OversightBody", "Organisation", "Place")
 EVENTS = ("Incident", "Allegation", "Investigation", "Outcome")
@@ -102,7 +103,9 @@ def facts_to_gold(facts: Facts, article: str) -> dict[str, Any]:
                     "quote": e.evidence[0].quote if e.evidence else None,
                 }
             )
-        elif e.type == "Quote":
+        elif isinstance(e.props.get("age"), int) or e.props.get("caseFigures"):
+            statistics.extend(_case_figures(e, _case_subject(e.id, by_id, out_rel, in_rel)))
+        if e.type == "Quote":
             for r in in_rel.get(e.id, []):
                 if r.type != "SAID":
                     continue
@@ -172,6 +175,54 @@ def _gold_convention(relations: list[Relation], by_id: dict[str, Entity]) -> lis
             continue
         out.append(r)
     return out
+
+
+def _case_figures(e: Entity, subject: str) -> list[dict[str, Any]]:
+    """The figures the article states about one person or case, shown beside its statistics as the
+    annotation format lists them (the KB keeps them as the entity's ``age`` and ``caseFigures``, not as
+    Statistic entities: issue 16)."""
+    quote = e.evidence[0].quote if e.evidence else None
+    out: list[dict[str, Any]] = []
+    age = e.props.get("age")
+    if isinstance(age, int):
+        out.append({"subject": subject, "measure": "age", "value": age, "period": None, "quote": quote})
+    figs = e.props.get("caseFigures")
+    for words in figs if isinstance(figs, list) else []:
+        got = find_figures(words, 0, [])
+        if got:
+            f = got[0]
+            value = int(f.value) if f.value == int(f.value) else round(f.value, 3)
+            out.append({"subject": subject, "measure": words, "value": value, "period": None, "quote": quote})
+    return out
+
+
+def _case_subject(
+    eid: str, by_id: dict[str, Entity], out_rel: dict[str, list[Relation]], in_rel: dict[str, list[Relation]]
+) -> str:
+    """Whom a case figure is shown as about: a person themselves; a case the force whose case it is (the
+    force handling the incident or holding the hearing, or the force of the officers it is against)."""
+    e = by_id[eid]
+    if e.type in {"Person", "Officer"}:
+        return e.name
+    seen: set[str] = set()
+    todo = [eid]
+    while todo:
+        cur = todo.pop(0)
+        if cur in seen:
+            continue
+        seen.add(cur)
+        for r in out_rel.get(cur, []):
+            t = by_id.get(r.target)
+            if t is None:
+                continue
+            if t.type == "PoliceForce" and r.type in {"HANDLED_BY", "INVESTIGATED_BY", "AGAINST", "SERVES_IN"}:
+                return t.name
+            if r.type in {"CONCERNS", "AGAINST", "INVOLVES"}:
+                todo.append(t.id)
+        for r in in_rel.get(cur, []):
+            if r.type in {"RESULTED_IN", "CONCERNS"}:
+                todo.append(r.source)
+    return e.name
 
 
 def _scope(measure: object) -> str | None:

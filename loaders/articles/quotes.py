@@ -108,6 +108,7 @@ _PREP_BEFORE = re.compile(
     r"|telling|asking)\s+(?:the\s+|a\s+|an\s+)?$",
     re.I,
 )
+_INVERTED = re.compile(r"[\s,:;\-–—]*|,[^.;:!?]{0,60}[,:]\s*")
 _RELATIVE = re.compile(r",\s+(?:which|who|whose|where)\b[^,]*,", re.I)
 
 
@@ -179,7 +180,17 @@ def pick_speaker(
         if window:
             # the person nearest the verb ("..., Lady Casey said"), else the clause's subject
             return next((c for c in reversed(window) if c.person), window[0])
-        after = [c for c in cs_all if vb <= c.start <= vb + 40 and c.end <= quote.start]
+        # "said Chief Constable Jane Smith: '...'": the subject written after the verb, right before the
+        # quote ("said the force's approach was 'flawed'" names the force inside the reported clause)
+        after = [
+            c
+            for c in cs_all
+            if vb <= c.start <= vb + 40
+            and c.end <= quote.start
+            and _INVERTED.fullmatch(
+                sent.text, c.end - sent.start, max(c.end - sent.start, quote.start - 1 - sent.start)
+            )
+        ]
         if after:
             return after[0]
     # otherwise the sentence's subject: its first candidate before the quote (a person first)

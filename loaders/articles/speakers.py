@@ -4,7 +4,10 @@ or a spokesperson speaking for one; pronouns and "the force" resolved to the ent
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
 
 from kb.identity import hashed_id, make_id
 from kb.model import Evidence
@@ -41,18 +44,60 @@ _PRONOUN = re.compile(
 )
 
 
+_GOES_ON = re.compile(r"\b(?:added|adds|continued|continues|went\s+on)\b", re.I)
+
+
+@cache
+def _patterns() -> dict[str, re.Pattern[str]]:
+    """The speaker patterns of data/speakers.toml, compiled once per process."""
+    raw = resources.files("loaders.articles").joinpath("data", "speakers.toml").read_text(encoding="utf-8")
+    return {k: re.compile(v, re.I) for k, v in tomllib.loads(raw).items() if isinstance(v, str)}
+
+
 @dataclass(slots=True)
 class _Memory:
     """What the quotes component remembers while it reads: who was last named, who wrote the document."""
 
     last_person: str | None = None
     last_org: str | None = None
+    last_body: str | None = None
     last_it: str | None = None
     doc_author: str | None = None
     _by_word: dict[str, str] | None = None
     last_female: str | None = None
     last_male: str | None = None
     _genders: dict[str, str | None] | None = None
+    last_speaker: str | None = None  # the person who spoke last, and in which paragraph
+    last_speaker_para: int = -10
+    named_since: set[str] = field(default_factory=set)  # people named (outside quotes) since they spoke
+    _surnames: dict[str, str] | None = None
+    _holders: dict[str, str] | None = None
+
+    def surnames(self, doc: ArticleDoc) -> dict[str, str]:
+        """Each named person's last name -> the person, when only one person has it (built once)."""
+        if self._surnames is None:
+            seen: dict[str, list[str]] = {}
+            for eid, e in doc.ents.items():
+                if e.type in {"Person", "Officer"} and " " in e.name and not e.props.get("anonymised"):
+                    seen.setdefault(e.name.split()[-1], []).append(eid)
+            self._surnames = {k: v[0] for k, v in seen.items() if len(v) == 1 and k[:1].isupper()}
+        return self._surnames
+
+    def holder(self, doc: ArticleDoc, org: str, post: str) -> str | None:
+        """The one person the article says holds ``post`` ("the police and crime commissioner": whoever
+        holds a post in ``org``, else the one person whose title ends with the same word)."""
+        if self._holders is None:
+            got: dict[str, set[str]] = {}
+            for r in doc.rels.values():
+                src = doc.ents[r.source]
+                if r.type == "HOLDS_POST" and src.type in {"Person", "Officer"} and not src.props.get("anonymised"):
+                    got.setdefault(r.target, set()).add(r.source)
+                    title = str(r.props.get("title") or "").lower().split()
+                    if title:
+                        got.setdefault("title:" + title[-1], set()).add(r.source)
+            self._holders = {k: next(iter(v)) for k, v in got.items() if len(v) == 1}
+        head = post.lower().split()[-1] if post.strip() else ""
+        return self._holders.get(org) or self._holders.get("title:" + head)
 
     def gender(self, doc: ArticleDoc, eid: str) -> str | None:
         """A person's gender as the article shows it (an honorific, else a given name used for one only)."""
@@ -104,13 +149,36 @@ def spokesperson(doc: ArticleDoc, org: str, start: int, end: int) -> str:
 
 def speaker_candidates(doc: ArticleDoc, mem: _Memory, i: int) -> list[Candidate]:
     s = doc.sents[i]
-    out = [
-        Candidate(eid, m.start, m.end, doc.ents[eid].type in {"Person", "Officer"})
-        for m, eid in doc.ids_in_sentence(i, SPEAKER_TYPES)
-    ]
+    pat = _patterns()
+    out: list[Candidate] = []
+    for mt, eid in doc.ids_in_sentence(i, SPEAKER_TYPES):
+        typ = doc.ents[eid].type
+        if pat["possessive"].match(doc.text, mt.end):
+            continue  # "Mr Phelps' Police Federation representative said": not Mr Phelps
+        key = eid
+        if (
+            typ not in {"Person", "Officer"}
+            and mt.text[:1].islower()
+            and pat["post_nominal"].search(doc.text, max(0, mt.start - 6), mt.start)
+        ):
+            key = mem.holder(doc, eid, mt.text) or eid  # "the police and crime commissioner added": its holder
+        out.append(Candidate(key, mt.start, mt.end, doc.ents[key].type in {"Person", "Officer"}))
+    if not any(c.person for c in out):
+        # "CC Kelly said": a person already named, by a last name the name finder did not take here
+        names = mem.surnames(doc)
+        for w in re.finditer(r"\b[A-Z][\w'’\-]+\b", s.text):
+            pid = names.get(w.group(0))
+            if pid and not pat["possessive"].match(s.text, w.end()):
+                out.append(Candidate(pid, s.start + w.start(), s.start + w.end(), True))
+    bodies = [c.key for c in out if doc.ents[c.key].type == "OversightBody"]
+    for w in pat["body_nominal"].finditer(s.text):
+        body = bodies[0] if bodies else mem.last_body
+        if body:
+            out.append(Candidate(body, s.start + w.start(), s.start + w.end(), False))
     if doc.primary_force:
         for m in _FORCE_NOMINAL.finditer(s.text):
-            out.append(Candidate(doc.primary_force, s.start + m.start(), s.start + m.end(), False))
+            if not pat["possessive"].match(s.text, m.end()):
+                out.append(Candidate(doc.primary_force, s.start + m.start(), s.start + m.end(), False))
     for m in _SPOKES.finditer(s.text):
         a, b = s.start + m.start(), s.start + m.end()
         org: str | None = None
@@ -152,6 +220,19 @@ def speaker_candidates(doc: ArticleDoc, mem: _Memory, i: int) -> list[Candidate]
                 if x.end <= pos and mem.gender(doc, eid) in {want, None}
             ]
             target = before[-1] if before else mem.last_of(want)
+            # "..., he added": the person who spoke last, when nobody of that gender was named since
+            if (
+                not before
+                and mem.last_speaker
+                and i > 0
+                and doc.sents[i].para - mem.last_speaker_para <= 3
+                and mem.gender(doc, mem.last_speaker) in {want, None}
+                and (
+                    _GOES_ON.search(m.group(0))  # "he added": whoever was speaking goes on
+                    or not any(mem.gender(doc, x) in {want, None} for x in mem.named_since - {mem.last_speaker})
+                )
+            ):
+                target = mem.last_speaker
         elif p in {"it", "they"}:
             target = mem.last_it
         if target:
@@ -171,10 +252,21 @@ def quotes(doc: ArticleDoc) -> None:
         by_sent.setdefault(doc.sent_index(q.start), []).append(q)
     prev_speaker: str | None = None
     prev_para = -10
+    attributed: set[str] = set()
     for i, s in enumerate(doc.sents):
         in_s = by_sent.get(i, [])
         cands = speaker_candidates(doc, mem, i) if in_s else []
         for q in in_s:
+            said = lx.norm(q.text)
+            if said in attributed:
+                continue  # the same words quoted again (a subheading repeating the story's quote)
+            if (
+                q.opens_paragraph
+                and _whole_paragraph(doc, q)
+                and len(q.text.split()) <= 6
+                and not q.text.rstrip("'\"’”").endswith((".", "!", "?"))
+            ):
+                continue  # a quoted subheading ("'Wholly unconvincing'"): the words are quoted again below
             short = len(q.text.split()) <= 2
             if short and not _SHORT_QUOTE_CUE.search(s.text):
                 continue  # a word or two in quote marks with nobody saying it: a scare quote
@@ -190,16 +282,26 @@ def quotes(doc: ArticleDoc) -> None:
             if speaker is None:
                 continue
             add_quote(doc, q, speaker, i)
+            attributed.add(said)
             prev_speaker = speaker
             prev_para = q.para
+            if doc.ents[speaker].type in {"Person", "Officer"}:
+                mem.last_speaker, mem.last_speaker_para = speaker, q.para
+                mem.named_since = set()
         # memory for pronouns and nominals, from the words outside quotes
         free = [(m, eid) for m, eid in doc.ids_in_sentence(i) if not any(q.start <= m.start < q.end for q in in_s)]
-        for _, eid in free:
+        spoken_to = _patterns()["spoken_to"]
+        for m, eid in free:
             t = doc.ents[eid].type
             if t in {"Person", "Officer"}:
+                if len(free) > 1 and spoken_to.search(doc.text[max(s.start, m.start - 60) : m.start]):
+                    continue  # "X told BBC Radio's Y that ...": Y is not who "he" will be
                 mem.saw_person(doc, eid)
+                mem.named_since.add(eid)
             elif t in {"Organisation", "OversightBody", "PoliceForce", "Programme"}:
                 mem.last_org = eid
+                if t == "OversightBody":
+                    mem.last_body = eid
         if free:
             first_id = free[0][1]
             if doc.ents[first_id].type in {"Organisation", "OversightBody", "PoliceForce", "Programme"}:
@@ -210,6 +312,11 @@ def quotes(doc: ArticleDoc) -> None:
                 mem.doc_author = persons[-1]
         if mem.doc_author and _DOC.match(s.text.lstrip()):
             mem.last_it = mem.doc_author
+
+
+def _whole_paragraph(doc: ArticleDoc, q: QuoteSpan) -> bool:
+    p = doc.paras[q.para]
+    return not doc.text[q.end : p.end].strip(" '\"’”.")
 
 
 def add_quote(doc: ArticleDoc, q: QuoteSpan, speaker: str, i: int) -> None:

@@ -37,21 +37,24 @@ _MONTHS = (
     "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
 )
 _NUM = (
-    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:, \d{3})+(?=\s[a-z])|\d+(?:\.\d+)?"
     r"|(?:" + "|".join(sorted(map(re.escape, _WORDS), key=len, reverse=True)) + r"))"
 )
 _FRAC = r"(?P<frac>" + "|".join(sorted(map(re.escape, _FRACTIONS), key=len, reverse=True)) + r")"
 _QUALS = r"(?P<qual>" + "|".join(sorted(map(re.escape, _QUAL), key=len, reverse=True)) + r")\s+"
 FIGURE = re.compile(
     rf"(?<![\w£$.,/-])(?:{_QUALS})?(?P<cur>£|\$|€)?(?:{_FRAC}|{_NUM}(?:\s?(?P<scale>million|billion|thousand|bn|m|k)\b)?)"
-    rf"(?P<pct>\s?%|pc\b|\s(?:per cent|percent))?(?![\w/]|-[A-Za-z])",
+    rf"(?P<pct>\s?%|pc\b|\s(?:per cent|percent))?"
+    r"(?P<hyph>-(?:year|month|week|day|hour|minute|page)s?\b(?!-))?(?![\w/]|-[A-Za-z])",
     re.I,
 )
 _SKIP_BEFORE = re.compile(
     r"(?:\b(?:section|article|part|chapter|schedule|rule|regulation|no|number|page|paragraph|clause|room|flat|"
     r"aged|age|route|junction|level|tier|series|season|episode|act|covid|phase|category|stage|grade|version|"
     r"last|past|previous|next|coming|first|top|every|one of|each of|call|calling|dial|ring|text|reference|ref|quoting"
-    r"|log|crime number|case number|extension|room|platform|gate|bus|flight|unit|block)\s+(?:the\s+)?$|[#@/:]$)",
+    r"|log|crime number|case number|extension|room|platform|gate|bus|flight|unit|block"
+    # a collar number: "PC 1234 Jane Harlow"
+    r"|pc|dc|ps|pcso|sgt|collar|badge|shoulder|warrant)\s+(?:the\s+)?$|[#@/:]$)",
     re.I,
 )
 _SKIP_AFTER = re.compile(
@@ -178,7 +181,8 @@ def _measure(after: str) -> str:
             # "34 resulted in dismissals": the clause is the measure
             if w.lower() in {"resulted", "led", "were", "was", "had", "have", "has"}:
                 tail = re.match(r"[\w\s\-]{0,40}", after.strip())
-                return tail.group(0).strip() if tail else w
+                # "17 had already resigned and one had retired": the clause, up to the next one
+                return re.split(r"\s+(?:and|while|but|or|whereas)\s+", tail.group(0).strip())[0] if tail else w
             break
         out.append(w)
         if len(out) >= 5:
@@ -188,8 +192,12 @@ def _measure(after: str) -> str:
     return " ".join(out)
 
 
-def find_figures(text: str, start: int, skip: list[tuple[int, int]], published: str | None = None) -> list[Figure]:
-    """Figures in one sentence (``text`` starts at article offset ``start``); spans in ``skip`` are names."""
+def find_figures(
+    text: str, start: int, skip: list[tuple[int, int]], published: str | None = None, context_measure: str = ""
+) -> list[Figure]:
+    """Figures in one sentence (``text`` starts at article offset ``start``); spans in ``skip`` are names;
+    ``context_measure`` is what the previous sentence's figures counted ("X recorded 41" after "Y recorded
+    the highest number, with 112 officers accused")."""
     out: list[Figure] = []
     if not _DIGIT.search(text) and not (_NUMBER_WORDS & {t.key for t in tokens_rel(text)}):
         return out
@@ -229,7 +237,7 @@ def find_figures(text: str, start: int, skip: list[tuple[int, int]], published: 
             if low in _WORDS:
                 value = float(_WORDS[low])
             else:
-                value = float(num_txt.replace(",", ""))
+                value = float(num_txt.replace(",", "").replace(" ", ""))
                 if re.fullmatch(r"(?:1[89]|20)\d\d", num_txt) and not m.group("scale"):
                     continue  # a year
                 if a == 0 and re.match(r"\.\s", after):
@@ -241,20 +249,29 @@ def find_figures(text: str, start: int, skip: list[tuple[int, int]], published: 
                 value *= _SCALE[scale.lower()]
             unit = "percent" if m.group("pct") else ("GBP" if m.group("cur") == "£" else "count")
         measure = _measure(after)
-        rate = _RATE.match(after)
+        hyph = m.group("hyph")
+        if hyph and unit == "count":
+            # "a six-month curfew", "a 93-page report": the unit is written into the figure
+            unit = hyph[1:].lower().rstrip("s") + "s"
+        rate = _RATE.match(after) or (_RATE.match(after[len(measure) + 1 :]) if measure else None)
         if rate and unit == "count":
             # "33 per 100 officers": a rate, its base part of the unit (and no figure of its own)
             unit = f"per {rate.group('base')} {rate.group('of')}"
             measure = measure or f"per {rate.group('base')} {rate.group('of')}"
-            taken.append((b, b + rate.end()))
+            skip_to = b + rate.end() + (len(measure) + 1 if not _RATE.match(after) else 0)
+            taken.append((b, skip_to))
         if not measure and unit in {"count", "percent"} and _COMPARED.search(before) and out:
             measure = out[-1].measure  # "862 complaints compared with 607": the same measure
         if not measure and unit == "count":
-            continue
+            measure = _elided_measure(text, start, a, b, out)
+            if not measure and context_measure and _RECORDED.search(before):
+                measure = context_measure
+            if not measure:
+                continue
         if re.match(rf"(?:quoting|reference|ref|of\s+(?:{_MONTHS}))\b|(?:{_MONTHS})\b", measure, re.I):
             continue  # "call 101 quoting reference 123 of 5 June"
         if re.match(r"(?:seconds?|minutes?|hours?)\b", measure, re.I) and re.search(
-            r"\b(?:within|in|under|for)\s+$", before
+            r"\b(?:within|in|under)\s+$", before
         ):
             continue  # "answered within 10 seconds": a threshold, not a count
         if measure.lower().startswith(("year", "month", "week", "day", "hour", "minute")) and unit == "count":
@@ -281,4 +298,83 @@ def find_figures(text: str, start: int, skip: list[tuple[int, int]], published: 
             fig.period = p.group(0)
             fig.period_start, fig.period_end = period_bounds(p, published)
         out.append(fig)
+    if out:
+        out.extend(_ones(text, start, taken, skip, out, published, pers))
+        out.sort(key=lambda f: f.start)
     return out
+
+
+_NEXT_FIGURE = re.compile(
+    r"\s*(?:and|or|to|-|–)\s+(?:\d[\d,.]*|" + "|".join(w for w in _WORDS if " " not in w) + r")\s+(?=[a-z])"
+)
+_RECORDED = re.compile(r"\b(?:recorded|reported|logged|received|had|made|with|totalled)\s+$", re.I)
+_NUMBER_OF = re.compile(r"\b(?:the|a)\s+(?:total\s+)?number\s+of\s+", re.I)
+_COPULA = re.compile(
+    r"(?:^|\b(?:the|a|an|its|their)\s+)(?P<np>[a-z][\w\s\-]{2,50}?)\s+(?:was|were|is|are|stood\s+at|reached|totalled"
+    r"|rose\s+to|fell\s+to)\s+(?:just\s+|some\s+|about\s+|around\s+)?$",
+    re.I,
+)
+_ONE = re.compile(
+    r"\b(?P<w>one|another)\b(?=\s+(?:was|were|had|has|is|of\s+(?!the\b|them\b|those\b|these\b|his\b|her\b|their\b|its\b|our\b|us\b|whom\b|which\b)"
+    r"|[a-z]+ed\b|officers?\b|members?\b|claims?\b|complaints?\b|cases?\b))",
+    re.I,
+)
+
+
+def _elided_measure(text: str, start: int, a: int, b: int, out: list[Figure]) -> str:
+    """What a figure written without its noun counts: "seven and five uses" (the next figure's), "two
+    cautioned for assault, two for criminal damage" (the list's), "the number of X ... from 725 to 1,733",
+    "the highest usage was 2,110"."""
+    nxt = _NEXT_FIGURE.match(text, b)
+    if nxt:
+        got = _measure(text[nxt.end() :])
+        if got:
+            return got
+    if out and out[-1].measure and re.fullmatch(r"[^.!?]{0,90}", text[out[-1].end - start : a]):
+        return out[-1].measure
+    head = text[:a]
+    nums = list(_NUMBER_OF.finditer(head))
+    if nums:
+        got = _measure(text[nums[-1].end() : a])
+        if got:
+            return got
+    cop = _COPULA.search(head[-60:])
+    if cop:
+        return " ".join(cop.group("np").split()[-4:])
+    return ""
+
+
+def _ones(
+    text: str,
+    start: int,
+    taken: list[tuple[int, int]],
+    skip: list[tuple[int, int]],
+    out: list[Figure],
+    published: str | None,
+    pers: list[re.Match[str]],
+) -> list[Figure]:
+    """ "one" as a figure, only in a sentence that lists figures ("12 were dismissed, 17 had resigned and
+    one had retired"): elsewhere "one" is rarely a count."""
+    got: list[Figure] = []
+    ones = list(_ONE.finditer(text))
+    if len(out) + len(ones) < 2:
+        return got
+    for m in ones:
+        a, b = m.start("w"), m.end("w")
+        if any(x <= a < y for x, y in taken) or any(x <= start + a < y for x, y in skip):
+            continue
+        if any(f.start <= start + a < f.end for f in out):
+            continue
+        measure = _measure(text[b : b + 120])
+        prev = [f for f in out if f.end <= start + a]
+        if not measure or measure.split()[0].lower() in {"was", "were", "had", "has", "is"}:
+            measure = prev[-1].measure if prev else measure
+        if not measure:
+            continue
+        fig = Figure(start + a, start + b, 1.0, m.group("w"), "exact", "count", measure)
+        if pers:
+            p = min(pers, key=lambda p: abs(p.start() - a))
+            fig.period = p.group(0)
+            fig.period_start, fig.period_end = period_bounds(p, published)
+        got.append(fig)
+    return got

@@ -1,0 +1,62 @@
+"""The quotes component: whom a quotation is attributed to. Every sentence here is written for the test."""
+
+from __future__ import annotations
+
+from loaders.articles import extract_text, text_source
+from loaders.articles.gold import facts_to_gold
+
+
+def _quotes(text: str) -> list[tuple[str, str]]:
+    g = facts_to_gold(extract_text(text, text_source(text, title="t.txt")), "t.txt")
+    return [(q["speaker"], " ".join(q["starts_with"].split()[:3])) for q in g["quotes"]]
+
+
+def test_he_added_is_the_last_speaker() -> None:
+    q = _quotes(
+        "Chief Constable Alan Prestwick of Cumbria Constabulary dismissed PC Owen Threlfall at the hearing.\n"
+        'Mr Prestwick said: "Honesty is the first duty of every officer."\n'
+        "Mr Threlfall had been warned twice before.\n"
+        '"The damage he has done will take years to repair," he added.\n'
+    )
+    assert ("Alan Prestwick", "The damage he") in q
+
+
+def test_he_after_telling_someone_is_the_teller() -> None:
+    q = _quotes(
+        "Commissioner Rosalind Hawtree told BBC Radio Wessex's Martin Oddie that a report would be published.\n"
+        'She said: "My job is to hold the force to account on behalf of the public."\n'
+    )
+    assert q == [("Rosalind Hawtree", "My job is")]
+
+
+def test_a_possessor_is_not_the_speaker() -> None:
+    q = _quotes(
+        "PC Leon Garside of Cumbria Constabulary was dismissed.\n"
+        'Mr Garside\'s solicitor said he had "acted in good faith throughout his service".\n'
+    )
+    assert not any(s == "Leon Garside" for s, _ in q)
+
+
+def test_a_post_written_as_a_common_noun_speaks_through_its_holder() -> None:
+    q = _quotes(
+        "Police and Crime Commissioner Imogen Tarrant suspended the chief constable of Cumbria Constabulary.\n"
+        'The police and crime commissioner added: "I have to act when the public expects it."\n'
+    )
+    assert ("Imogen Tarrant", "I have to") in q
+
+
+def test_a_speaker_named_by_rank_and_last_name() -> None:
+    q = _quotes(
+        "Chief Constable Miriam Ashdown of Cumbria Constabulary will retire this year.\n"
+        'Reflecting on her career, CC Ashdown said: "It has been a privilege to serve these communities."\n'
+    )
+    assert ("Miriam Ashdown", "It has been") in q
+
+
+def test_a_quoted_subheading_is_not_a_quote() -> None:
+    q = _quotes(
+        "Judge Helena Marsh told the court the officer had lied.\n"
+        "'Wholly dishonest account'\n"
+        'She said: "His account was wholly dishonest from start to finish."\n'
+    )
+    assert [w for _, w in q] == ["His account was"]
