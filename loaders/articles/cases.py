@@ -177,7 +177,7 @@ class _Reader:
         return ()
 
     def display(self, subjects: tuple[str, ...]) -> str:
-        """How a proceeding names whom it was about: "PC Ruth Evans", "PC F and Sgt Ravi Shah"."""
+        """How a proceeding names whom it was about: "PC Ruth Evans", "PC K and Sgt Ravi Shah"."""
         names = []
         for eid in subjects:
             e = self.doc.ents[eid]
@@ -287,7 +287,7 @@ class _Reader:
 
     def fill(self, subjects: list[tuple[str, ...]], case_sents: list[int]) -> None:
         """A case sentence naming no one is about the officers of the nearest case sentence that does
-        ("A police officer has been dismissed ... The former officer, known as PC F, ...")."""
+        ("A police officer has been dismissed ... The former officer, known as PC K, ...")."""
         known = [i for i, sub in enumerate(subjects) if sub]
         if not known:
             return

@@ -171,6 +171,29 @@ def street_words() -> frozenset[str]:
 
 
 @cache
+def _venues() -> dict[str, list[str]]:
+    import tomllib
+
+    got: dict[str, list[str]] = tomllib.loads(_data("venues.toml"))
+    return got
+
+
+def venue_words() -> frozenset[str]:
+    """Last words of building and venue names (data/venues.toml), together with the street words."""
+    return frozenset(_venues()["venue_words"]) | street_words()
+
+
+def court_kinds() -> frozenset[str]:
+    """Words before "Court" that make a court a building (data/venues.toml), lower case."""
+    return frozenset(_venues()["court_kinds"])
+
+
+def after_place() -> tuple[str, ...]:
+    """Lower-case words after a place's name that make a building of it (data/venues.toml)."""
+    return tuple(_venues()["after_place"])
+
+
+@cache
 def given_names() -> frozenset[str]:
     """Given names (lower case): the project's list and Faker's name lists; words that are
     capitalised only to open a sentence are left out."""

@@ -66,7 +66,8 @@ _OFFICER_APPOS = re.compile(
     r"(?:[A-Z][\w&\-]*\s+){0,4}(?:police\s+)?(?:officer|constable|sergeant|inspector|detective|superintendent|pcso)\b"
 )
 _ANON = re.compile(
-    r"(?:.*\s)?(Officer|Sergeant|Constable|Inspector|Child|Witness|Person|Victim|Patient|Student)\s([A-Z]\d?)$"
+    r"(?:.*\s)?(Officer|Sergeant|Constable|Inspector|Child|Witness|Person|Victim|Patient|Student|Mr|Mrs|Ms|Miss)"
+    r"\s([A-Z]\d?)$"
 )
 _UNNAMED = re.compile(
     r"\b(?:an?|the|one)\s+(?P<n>(?:unnamed|anonymous)\s+(?:female\s+|male\s+)?"
@@ -141,6 +142,32 @@ _TO_BE_SET_UP = re.compile(
     r"\b(?:will|would|could|shall|plans?\s+to|intends?\s+to|wants?\s+to|propos\w*\s+to|call(?:s|ed)?\s+(?:for|to))\s+"
     r"(?:\w+\s+)?(?:set\s+up|establish|create|introduce|form|commission)?\s*$"
 )
+
+
+def _venue_after(text: str, b: int, limit: int) -> int | None:
+    """The end of a building's or street's name that continues a place's name ending at ``b``."""
+    m = _venue_after_rx().match(text, b, limit)
+    return m.end() if m else None
+
+
+@cache
+def _venue_after_rx() -> re.Pattern[str]:
+    caps = "|".join(sorted(lx.venue_words(), key=len, reverse=True))
+    low = "|".join(re.escape(w) for w in lx.after_place())
+    return re.compile(rf"\s(?:[A-Z][a-z]+\s){{0,2}}(?:{caps}|{low})\b")
+
+
+def _venue(toks: list[str]) -> bool:
+    """The words name a building or venue: its last word is a venue word (Showground, Station), or a
+    court whose word before says which court (Crown, Magistrates')."""
+    last = toks[-1]
+    if all(t.lower() in lx.STOP_CAPS or t in lx.venue_words() for t in toks):
+        return False  # "Police Headquarters": no name of its own
+    if last == "Court":
+        return toks[-2].rstrip("'’s").lower() in lx.court_kinds()
+    return last in lx.venue_words() and not lx.is_given_name(toks[0])
+
+
 _SURNAME_SAFE = re.compile(r"^[A-Z][a-z'’\-]+[a-z]$|^[A-Z][a-z]?[A-Z][a-z]+$")
 
 
@@ -352,6 +379,12 @@ class MentionFinder:
                 following = re.match(r"\s([A-Z][a-z]+)", nxt)
                 if following and following.group(1).lower() in lx.ORG_CUES - {"police"}:
                     continue
+            # A place's name inside a building's or street's ("Riverside Showground", "Dale Road") is that building
+            if al.type == "Place" and (grown := _venue_after(self.text, b, s.end)):
+                if self._free(a, grown):
+                    name = self.text[a:grown]
+                    self._add(Mention(a, grown, name, "Place", name, i, confidence=0.7))
+                continue
             # A place name glued into a longer capitalised name ("Reading Borough Council") is not the place
             if al.type == "Place":
                 prev = self.text[max(0, a - 20) : a]
@@ -516,6 +549,8 @@ class MentionFinder:
         # a possessive ends the name: "Met's", "Harlow's"
         poss = False
         for k, t in enumerate(toks):
+            if k + 2 == len(toks) and toks[-1] in lx.venue_words():
+                break  # "Cutler's Hall": a possessive inside a building's name
             if (
                 ("'" in t or "’" in t)
                 and _POSS_END.search(t)
@@ -598,7 +633,7 @@ class MentionFinder:
             self._add(Mention(a, b, seq, al.type, al.canonical, i, ref_id=al.ref_id, confidence=0.9))
             return
 
-        # ranks: "PC Ruth Evans", "Det Sgt Harlow", "Officer X", "PC F"
+        # ranks: "PC Ruth Evans", "Det Sgt Harlow", "Officer D", "PC K"
         rm = lx.rank_pattern().match(seq)
         rank_words = None
         if rm and (rm.end() == len(seq) or seq[rm.end()] == " "):
@@ -660,6 +695,10 @@ class MentionFinder:
             if full is not None:
                 self._add(Mention(a, b, seq, "OversightBody", full.name, i, ref_id=full.ref_id, confidence=0.7))
                 return
+        # courts, stations, halls: a building or venue is a place ("Ipswich Crown Court", "Mill Lane Police Station")
+        if 2 <= len(toks) <= 5 and not poss and _venue(toks):
+            self._add(Mention(a, b, seq, "Place", seq, i, confidence=0.65))
+            return
         # organisations and bodies by their own words
         if len(toks) >= 2 or poss or not at_start:
             cue = [t for t in low if t in lx.ORG_CUES or t in lx.BODY_CUES]
