@@ -127,23 +127,32 @@ class _Chains:
             e = doc.ents[a.id]
             return any(ev.start is not None and ev.start <= m.start <= (ev.end or ev.start) + 120 for ev in e.evidence)
 
-        for a in allegations:
-            key = a.subjects
-            if key in out:
-                continue
-            inc = next((involved[s] for s in key if s in involved), None)
+        # subject groups that share an officer are one case ("PC A and PC B" ... "PC B"): one incident
+        clusters: list[list[tuple[str, ...]]] = []
+        for key in dict.fromkeys(a.subjects for a in allegations):
+            joined = [c for c in clusters if any(set(key) & set(k) for k in c)] if key else []
+            merged = [key] + [k for c in joined for k in c]
+            clusters = [c for c in clusters if c not in joined] + [merged]
+        held = any(c.kind in {"hearing", "trial"} for c in self.events if c.type == "Investigation")
+        for cluster in clusters:
+            subs = {x for k in cluster for x in k}
+            members = [x for x in allegations if x.subjects in cluster]
+            inc = next((involved[x] for x in sorted(subs) if x in involved), None)
             if inc is None:
                 # "the manslaughter of Ruth Evans": the incident of the person the allegation names
-                named = {pid for m, pid in doc.ids_in_sentence(a.sent, {"Person"}) if a_span(a, m)}
-                inc = next((involved[p] for p in named if p in involved), None)
+                named = {pid for a in members for m, pid in doc.ids_in_sentence(a.sent, {"Person"}) if a_span(a, m)}
+                inc = next((involved[p] for p in sorted(named) if p in involved), None)
             if inc is None and len(reported) == 1:
                 inc = reported[0]  # the one incident the article reports
-            if inc is None and not key:
+            if inc is None and not subs:
                 inc = doc.central
-            if inc is None and key:
-                inc = self.conduct_incident(max((x for x in allegations if x.subjects == key), key=self.conduct_like))
+            if inc is None and (subs or held):
+                # what the officers are alleged to have done, when the article reports no other incident;
+                # for a case heard about an unnamed officer too (a hearing or trial says there was a case)
+                inc = self.conduct_incident(max(members, key=self.conduct_like))
             if inc:
-                out[key] = inc
+                for key in cluster:
+                    out[key] = inc
         for key, inc in out.items():
             a0 = next(a for a in allegations if a.subjects == key)
             evd = self.ev(a0)
@@ -179,8 +188,8 @@ class _Chains:
             else f"{doc.ents[s].props['rank']} {doc.ents[s].name}"
             for s in a.subjects[:2]
         )  # fmt: skip
-        name = f"{e_a.name} by {who}"
-        iid = hashed_id("Incident", doc.skey, *a.subjects)
+        name = f"{e_a.name} by {who}" if who else e_a.name
+        iid = hashed_id("Incident", doc.skey, *(a.subjects or (a.id,)))
         inc = doc.entity(iid, "Incident", name, self.ev(a, 0.5))
         found = find_dates(doc.sents[a.sent].text, doc.published)
         if found:
