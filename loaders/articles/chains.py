@@ -107,6 +107,10 @@ class _Chains:
                 e = doc.ents[sub]
                 if e.type == "Person":
                     e.type = "Officer"
+                if not doc.has_relation("SERVES_IN", sub):
+                    fid = doc.force_near(a.sent) or doc.primary_force
+                    if fid:
+                        doc.relate("SERVES_IN", sub, fid, evd)
                 doc.relate("AGAINST", a.id, sub, evd)
         else:
             fid = doc.force_near(a.sent) or doc.primary_force

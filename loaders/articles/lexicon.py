@@ -296,15 +296,30 @@ _AMBIGUOUS_RANKS = frozenset({"Con", "CI", "AC", "CC", "SC", "Special", "Spc"})
 @cache
 def rank_pattern() -> re.Pattern[str]:
     """A regex alternation of written ranks, longest first (case-sensitive first letter)."""
+    # "Deputy Deputy Commissioner", "Acting Sergeant", "Temporary Chief Constable": modifiers kept with the rank
+    return re.compile(rf"\b((?:(?:Acting|Temporary|Former|Deputy|Retired|Ex)[ -])*(?:{_rank_alternation()}))\.?(?=\s)")
+
+
+@cache
+def _rank_alternation() -> str:
     names: set[str] = set()
     for rec in reference().ranks:
         for n in (rec.rank, *rec.abbreviations, rec.detective_form, *rec.detective_abbreviations):
             if n and len(n) > 1 and n not in _AMBIGUOUS_RANKS:
                 names.add(n.rstrip("."))
     names |= {"Det Con", "Det Sgt", "Det Insp", "Det Supt", "Det Ch Insp", "Supt", "Sgt", "Insp", "Cmdr"}
-    # "Deputy Deputy Commissioner", "Acting Sergeant", "Temporary Chief Constable": modifiers kept with the rank
-    alts = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-    return re.compile(rf"\b((?:(?:Acting|Temporary|Former|Deputy|Retired|Ex)[ -])*(?:{alts}))\.?(?=\s)")
+    return "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+
+
+@cache
+def rank_before_name() -> re.Pattern[str]:
+    """A rank written before a name with a collar number between ("PC 4127 Ruth Evans"), or in the
+    plural before a list of names ("PCs Ruth Evans and Ravi Shah", the second name after "and")."""
+    alts = _rank_alternation()
+    return re.compile(
+        rf"(?:^|[\s(])(?P<rank>(?:(?:Former|former|Retired|retired|Acting|acting)\s+)?(?:{alts}))"
+        rf"(?:\s+\d{{2,6}}\s+$|(?:['’]s|s)\s+$|(?:['’]s|s)\s+[A-Z][\w'’\-]+(?:\s[A-Z][\w'’\-]+){{0,3}}\s+and\s+$)"
+    )
 
 
 def is_given_name(word: str) -> bool:

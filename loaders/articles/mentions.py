@@ -791,6 +791,15 @@ class MentionFinder:
             self._add(Mention(a, b, seq, "Organisation", seq, i, confidence=0.6))
             return
 
+        # "PC 4127 Ruth Evans", "PCs Ruth Evans and Ravi Shah": a rank a little before the name
+        rb = lx.rank_before_name().search(pre) if 1 <= len(name_toks) <= 4 else None
+        if rb:
+            rank = re.sub(r"(?:['’]s|s)$", "", rb.group("rank"))
+            rank = re.sub(r"^(?:[Ff]ormer|[Rr]etired|[Aa]cting)\s+", "", rank)
+            info = lx.ranks().get(lx.norm(rank))
+            extra = {"rankNormalised": info.canonical} if info else {}
+            self._add(Mention(a, b, name, "Officer", name, i, rank=rank, confidence=0.75, extra=extra))
+            return
         evidence = 0
         if role:
             evidence += 2

@@ -78,6 +78,38 @@ def _officers_by_rank(doc: ArticleDoc) -> None:
             e.props.pop("role", None)
 
 
+_PREDECESSOR = re.compile(r"\b(?:his|her|their)\s+(?:immediate\s+)?(?:predecessor|successor)\s*,?\s*$", re.I)
+
+
+def _predecessors(doc: ArticleDoc) -> None:
+    """ "the chief constable ... her predecessor Ruth Evans": held the same post in the same force."""
+    for eid, e in list(doc.ents.items()):
+        if e.type != "Person" or e.props.get("anonymised") or e.props.get("postBody"):
+            continue
+        for m in e.mentions:
+            s = doc.sents[m.sent]
+            if not _PREDECESSOR.search(doc.text[s.start : m.start]):
+                continue
+            # the officer the article is about, in this sentence or the nearest before it, holds the post
+            holder = next(
+                (
+                    oid
+                    for j in range(m.sent, max(-1, m.sent - 4), -1)
+                    for _, oid in doc.ids_in_sentence(j, {"Officer"})
+                    if oid != eid and doc.ents[oid].props.get("rank")
+                ),
+                None,
+            )
+            if holder is None:
+                continue
+            h = doc.ents[holder]
+            e.type = "Officer"
+            for k in ("rank", "rankNormalised"):
+                if k in h.props:
+                    e.props[k] = h.props[k]
+            break
+
+
 def _psd_heads(doc: ArticleDoc) -> None:
     """ "Supt Ruth Evans, head of Professional Standards": the force's department and her post in it."""
     for eid, e in list(doc.ents.items()):
@@ -153,6 +185,7 @@ def people(doc: ArticleDoc) -> None:
     ref = reference()
     _post_holders(doc)
     _officers_by_rank(doc)
+    _predecessors(doc)
     _psd_heads(doc)
     for eid, e in list(doc.ents.items()):
         if e.type not in {"Person", "Officer"}:
@@ -178,8 +211,10 @@ def people(doc: ArticleDoc) -> None:
                 doc.relate("SERVES_IN", eid, fid, evd)
                 rank = e.props.get("rankNormalised")
                 info = lx.ranks().get(lx.norm(str(rank))) if rank else None
-                title = _officer_role(doc, e) or (str(rank) if info and info.order >= 7 else None)
-                if title:
+                # senior officers (superintendent and above) hold their rank as a post in the force,
+                # unless the article names the post they hold (head of Professional Standards)
+                title = _officer_role(doc, e) or (str(rank) if info and info.order >= 5 else None)
+                if title and not doc.has_relation("HOLDS_POST", eid):
                     doc.relate("HOLDS_POST", eid, fid, evd, title=title)
                     e.props.setdefault("role", title)
             continue
