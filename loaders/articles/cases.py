@@ -44,6 +44,8 @@ class _Patterns:
     context: re.Pattern[str]
     stop: re.Pattern[str]
     max_words: int
+    chaired_by: re.Pattern[str]
+    counts: tuple[str, ...]
     hedge: re.Pattern[str]
     happened: re.Pattern[str]
     out_complement: re.Pattern[str]
@@ -79,6 +81,8 @@ def patterns() -> _Patterns:
         investigated_by=rx(p["investigated_by"]),
         body_investigates=rx(p["body_investigates"]),
         anaphora=rx(s["anaphora"]),
+        chaired_by=rx(p["chaired_by"] + "\\Z"),
+        counts=tuple(p["counts"]),
         unnamed=rx(s["unnamed"]),
         cue=rx(a["cue"]),
         context=rx(a["context"]),
@@ -201,8 +205,20 @@ class _Reader:
             return self.current
         return ()
 
+    def chair(self, i: int, s: Sentence) -> str | None:
+        """Who chaired or led the hearing the sentence reports ("... chaired by Chief Constable Ruth Evans")."""
+        for m, pid in self.doc.ids_in_sentence(i, {"Person", "Officer"}):
+            if self.p.chaired_by.search(self.doc.text, s.start, m.start):
+                return self.display((pid,))
+        return None
+
     def display(self, subjects: tuple[str, ...]) -> str:
-        """How a proceeding names whom it was about: "PC Ruth Evans", "PC K and Sgt Ravi Shah"."""
+        """How a proceeding names whom it was about: "PC Ruth Evans", "PC K and Sgt Ravi Shah"; more
+        than two officers by their number ("five officers")."""
+        if len(subjects) > 2:
+            counts = self.p.counts
+            n = len(subjects)
+            return f"{counts[n] if n < len(counts) else n} officers"
         names = []
         for eid in subjects:
             e = self.doc.ents[eid]
@@ -474,6 +490,9 @@ class _Reader:
         kind = " ".join(m.group("kind").lower().split())
         kind = re.sub(r"s$", "", kind) if kind.endswith(("hearings", "panels", "meetings")) else kind
         name = f"{kind} into {self.display(subs)}" if subs else kind
+        chair = self.chair(i, s)
+        if chair:
+            name = f"{name} chaired by {chair}"
         name = re.sub(
             r"^(?:misconduct|disciplinary|conduct) proceedings into",
             lambda x: x.group(0).replace("into", "against"),
