@@ -256,6 +256,11 @@ class _Chains:
         src = min(cands, key=rank).id if cands else None
         if src is None and o.subjects:
             src = self.implicit_proceeding(o, want)
+        if src is None:
+            # no proceedings and no officer named: what the incident led to (an injunction, a review)
+            inc = doc.central or (doc.incidents[0][0] if len(doc.incidents) == 1 else None)
+            if inc:
+                doc.relate("RESULTED_IN", inc, o.id, evd)
         if src:
             doc.relate("RESULTED_IN", src, o.id, evd)
             # the allegations those proceedings decided resulted in the outcome too (a shortcut of

@@ -383,7 +383,7 @@ class MentionFinder:
             if al.type == "Place" and (grown := _venue_after(self.text, b, s.end)):
                 if self._free(a, grown):
                     name = self.text[a:grown]
-                    self._add(Mention(a, grown, name, "Place", name, i, confidence=0.7))
+                    self._add(Mention(a, grown, name, "Place", name, i, confidence=0.7, extra={"building": "1"}))
                 continue
             # A place name glued into a longer capitalised name ("Reading Borough Council") is not the place
             if al.type == "Place":
@@ -697,7 +697,7 @@ class MentionFinder:
                 return
         # courts, stations, halls: a building or venue is a place ("Ipswich Crown Court", "Mill Lane Police Station")
         if 2 <= len(toks) <= 5 and not poss and _venue(toks):
-            self._add(Mention(a, b, seq, "Place", seq, i, confidence=0.65))
+            self._add(Mention(a, b, seq, "Place", seq, i, confidence=0.65, extra={"building": "1"}))
             return
         # organisations and bodies by their own words
         if len(toks) >= 2 or poss or not at_start:

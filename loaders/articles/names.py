@@ -170,6 +170,8 @@ def named(doc: ArticleDoc) -> None:
             e = doc.entity(eid, m.type, name, evd)
             if m.type == "Place" and m.text != name and m.text not in e.aliases:
                 e.aliases.append(m.text)  # the name as written ("Stockton" for Stockton-on-Tees)
+            if m.type == "Place" and m.extra.get("building"):
+                e.props.setdefault("kind", "building, venue or street")
             if m.type == "Organisation":
                 org = lx.organisations().get(lx.norm(name))
                 if org:
