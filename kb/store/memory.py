@@ -13,10 +13,7 @@ import builtins
 import heapq
 import itertools
 import json
-import os
-import pickle
-import tempfile
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -37,7 +34,9 @@ from kb.store.base import (
 )
 from kb.store.lock import SnapshotLock
 from kb.store.memory_graph import MemoryGraph
-from kb.store.memory_snapshot import SNAPSHOT_FORMAT, no_gc, read_frames, write_frames
+from kb.store.memory_paths import HUB as _HUB
+from kb.store.memory_paths import hop_key, shortest_paths
+from kb.store.memory_snapshot import no_gc, read_snapshot, write_snapshot
 from kb.store.merge import (
     EdgeContrib,
     EdgeKey,
@@ -52,9 +51,6 @@ from kb.store.merge import (
 )
 from kb.store.query import CHECK_EVERY, NO_DEADLINE, Deadline, Filter, HasRelation, Matcher
 from kb.store.search_index import SearchIndex
-
-# Nodes with at least this many neighbours get a per-type relation index when queried.
-_HUB = 256
 
 
 class MemoryStore(Store):
@@ -90,46 +86,14 @@ class MemoryStore(Store):
 
     # -- persistence -------------------------------------------------------------
     def _read_snapshot(self, path: Path) -> None:
-        try:
-            with path.open("rb") as fh, no_gc():
-                meta = json.loads(fh.readline())
-                fmt = meta.get("format")
-                if isinstance(fmt, str) and fmt.startswith("policing-kb-memory/") and fmt != SNAPSHOT_FORMAT:
-                    raise StoreError(
-                        f"{path}: snapshot written by another version ({fmt}, this one reads {SNAPSHOT_FORMAT}); "
-                        "delete it and load your sources again"
-                    )
-                if fmt != SNAPSHOT_FORMAT:
-                    raise StoreError(f"{path}: not a policing-kb snapshot")
-                g = read_frames(fh)
-                kb_meta = meta.get("kb") or {}
-        except (OSError, ValueError, KeyError, TypeError, pickle.UnpicklingError, EOFError) as exc:
-            raise StoreError(f"{path}: cannot read snapshot: {exc}") from None
-        self.g = g
-        self._meta = dict(kb_meta) if isinstance(kb_meta, dict) else {}
+        # kb.store.memory_snapshot: checksummed, restricted unpickler, a StoreError naming the file
+        self.g, kb_meta = read_snapshot(path)
+        self._meta = dict(kb_meta)
 
     def flush(self) -> None:
         if self.path is None or not self._dirty:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".snapshot-", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh, no_gc():
-                meta: dict[str, Any] = {
-                    "format": SNAPSHOT_FORMAT,
-                    "nodes": len(self.g),
-                    "edges": self.g.number_of_edges(),
-                }
-                if self._meta:
-                    meta["kb"] = self._meta
-                fh.write(json.dumps(meta).encode() + b"\n")
-                write_frames(fh, self.g)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_snapshot(self.path, self.g, self._meta)
         self._dirty = False
 
     def close(self) -> None:
@@ -396,73 +360,26 @@ class MemoryStore(Store):
         rel_types: Sequence[str] | None = None,
         limit: int = 10,
     ) -> list[list[Edge]]:
+        """Shortest paths by a bidirectional search (kb.store.memory_paths): every shortest path,
+        in lexicographic order of the node ids along it, cut at ``limit``."""
         from_id, to_id = self._redirect(from_id), self._redirect(to_id)
-        if from_id not in self.g or to_id not in self.g or max_hops < 1:
-            return []
-        if from_id == to_id:
-            return [[]]
         wanted = set(rel_types) if rel_types else None
         succ, pred = self.g.succ, self.g.pred
 
-        def neighbours(n: str) -> Iterator[str]:
-            for adj in (succ[n], pred[n]):
-                for m, keyed in adj.items():
-                    if wanted is None or any(rel_type(k) in wanted for k in keyed):
-                        yield m
+        def typed(n: str, outgoing: bool) -> dict[str, builtins.list[tuple[str, str]]]:
+            return self._typed(n, succ[n] if outgoing else pred[n], outgoing)
 
-        # BFS recording every shortest-path parent, then enumerate paths back from the target.
-        parents: dict[str, list[str]] = {from_id: []}
-        depth = {from_id: 0}
-        frontier = deque([from_id])
-        found = False
-        while frontier:
-            n = frontier.popleft()
-            d = depth[n]
-            if d >= max_hops or (found and d >= depth[to_id]):
-                continue
-            for m in neighbours(n):
-                if m not in depth:
-                    depth[m] = d + 1
-                    parents[m] = [n]
-                    frontier.append(m)
-                elif depth[m] == d + 1 and n not in parents[m]:
-                    parents[m].append(n)
-                if m == to_id:
-                    found = True
-        if to_id not in depth:
-            return []
-        node_paths: list[list[str]] = []
-
-        def walk(n: str, acc: list[str]) -> None:
-            if len(node_paths) >= limit:
-                return
-            if n == from_id:
-                node_paths.append([from_id, *reversed(acc)])
-                return
-            for p in parents[n]:
-                walk(p, [*acc, n])
-
-        walk(to_id, [])
         out: list[list[Edge]] = []
-        for np_ in node_paths:
+        for seq in shortest_paths(succ, pred, from_id, to_id, max_hops, wanted, limit, typed):
             hops: list[Edge] = []
-            for a, b in itertools.pairwise(np_):
-                hop = self._hop(a, b, wanted)
-                if hop is None:
+            for a, b in itertools.pairwise(seq):
+                k = hop_key(succ, a, b, wanted)
+                if k is None:  # pragma: no cover - the search only steps along wanted relations
                     break
-                hops.append(hop)
+                hops.append(merged_edge(k[0], k[1], k[2], succ[k[0]][k[1]][k[2]].values()))
             else:
                 out.append(hops)
         return out
-
-    def _hop(self, a: str, b: str, wanted: set[str] | None) -> Edge | None:
-        for u, v in ((a, b), (b, a)):
-            keyed = self.g.succ[u].get(v)
-            if keyed:
-                for key, data in sorted(keyed.items()):
-                    if wanted is None or rel_type(key) in wanted:
-                        return merged_edge(u, v, key, data.values())
-        return None
 
     # -- search ------------------------------------------------------------------------
     def _search_index(self) -> SearchIndex:

@@ -158,7 +158,9 @@ def test_neo4j_browser_runs_the_ready_queries_in_the_ontology_style(
     _run_command(page, f":param force => '{force}'")
     frame = _run_command(page, PICTURE)
     expect(frame).to_contain_text(re.compile(r"Displaying \d+ nodes"), timeout=30_000)
-    fills = set(page.eval_on_selector_all("svg g.node circle.b-outline", "cs => cs.map(c => c.getAttribute('fill'))"))
+    circles = frame.locator("svg g.node circle.b-outline")
+    expect(circles).not_to_have_count(0, timeout=30_000)
+    fills = set(circles.evaluate_all("cs => cs.map(c => c.getAttribute('fill'))"))
     want = {colours["PoliceForce"], colours["Officer"], colours["Allegation"]}
     assert {f.lower() for f in fills} == {c.lower() for c in want}, fills  # no default grey left
     page.wait_for_timeout(1500)  # the force layout settles
