@@ -565,6 +565,8 @@ class _Reader:
                 continue
             if any(a <= s.start + m.start("kind") < b for a, b in ev.spans_within(self.names, s.start, s.end)):
                 continue  # "an independent inquiry" named as a body
+            if kind.startswith("report") and tail and re.match(r"\s+of\b", tail):
+                continue  # "a report of criminal damage": a crime reported, not a report written
             if (
                 kind.startswith("review")
                 and tail
