@@ -144,6 +144,16 @@ _TO_BE_SET_UP = re.compile(
 )
 
 
+@cache
+def _name_patterns() -> dict[str, re.Pattern[str]]:
+    """The name patterns of data/names.toml (case-sensitive: they speak of capitalised names)."""
+    import tomllib
+    from importlib import resources
+
+    raw = resources.files("loaders.articles").joinpath("data", "names.toml").read_text(encoding="utf-8")
+    return {k: re.compile(v) for k, v in tomllib.loads(raw).items()}
+
+
 def _venue_after(text: str, b: int, limit: int) -> int | None:
     """The end of a building's or street's name that continues a place's name ending at ``b``."""
     m = _venue_after_rx().match(text, b, limit)
@@ -168,6 +178,11 @@ def _venue(toks: list[str]) -> bool:
     return last in lx.venue_words() and not lx.is_given_name(toks[0])
 
 
+# Lower-case words that can follow a place's name ("in Ashford on Friday", "in Ashford town centre").
+_AFTER_PLACE_WORD = re.compile(
+    r"\s+(?:and|or|but|on|in|at|to|for|with|was|were|is|are|has|had|have|where|when|which|who|after|before|last"
+    r"|this|that|by|from|during|since|until|over|town|city|village|area|centre|earlier|yesterday)\b"
+)
 _SURNAME_SAFE = re.compile(r"^[A-Z][a-z'’\-]+[a-z]$|^[A-Z][a-z]?[A-Z][a-z]+$")
 
 
@@ -375,6 +390,8 @@ class MentionFinder:
                 continue
             # "Met Office" (weather) and similar: an alias glued to a following capitalised word is something else
             nxt = self.text[b : b + 20]
+            if al.type in {"Organisation", "OversightBody"} and _CUE_AFTER.match(nxt) and re.match(r"\s[A-Z]", nxt):
+                continue  # "the BBC Shared Data Unit": the longer name is the organisation
             if al.type != "Place" and len(core.split()) <= 2 and re.match(r"\s[A-Z][a-z]+", nxt):
                 following = re.match(r"\s([A-Z][a-z]+)", nxt)
                 if following and following.group(1).lower() in lx.ORG_CUES - {"police"}:
@@ -396,7 +413,14 @@ class MentionFinder:
                 ):
                     continue  # "DS Harlow", "Mr Bath": a surname that is also a town
                 org_of = re.search(r"([A-Z][a-z]+)\s+(?:of|for|upon)\s+(?:the\s+)?$", prev)
-                if org_of and org_of.group(1).lower() in lx.ORG_CUES | {"isle", "vale", "city", "bank", "county"}:
+                if org_of and org_of.group(1).lower() in lx.ORG_CUES | {
+                    "isle",
+                    "vale",
+                    "city",
+                    "bank",
+                    "county",
+                    "commissioner",
+                }:
                     continue
                 if (
                     re.search(r"[A-Z][a-z]+\s$", prev)
@@ -575,6 +599,8 @@ class MentionFinder:
             return
         # split "X of Y": keep "of"/"for" only after an organisation cue word ("School of", "Office for")
         m_of = re.search(r"\s(of|for)\s", seq)
+        if m_of and _name_patterns()["commissioner_org"].match(seq) and not lx.is_given_name(toks[0]):
+            m_of = None  # "the Victims' Commissioner for England and Wales" is one name
         if m_of and toks[0] != "The":
             head = seq[: m_of.start()].split()[-1].lower()
             if (
@@ -633,6 +659,30 @@ class MentionFinder:
             self._add(Mention(a, b, seq, al.type, al.canonical, i, ref_id=al.ref_id, confidence=0.9))
             return
 
+        pats = _name_patterns()
+        if pats["not_names"].search(seq):
+            return
+        # "Independent Office for Police Complaints (IOPC)": a body named a little wrongly, then by its acronym
+        acr = re.match(r"\s*\(([A-Z][A-Za-z]{1,7})\)", self.text[b : b + 12])
+        if acr and len(toks) >= 3:
+            al = _lookup(acr.group(1))
+            if al is not None and al.ref_id and len(set(low) & set(lx.norm(al.canonical).split())) >= 2:
+                self._add(Mention(a, b, seq, al.type, al.canonical, i, ref_id=al.ref_id, confidence=0.8))
+                return
+        if len(toks) >= 2 and pats["programme"].search(seq) and not lx.is_given_name(toks[0]):
+            self._add(Mention(a, b, seq, "Programme", seq, i, confidence=0.7))
+            return
+        unit = len(toks) >= 2 and pats["force_unit"].search(seq) and not _lookup(seq)
+        if unit and ("Force" in toks[:-1] or pats["force_unit_before"].search(pre)):
+            return  # "the force's Major Crime Unit": a part of the force, not an organisation
+        if (
+            pats["commissioner_org"].match(seq)
+            and not lx.is_given_name(toks[0])
+            and low[0] not in _TITLE_MODIFIERS
+            and not lx.rank_pattern().match(seq)
+        ):
+            self._add(Mention(a, b, seq, "Organisation", seq, i, confidence=0.65))
+            return
         # ranks: "PC Ruth Evans", "Det Sgt Harlow", "Officer D", "PC K"
         rm = lx.rank_pattern().match(seq)
         rank_words = None
@@ -968,11 +1018,13 @@ class MentionFinder:
                 if m.type == "?":
                     # an unknown lone capitalised word after a preposition of place
                     pre = self.text[max(0, m.start - 12) : m.start]
+                    after = self.text[m.end : m.end + 24]
                     if (
                         re.search(r"\b(?:in|near|outside)\s+$", pre)
                         and _SURNAME_SAFE.match(m.text)
                         and m.text.lower() not in lx.STOP_CAPS
-                    ):
+                        and not (re.match(r"\s+[a-z]", after) and not _AFTER_PLACE_WORD.match(after))
+                    ):  # "in Ashford, ..." but not "an increase in Taser use": a word before a noun modifies it
                         m.type = "Place"
                         m.confidence = 0.5
                         keep.append(m)

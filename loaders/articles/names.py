@@ -16,6 +16,9 @@ from loaders.articles.doc import MAX_EVIDENCE, ArticleDoc
 from loaders.articles.mentions import Mention, MentionFinder
 from loaders.articles.registry import component
 
+# How a place that is a building, venue or street is described (a force covers areas, not these).
+BUILDING = "building, venue or street"
+
 _REF_MAPS: dict[int, tuple[Reference, dict[str, ForceRecord], dict[str, BodyRecord]]] = {}
 
 
@@ -171,7 +174,7 @@ def named(doc: ArticleDoc) -> None:
             if m.type == "Place" and m.text != name and m.text not in e.aliases:
                 e.aliases.append(m.text)  # the name as written ("Stockton" for Stockton-on-Tees)
             if m.type == "Place" and m.extra.get("building"):
-                e.props.setdefault("kind", "building, venue or street")
+                e.props.setdefault("description", BUILDING)
             if m.type == "Organisation":
                 org = lx.organisations().get(lx.norm(name))
                 if org:
