@@ -433,6 +433,7 @@ class _Reader:
             if intro is None or not ev.LIST_CUE.search(intro.text) or ev.INTRO_HEDGE.search(intro.text):
                 return []
             name = ev.BULLET.sub("", s.text).strip().rstrip(".;,")
+            name = re.split(r"[;:]|,\s+(?:including|such\s+as|which|who)\b", name)[0]
             return [(hits[0], name[:1].lower() + name[1:])]
         if not self.p.context.search(ev.PROCESS_WORDS.sub(" ", s.text)):
             return []

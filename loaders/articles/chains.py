@@ -171,13 +171,14 @@ class _Chains:
                 self.doc.relate("CONCERNS", a.id, inc, self.ev(a))
         return out
 
-    def conduct_like(self, a: CaseEvent) -> tuple[bool, bool, int]:
+    def conduct_like(self, a: CaseEvent) -> tuple[bool, bool, bool, int]:
         """How well an allegation's words describe what was done ("accessing records ..." over
         "breached standards of ..."), to name the incident after."""
         name = self.doc.ents[a.id].name
         words = name.split()
         return (
             not re.match(r"(?:breach|standards|gross misconduct|misconduct)", name, re.I),
+            min(len(words), 12) >= 4,  # a phrase that says what was done, not a label ("racist")
             any(w.endswith("ing") for w in words),
             -a.sent,
         )
@@ -187,11 +188,10 @@ class _Chains:
         named for the conduct and the officer, dated and placed from the allegation's sentence."""
         doc = self.doc
         e_a = doc.ents[a.id]
-        who = " and ".join(
-            doc.ents[s].name if doc.ents[s].props.get("anonymised") or not doc.ents[s].props.get("rank")
-            else f"{doc.ents[s].props['rank']} {doc.ents[s].name}"
-            for s in a.subjects[:2]
-        )  # fmt: skip
+        # named for the officers it is about when they are one or two short names (their ranks left to the
+        # officer entities); a larger group's names are its INVOLVES, not its name
+        names = [doc.ents[s].name for s in a.subjects]
+        who = " and ".join(names) if names and len(names) <= 2 and sum(len(n.split()) for n in names) <= 4 else ""
         name = f"{e_a.name} by {who}" if who else e_a.name
         iid = hashed_id("Incident", doc.skey, *(a.subjects or (a.id,)))
         inc = doc.entity(iid, "Incident", name, self.ev(a, 0.5))

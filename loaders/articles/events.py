@@ -244,7 +244,8 @@ _REPORTING_END = re.compile(r"\s+(?:has|have|had)\s+\w+ed$", re.I)
 
 def tidy_event_name(name: str) -> str:
     """An event's phrase without a trailing new clause or dangling function words."""
-    s = _NEW_CLAUSE.sub("", name.strip())
+    s = re.sub(r"[\"“”]", "", name).strip().rstrip(";,:")  # scare quotes are not part of the name
+    s = _NEW_CLAUSE.sub("", s)
     s = _REPORTING_END.sub("", s)
     words = s.split()
     while len(words) > 1 and words[-1].lower().strip(",;:") in _TRAILING:
