@@ -693,7 +693,8 @@ class MentionFinder:
         elif toks[0] == "Officer" and len(toks) == 2 and len(toks[1]) == 1:
             rank_words, rest, rest_start = "Officer", toks[1], a + len(toks[0]) + 1
         if rank_words is not None:
-            info = lx.ranks().get(lx.norm(re.sub(r"^(?:(?:Acting|Temporary|Former|Retired|Ex)[ -])+", "", rank_words)))
+            bare = re.sub(r"^(?:(?:Acting|Temporary|Former|Retired|Ex)[ -])+", "", rank_words)
+            info = lx.ranks().get(lx.norm(bare)) or lx.ranks().get(lx.norm(re.sub(r"^Deputy\s+", "", bare)))
             canon = info.canonical if info else rank_words
             if not rest:
                 return
