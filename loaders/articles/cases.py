@@ -19,6 +19,7 @@ from importlib import resources
 from typing import Any
 
 from kb.identity import hashed_id
+from kb.ontology import ontology
 from loaders.articles import events as ev
 from loaders.articles import lexicon as lx
 from loaders.articles.dates import find_dates
@@ -43,10 +44,18 @@ class _Patterns:
     context: re.Pattern[str]
     stop: re.Pattern[str]
     max_words: int
+    chaired_by: re.Pattern[str]
+    counts: tuple[str, ...]
     hedge: re.Pattern[str]
     happened: re.Pattern[str]
+    out_complement: re.Pattern[str]
+    out_stop: re.Pattern[str]
+    out_condition: re.Pattern[str]
+    out_max_words: int
+    not_outcome: dict[str, re.Pattern[str]]
     kinds: dict[str, str]  # outcome category -> "criminal" | "investigative" | "inspection" | "personal"
     personal: frozenset[str]
+    own_family: frozenset[str]
     reversal: dict[str, tuple[str, ...]]
 
 
@@ -72,6 +81,8 @@ def patterns() -> _Patterns:
         investigated_by=rx(p["investigated_by"]),
         body_investigates=rx(p["body_investigates"]),
         anaphora=rx(s["anaphora"]),
+        chaired_by=rx(p["chaired_by"] + "\\Z"),
+        counts=tuple(p["counts"]),
         unnamed=rx(s["unnamed"]),
         cue=rx(a["cue"]),
         context=rx(a["context"]),
@@ -79,8 +90,14 @@ def patterns() -> _Patterns:
         max_words=int(a["max_words"]),
         hedge=rx(o["hedge"]),
         happened=rx(o["happened"]),
+        out_complement=rx(d["outcome_names"]["complement"]),
+        out_stop=rx(d["outcome_names"]["stop"]),
+        out_condition=rx(d["outcome_names"]["condition"]),
+        out_max_words=int(d["outcome_names"]["max_words"]),
+        not_outcome={k: re.compile(v) for k, v in d["outcome_names"]["not_outcome"].items()},
         kinds=kinds,
         personal=frozenset(o["personal"]),
+        own_family=frozenset(o["own_family"]),
         reversal={k: tuple(v) for k, v in o["reversal"].items()},
     )
 
@@ -138,6 +155,18 @@ _FUNCTION_END = frozenset(
 _WEAK_OUTCOMES = frozenset({"ongoing", "referral", "training", "reflective-practice", "disciplinary-action", "upheld"})
 
 
+@cache
+def _family(key: str) -> str:
+    """An outcome concept's broadest concept ("dismissed-without-notice" -> "dismissal")."""
+    seen = {key}
+    c = ontology().concept("outcome-category", key)
+    while c is not None and c.broader and c.broader not in seen:
+        key = c.broader
+        seen.add(key)
+        c = ontology().concept("outcome-category", key)
+    return key
+
+
 @component("events")
 def cases(doc: ArticleDoc) -> None:
     """Incidents, allegations, proceedings and outcomes, each with its subject and date."""
@@ -176,8 +205,20 @@ class _Reader:
             return self.current
         return ()
 
+    def chair(self, i: int, s: Sentence) -> str | None:
+        """Who chaired or led the hearing the sentence reports ("... chaired by Chief Constable Ruth Evans")."""
+        for m, pid in self.doc.ids_in_sentence(i, {"Person", "Officer"}):
+            if self.p.chaired_by.search(self.doc.text, s.start, m.start):
+                return self.display((pid,))
+        return None
+
     def display(self, subjects: tuple[str, ...]) -> str:
-        """How a proceeding names whom it was about: "PC Ruth Evans", "PC F and Sgt Ravi Shah"."""
+        """How a proceeding names whom it was about: "PC Ruth Evans", "PC K and Sgt Ravi Shah"; more
+        than two officers by their number ("five officers")."""
+        if len(subjects) > 2:
+            counts = self.p.counts
+            n = len(subjects)
+            return f"{counts[n] if n < len(counts) else n} officers"
         names = []
         for eid in subjects:
             e = self.doc.ents[eid]
@@ -287,7 +328,7 @@ class _Reader:
 
     def fill(self, subjects: list[tuple[str, ...]], case_sents: list[int]) -> None:
         """A case sentence naming no one is about the officers of the nearest case sentence that does
-        ("A police officer has been dismissed ... The former officer, known as PC F, ...")."""
+        ("A police officer has been dismissed ... The former officer, known as PC K, ...")."""
         known = [i for i, sub in enumerate(subjects) if sub]
         if not known:
             return
@@ -332,13 +373,52 @@ class _Reader:
                 r"\b(investigat\w*|inquir\w*|review\w*|case|hearing|panel|officer|he|she|they)\b", s.text, re.I
             ):
                 continue
-            out.append((h, ev.phrase_window(s.text, rel_a, rel_b)))
+            rule = self.p.not_outcome.get(h.phrase.lower())
+            if rule is not None and (rule.search(before) or rule.search(after)):
+                continue  # "a suspended sentence", "ongoing contact", "retired Sgt Ruth Evans"
+            out.append((h, self.outcome_name(s.text, rel_a, rel_b)))
+        return self.one_per_family(out, s)
+
+    def outcome_name(self, text: str, a: int, b: int) -> str:
+        """The concept words and the words that complete them, to the end of the clause."""
+        p = self.p
+        tail = ""
+        cond = p.out_condition.match(text, b)
+        if cond:
+            return text[a : cond.end()]
+        if p.out_complement.match(text, b) or text[a:b].lower().endswith((" to", " that", " not")):
+            stop = p.out_stop.search(text, b + 1)
+            end = stop.start() if stop else len(text)
+            words = text[b:end].split()[: p.out_max_words]
+            while words and words[-1].lower() in _FUNCTION_END:
+                words.pop()
+            tail = " ".join(words)
+        return f"{text[a:b]} {tail}".strip()
+
+    def one_per_family(self, hits: list[tuple[ConceptHit, str]], s: Sentence) -> list[tuple[ConceptHit, str]]:
+        """One outcome for one decision: "dismissed ... dismissed without notice" in a sentence is one
+        dismissal (its narrower concept kept); "allegations of gross misconduct were proven" is gross
+        misconduct proven, not misconduct proven."""
+        out: list[tuple[ConceptHit, str]] = []
+        gross = "gross misconduct" in s.text.lower()
+        for h, name in hits:
+            if h.key == "misconduct-found" and gross:
+                h = ConceptHit(h.scheme, "gross-misconduct-found", h.label, h.phrase, h.start, h.end)
+            out.append((h, name))
         return out
 
     def outcome(self, i: int, h: ConceptHit, name: str, subs: tuple[str, ...]) -> None:
-        key = (h.key, *sorted(subs))
+        # one decision, however it is worded: "dismissed" and later "dismissed without notice"
+        fam = h.key if h.key in self.p.own_family else _family(h.key)
+        key = (fam, *sorted(subs))
         ce = self.record(key, "Outcome", name, i, h.start, h.end, subjects=subs, category=h.key)
         e = self.doc.ents[ce.id]
+        if e.props.get("category") == fam and h.key != fam:
+            e.props["category"], e.props["categoryLabel"] = h.key, h.phrase  # the narrower concept
+            ce.category = h.key
+            if name in e.aliases:
+                e.aliases[e.aliases.index(name)] = e.name
+                e.name = name
         e.props.setdefault("category", h.key)
         e.props.setdefault("categoryLabel", h.phrase)
 
@@ -353,6 +433,7 @@ class _Reader:
             if intro is None or not ev.LIST_CUE.search(intro.text) or ev.INTRO_HEDGE.search(intro.text):
                 return []
             name = ev.BULLET.sub("", s.text).strip().rstrip(".;,")
+            name = re.split(r"[;:]|,\s+(?:including|such\s+as|which|who)\b", name)[0]
             return [(hits[0], name[:1].lower() + name[1:])]
         if not self.p.context.search(ev.PROCESS_WORDS.sub(" ", s.text)):
             return []
@@ -410,6 +491,9 @@ class _Reader:
         kind = " ".join(m.group("kind").lower().split())
         kind = re.sub(r"s$", "", kind) if kind.endswith(("hearings", "panels", "meetings")) else kind
         name = f"{kind} into {self.display(subs)}" if subs else kind
+        chair = self.chair(i, s)
+        if chair:
+            name = f"{name} chaired by {chair}"
         name = re.sub(
             r"^(?:misconduct|disciplinary|conduct) proceedings into",
             lambda x: x.group(0).replace("into", "against"),
@@ -482,6 +566,8 @@ class _Reader:
                 continue
             if any(a <= s.start + m.start("kind") < b for a, b in ev.spans_within(self.names, s.start, s.end)):
                 continue  # "an independent inquiry" named as a body
+            if kind.startswith("report") and tail and re.match(r"\s+of\b", tail):
+                continue  # "a report of criminal damage": a crime reported, not a report written
             if (
                 kind.startswith("review")
                 and tail

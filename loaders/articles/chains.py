@@ -107,6 +107,10 @@ class _Chains:
                 e = doc.ents[sub]
                 if e.type == "Person":
                     e.type = "Officer"
+                if not doc.has_relation("SERVES_IN", sub):
+                    fid = doc.force_near(a.sent) or doc.primary_force
+                    if fid:
+                        doc.relate("SERVES_IN", sub, fid, evd)
                 doc.relate("AGAINST", a.id, sub, evd)
         else:
             fid = doc.force_near(a.sent) or doc.primary_force
@@ -127,23 +131,32 @@ class _Chains:
             e = doc.ents[a.id]
             return any(ev.start is not None and ev.start <= m.start <= (ev.end or ev.start) + 120 for ev in e.evidence)
 
-        for a in allegations:
-            key = a.subjects
-            if key in out:
-                continue
-            inc = next((involved[s] for s in key if s in involved), None)
+        # subject groups that share an officer are one case ("PC A and PC B" ... "PC B"): one incident
+        clusters: list[list[tuple[str, ...]]] = []
+        for key in dict.fromkeys(a.subjects for a in allegations):
+            joined = [c for c in clusters if any(set(key) & set(k) for k in c)] if key else []
+            merged = [key] + [k for c in joined for k in c]
+            clusters = [c for c in clusters if c not in joined] + [merged]
+        held = any(c.kind in {"hearing", "trial"} for c in self.events if c.type == "Investigation")
+        for cluster in clusters:
+            subs = {x for k in cluster for x in k}
+            members = [x for x in allegations if x.subjects in cluster]
+            inc = next((involved[x] for x in sorted(subs) if x in involved), None)
             if inc is None:
                 # "the manslaughter of Ruth Evans": the incident of the person the allegation names
-                named = {pid for m, pid in doc.ids_in_sentence(a.sent, {"Person"}) if a_span(a, m)}
-                inc = next((involved[p] for p in named if p in involved), None)
+                named = {pid for a in members for m, pid in doc.ids_in_sentence(a.sent, {"Person"}) if a_span(a, m)}
+                inc = next((involved[p] for p in sorted(named) if p in involved), None)
             if inc is None and len(reported) == 1:
                 inc = reported[0]  # the one incident the article reports
-            if inc is None and not key:
+            if inc is None and not subs:
                 inc = doc.central
-            if inc is None and key:
-                inc = self.conduct_incident(max((x for x in allegations if x.subjects == key), key=self.conduct_like))
+            if inc is None and (subs or held):
+                # what the officers are alleged to have done, when the article reports no other incident;
+                # for a case heard about an unnamed officer too (a hearing or trial says there was a case)
+                inc = self.conduct_incident(max(members, key=self.conduct_like))
             if inc:
-                out[key] = inc
+                for key in cluster:
+                    out[key] = inc
         for key, inc in out.items():
             a0 = next(a for a in allegations if a.subjects == key)
             evd = self.ev(a0)
@@ -158,13 +171,14 @@ class _Chains:
                 self.doc.relate("CONCERNS", a.id, inc, self.ev(a))
         return out
 
-    def conduct_like(self, a: CaseEvent) -> tuple[bool, bool, int]:
+    def conduct_like(self, a: CaseEvent) -> tuple[bool, bool, bool, int]:
         """How well an allegation's words describe what was done ("accessing records ..." over
         "breached standards of ..."), to name the incident after."""
         name = self.doc.ents[a.id].name
         words = name.split()
         return (
             not re.match(r"(?:breach|standards|gross misconduct|misconduct)", name, re.I),
+            min(len(words), 12) >= 4,  # a phrase that says what was done, not a label ("racist")
             any(w.endswith("ing") for w in words),
             -a.sent,
         )
@@ -174,13 +188,12 @@ class _Chains:
         named for the conduct and the officer, dated and placed from the allegation's sentence."""
         doc = self.doc
         e_a = doc.ents[a.id]
-        who = " and ".join(
-            doc.ents[s].name if doc.ents[s].props.get("anonymised") or not doc.ents[s].props.get("rank")
-            else f"{doc.ents[s].props['rank']} {doc.ents[s].name}"
-            for s in a.subjects[:2]
-        )  # fmt: skip
-        name = f"{e_a.name} by {who}"
-        iid = hashed_id("Incident", doc.skey, *a.subjects)
+        # named for the officers it is about when they are one or two short names (their ranks left to the
+        # officer entities); a larger group's names are its INVOLVES, not its name
+        names = [doc.ents[s].name for s in a.subjects]
+        who = " and ".join(names) if names and len(names) <= 2 and sum(len(n.split()) for n in names) <= 4 else ""
+        name = f"{e_a.name} by {who}" if who else e_a.name
+        iid = hashed_id("Incident", doc.skey, *(a.subjects or (a.id,)))
         inc = doc.entity(iid, "Incident", name, self.ev(a, 0.5))
         found = find_dates(doc.sents[a.sent].text, doc.published)
         if found:
@@ -243,6 +256,11 @@ class _Chains:
         src = min(cands, key=rank).id if cands else None
         if src is None and o.subjects:
             src = self.implicit_proceeding(o, want)
+        if src is None:
+            # no proceedings and no officer named: what the incident led to (an injunction, a review)
+            inc = doc.central or (doc.incidents[0][0] if len(doc.incidents) == 1 else None)
+            if inc:
+                doc.relate("RESULTED_IN", inc, o.id, evd)
         if src:
             doc.relate("RESULTED_IN", src, o.id, evd)
             # the allegations those proceedings decided resulted in the outcome too (a shortcut of

@@ -130,7 +130,13 @@ def is_list_item(sentences: list[Sentence], i: int) -> bool:
 
 def trim_name(name: str, max_words: int = 12) -> str:
     """Cut a phrase before a new clause ('... by senior officers and was written by')."""
-    name = re.split(r"\s+(?:and|but)\s+(?:was|were|is|are|has|have|had|will|would)\b|\s+(?:that|which|who)\s+", name)[0]
+    name = re.split(
+        r"\s+(?:and|but)\s+(?:was|were|is|are|has|have|had|will|would)\b|\s+(?:that|which|who)\s+"
+        r"|\s+(?:are|is|was|were|has|have|had|will|would|could|should|can|may|might|must|did|does|do|remains?)\b"
+        r"|\s+(?:showed|shows|found|finds|concluded|concludes|revealed|reveals|said|says|identified|highlighted"
+        r"|criticised|recommended|recommends|warned|led|resulted)\b",
+        name,
+    )[0]
     return " ".join(name.split()[:max_words])
 
 
@@ -238,7 +244,8 @@ _REPORTING_END = re.compile(r"\s+(?:has|have|had)\s+\w+ed$", re.I)
 
 def tidy_event_name(name: str) -> str:
     """An event's phrase without a trailing new clause or dangling function words."""
-    s = _NEW_CLAUSE.sub("", name.strip())
+    s = re.sub(r"[\"“”]", "", name).strip().rstrip(";,:")  # scare quotes are not part of the name
+    s = _NEW_CLAUSE.sub("", s)
     s = _REPORTING_END.sub("", s)
     words = s.split()
     while len(words) > 1 and words[-1].lower().strip(",;:") in _TRAILING:

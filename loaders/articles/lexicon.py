@@ -171,6 +171,29 @@ def street_words() -> frozenset[str]:
 
 
 @cache
+def _venues() -> dict[str, list[str]]:
+    import tomllib
+
+    got: dict[str, list[str]] = tomllib.loads(_data("venues.toml"))
+    return got
+
+
+def venue_words() -> frozenset[str]:
+    """Last words of building and venue names (data/venues.toml), together with the street words."""
+    return frozenset(_venues()["venue_words"]) | street_words()
+
+
+def court_kinds() -> frozenset[str]:
+    """Words before "Court" that make a court a building (data/venues.toml), lower case."""
+    return frozenset(_venues()["court_kinds"])
+
+
+def after_place() -> tuple[str, ...]:
+    """Lower-case words after a place's name that make a building of it (data/venues.toml)."""
+    return tuple(_venues()["after_place"])
+
+
+@cache
 def given_names() -> frozenset[str]:
     """Given names (lower case): the project's list and Faker's name lists; words that are
     capitalised only to open a sentence are left out."""
@@ -273,15 +296,30 @@ _AMBIGUOUS_RANKS = frozenset({"Con", "CI", "AC", "CC", "SC", "Special", "Spc"})
 @cache
 def rank_pattern() -> re.Pattern[str]:
     """A regex alternation of written ranks, longest first (case-sensitive first letter)."""
+    # "Deputy Deputy Commissioner", "Acting Sergeant", "Temporary Chief Constable": modifiers kept with the rank
+    return re.compile(rf"\b((?:(?:Acting|Temporary|Former|Deputy|Retired|Ex)[ -])*(?:{_rank_alternation()}))\.?(?=\s)")
+
+
+@cache
+def _rank_alternation() -> str:
     names: set[str] = set()
     for rec in reference().ranks:
         for n in (rec.rank, *rec.abbreviations, rec.detective_form, *rec.detective_abbreviations):
             if n and len(n) > 1 and n not in _AMBIGUOUS_RANKS:
                 names.add(n.rstrip("."))
     names |= {"Det Con", "Det Sgt", "Det Insp", "Det Supt", "Det Ch Insp", "Supt", "Sgt", "Insp", "Cmdr"}
-    # "Deputy Deputy Commissioner", "Acting Sergeant", "Temporary Chief Constable": modifiers kept with the rank
-    alts = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-    return re.compile(rf"\b((?:(?:Acting|Temporary|Former|Deputy|Retired|Ex)[ -])*(?:{alts}))\.?(?=\s)")
+    return "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+
+
+@cache
+def rank_before_name() -> re.Pattern[str]:
+    """A rank written before a name with a collar number between ("PC 4127 Ruth Evans"), or in the
+    plural before a list of names ("PCs Ruth Evans and Ravi Shah", the second name after "and")."""
+    alts = _rank_alternation()
+    return re.compile(
+        rf"(?:^|[\s(])(?P<rank>(?:(?:Former|former|Retired|retired|Acting|acting)\s+)?(?:{alts}))"
+        rf"(?:\s+\d{{2,6}}\s+$|(?:['’]s|s)\s+$|(?:['’]s|s)\s+[A-Z][\w'’\-]+(?:\s[A-Z][\w'’\-]+){{0,3}}\s+and\s+$)"
+    )
 
 
 def is_given_name(word: str) -> bool:

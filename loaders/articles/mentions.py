@@ -66,7 +66,8 @@ _OFFICER_APPOS = re.compile(
     r"(?:[A-Z][\w&\-]*\s+){0,4}(?:police\s+)?(?:officer|constable|sergeant|inspector|detective|superintendent|pcso)\b"
 )
 _ANON = re.compile(
-    r"(?:.*\s)?(Officer|Sergeant|Constable|Inspector|Child|Witness|Person|Victim|Patient|Student)\s([A-Z]\d?)$"
+    r"(?:.*\s)?(Officer|Sergeant|Constable|Inspector|Child|Witness|Person|Victim|Patient|Student|Mr|Mrs|Ms|Miss)"
+    r"\s([A-Z]\d?)$"
 )
 _UNNAMED = re.compile(
     r"\b(?:an?|the|one)\s+(?P<n>(?:unnamed|anonymous)\s+(?:female\s+|male\s+)?"
@@ -140,6 +141,47 @@ _INDEPENDENT_BODY = re.compile(
 _TO_BE_SET_UP = re.compile(
     r"\b(?:will|would|could|shall|plans?\s+to|intends?\s+to|wants?\s+to|propos\w*\s+to|call(?:s|ed)?\s+(?:for|to))\s+"
     r"(?:\w+\s+)?(?:set\s+up|establish|create|introduce|form|commission)?\s*$"
+)
+
+
+@cache
+def _name_patterns() -> dict[str, re.Pattern[str]]:
+    """The name patterns of data/names.toml (case-sensitive: they speak of capitalised names)."""
+    import tomllib
+    from importlib import resources
+
+    raw = resources.files("loaders.articles").joinpath("data", "names.toml").read_text(encoding="utf-8")
+    return {k: re.compile(v) for k, v in tomllib.loads(raw).items()}
+
+
+def _venue_after(text: str, b: int, limit: int) -> int | None:
+    """The end of a building's or street's name that continues a place's name ending at ``b``."""
+    m = _venue_after_rx().match(text, b, limit)
+    return m.end() if m else None
+
+
+@cache
+def _venue_after_rx() -> re.Pattern[str]:
+    caps = "|".join(sorted(lx.venue_words(), key=len, reverse=True))
+    low = "|".join(re.escape(w) for w in lx.after_place())
+    return re.compile(rf"\s(?:[A-Z][a-z]+\s){{0,2}}(?:{caps}|{low})\b")
+
+
+def _venue(toks: list[str]) -> bool:
+    """The words name a building or venue: its last word is a venue word (Showground, Station), or a
+    court whose word before says which court (Crown, Magistrates')."""
+    last = toks[-1]
+    if all(t.lower() in lx.STOP_CAPS or t in lx.venue_words() for t in toks):
+        return False  # "Police Headquarters": no name of its own
+    if last == "Court":
+        return toks[-2].rstrip("'’s").lower() in lx.court_kinds()
+    return last in lx.venue_words() and not lx.is_given_name(toks[0])
+
+
+# Lower-case words that can follow a place's name ("in Ashford on Friday", "in Ashford town centre").
+_AFTER_PLACE_WORD = re.compile(
+    r"\s+(?:and|or|but|on|in|at|to|for|with|was|were|is|are|has|had|have|where|when|which|who|after|before|last"
+    r"|this|that|by|from|during|since|until|over|town|city|village|area|centre|earlier|yesterday)\b"
 )
 _SURNAME_SAFE = re.compile(r"^[A-Z][a-z'’\-]+[a-z]$|^[A-Z][a-z]?[A-Z][a-z]+$")
 
@@ -348,10 +390,18 @@ class MentionFinder:
                 continue
             # "Met Office" (weather) and similar: an alias glued to a following capitalised word is something else
             nxt = self.text[b : b + 20]
+            if al.type in {"Organisation", "OversightBody"} and _CUE_AFTER.match(nxt) and re.match(r"\s[A-Z]", nxt):
+                continue  # "the BBC Shared Data Unit": the longer name is the organisation
             if al.type != "Place" and len(core.split()) <= 2 and re.match(r"\s[A-Z][a-z]+", nxt):
                 following = re.match(r"\s([A-Z][a-z]+)", nxt)
                 if following and following.group(1).lower() in lx.ORG_CUES - {"police"}:
                     continue
+            # A place's name inside a building's or street's ("Riverside Showground", "Dale Road") is that building
+            if al.type == "Place" and (grown := _venue_after(self.text, b, s.end)):
+                if self._free(a, grown):
+                    name = self.text[a:grown]
+                    self._add(Mention(a, grown, name, "Place", name, i, confidence=0.7, extra={"building": "1"}))
+                continue
             # A place name glued into a longer capitalised name ("Reading Borough Council") is not the place
             if al.type == "Place":
                 prev = self.text[max(0, a - 20) : a]
@@ -363,7 +413,14 @@ class MentionFinder:
                 ):
                     continue  # "DS Harlow", "Mr Bath": a surname that is also a town
                 org_of = re.search(r"([A-Z][a-z]+)\s+(?:of|for|upon)\s+(?:the\s+)?$", prev)
-                if org_of and org_of.group(1).lower() in lx.ORG_CUES | {"isle", "vale", "city", "bank", "county"}:
+                if org_of and org_of.group(1).lower() in lx.ORG_CUES | {
+                    "isle",
+                    "vale",
+                    "city",
+                    "bank",
+                    "county",
+                    "commissioner",
+                }:
                     continue
                 if (
                     re.search(r"[A-Z][a-z]+\s$", prev)
@@ -516,6 +573,8 @@ class MentionFinder:
         # a possessive ends the name: "Met's", "Harlow's"
         poss = False
         for k, t in enumerate(toks):
+            if k + 2 == len(toks) and toks[-1] in lx.venue_words():
+                break  # "Cutler's Hall": a possessive inside a building's name
             if (
                 ("'" in t or "’" in t)
                 and _POSS_END.search(t)
@@ -540,6 +599,8 @@ class MentionFinder:
             return
         # split "X of Y": keep "of"/"for" only after an organisation cue word ("School of", "Office for")
         m_of = re.search(r"\s(of|for)\s", seq)
+        if m_of and _name_patterns()["commissioner_org"].match(seq) and not lx.is_given_name(toks[0]):
+            m_of = None  # "the Victims' Commissioner for England and Wales" is one name
         if m_of and toks[0] != "The":
             head = seq[: m_of.start()].split()[-1].lower()
             if (
@@ -598,7 +659,31 @@ class MentionFinder:
             self._add(Mention(a, b, seq, al.type, al.canonical, i, ref_id=al.ref_id, confidence=0.9))
             return
 
-        # ranks: "PC Ruth Evans", "Det Sgt Harlow", "Officer X", "PC F"
+        pats = _name_patterns()
+        if pats["not_names"].search(seq):
+            return
+        # "Independent Office for Police Complaints (IOPC)": a body named a little wrongly, then by its acronym
+        acr = re.match(r"\s*\(([A-Z][A-Za-z]{1,7})\)", self.text[b : b + 12])
+        if acr and len(toks) >= 3:
+            al = _lookup(acr.group(1))
+            if al is not None and al.ref_id and len(set(low) & set(lx.norm(al.canonical).split())) >= 2:
+                self._add(Mention(a, b, seq, al.type, al.canonical, i, ref_id=al.ref_id, confidence=0.8))
+                return
+        if len(toks) >= 2 and pats["programme"].search(seq) and not lx.is_given_name(toks[0]):
+            self._add(Mention(a, b, seq, "Programme", seq, i, confidence=0.7))
+            return
+        unit = len(toks) >= 2 and pats["force_unit"].search(seq) and not _lookup(seq)
+        if unit and ("Force" in toks[:-1] or pats["force_unit_before"].search(pre)):
+            return  # "the force's Major Crime Unit": a part of the force, not an organisation
+        if (
+            pats["commissioner_org"].match(seq)
+            and not lx.is_given_name(toks[0])
+            and low[0] not in _TITLE_MODIFIERS
+            and not lx.rank_pattern().match(seq)
+        ):
+            self._add(Mention(a, b, seq, "Organisation", seq, i, confidence=0.65))
+            return
+        # ranks: "PC Ruth Evans", "Det Sgt Harlow", "Officer D", "PC K"
         rm = lx.rank_pattern().match(seq)
         rank_words = None
         if rm and (rm.end() == len(seq) or seq[rm.end()] == " "):
@@ -608,7 +693,8 @@ class MentionFinder:
         elif toks[0] == "Officer" and len(toks) == 2 and len(toks[1]) == 1:
             rank_words, rest, rest_start = "Officer", toks[1], a + len(toks[0]) + 1
         if rank_words is not None:
-            info = lx.ranks().get(lx.norm(re.sub(r"^(?:(?:Acting|Temporary|Former|Retired|Ex)[ -])+", "", rank_words)))
+            bare = re.sub(r"^(?:(?:Acting|Temporary|Former|Retired|Ex)[ -])+", "", rank_words)
+            info = lx.ranks().get(lx.norm(bare)) or lx.ranks().get(lx.norm(re.sub(r"^Deputy\s+", "", bare)))
             canon = info.canonical if info else rank_words
             if not rest:
                 return
@@ -660,6 +746,10 @@ class MentionFinder:
             if full is not None:
                 self._add(Mention(a, b, seq, "OversightBody", full.name, i, ref_id=full.ref_id, confidence=0.7))
                 return
+        # courts, stations, halls: a building or venue is a place ("Ipswich Crown Court", "Mill Lane Police Station")
+        if 2 <= len(toks) <= 5 and not poss and _venue(toks):
+            self._add(Mention(a, b, seq, "Place", seq, i, confidence=0.65, extra={"building": "1"}))
+            return
         # organisations and bodies by their own words
         if len(toks) >= 2 or poss or not at_start:
             cue = [t for t in low if t in lx.ORG_CUES or t in lx.BODY_CUES]
@@ -752,6 +842,15 @@ class MentionFinder:
             self._add(Mention(a, b, seq, "Organisation", seq, i, confidence=0.6))
             return
 
+        # "PC 4127 Ruth Evans", "PCs Ruth Evans and Ravi Shah": a rank a little before the name
+        rb = lx.rank_before_name().search(pre) if 1 <= len(name_toks) <= 4 else None
+        if rb:
+            rank = re.sub(r"(?:['’]s|s)$", "", rb.group("rank"))
+            rank = re.sub(r"^(?:[Ff]ormer|[Rr]etired|[Aa]cting)\s+", "", rank)
+            info = lx.ranks().get(lx.norm(rank))
+            extra = {"rankNormalised": info.canonical} if info else {}
+            self._add(Mention(a, b, name, "Officer", name, i, rank=rank, confidence=0.75, extra=extra))
+            return
         evidence = 0
         if role:
             evidence += 2
@@ -920,11 +1019,13 @@ class MentionFinder:
                 if m.type == "?":
                     # an unknown lone capitalised word after a preposition of place
                     pre = self.text[max(0, m.start - 12) : m.start]
+                    after = self.text[m.end : m.end + 24]
                     if (
                         re.search(r"\b(?:in|near|outside)\s+$", pre)
                         and _SURNAME_SAFE.match(m.text)
                         and m.text.lower() not in lx.STOP_CAPS
-                    ):
+                        and not (re.match(r"\s+[a-z]", after) and not _AFTER_PLACE_WORD.match(after))
+                    ):  # "in Ashford, ..." but not "an increase in Taser use": a word before a noun modifies it
                         m.type = "Place"
                         m.confidence = 0.5
                         keep.append(m)

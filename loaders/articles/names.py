@@ -4,14 +4,20 @@ forces and bodies resolve to the reference tables, a force's own departments tak
 from __future__ import annotations
 
 import re
+import tomllib
 from collections import Counter
+from functools import cache
+from importlib import resources
 
 from kb.identity import make_id
 from kb.reference import BodyRecord, ForceRecord, Reference, reference
 from loaders.articles import lexicon as lx
-from loaders.articles.doc import ArticleDoc
+from loaders.articles.doc import MAX_EVIDENCE, ArticleDoc
 from loaders.articles.mentions import Mention, MentionFinder
 from loaders.articles.registry import component
+
+# How a place that is a building, venue or street is described (a force covers areas, not these).
+BUILDING = "building, venue or street"
 
 _REF_MAPS: dict[int, tuple[Reference, dict[str, ForceRecord], dict[str, BodyRecord]]] = {}
 
@@ -133,6 +139,7 @@ def named(doc: ArticleDoc) -> None:
             if m.name == "Professional Standards":
                 m.name = "Professional Standards Department"  # "head of Professional Standards": the department
             fid = doc.force_near(m.sent) or doc.primary_force
+            e_aliases: list[str] = []
             fname = forces[fid].name if fid and fid in forces else ""
             name = f"{fname} {m.name}".strip()
             if "commissioner" in m.name.lower():
@@ -141,11 +148,15 @@ def named(doc: ArticleDoc) -> None:
                 if area is None and fid and fid in forces:
                     area = (forces[fid].short_names or (fname,))[0]
                 head = m.name.split(" for ", 1)[0]
-                name = f"{head} for {area}" if area else head
+                # "<area> Police and Crime Commissioner", as the post is titled; "... for <area>" an alias
+                name = f"{area} {head}" if area else head
                 if area:
                     fid = ref.force_short_names.resolve(area) or fid
+                    if f"{head} for {area}" not in e_aliases:
+                        e_aliases.append(f"{head} for {area}")
             eid = make_id("OversightBody", name)
             e = doc.entity(eid, "OversightBody", name, evd)
+            e.aliases.extend(x for x in e_aliases if x not in e.aliases)
             words = m.name.split()
             initials = "".join(w[0] for w in words).upper() if len(words) >= 3 else m.name
             pcc = "commissioner" in m.name.lower()
@@ -162,6 +173,8 @@ def named(doc: ArticleDoc) -> None:
             e = doc.entity(eid, m.type, name, evd)
             if m.type == "Place" and m.text != name and m.text not in e.aliases:
                 e.aliases.append(m.text)  # the name as written ("Stockton" for Stockton-on-Tees)
+            if m.type == "Place" and m.extra.get("building"):
+                e.props.setdefault("description", BUILDING)
             if m.type == "Organisation":
                 org = lx.organisations().get(lx.norm(name))
                 if org:
@@ -178,6 +191,71 @@ def named(doc: ArticleDoc) -> None:
         if am and am.group(1) not in doc.ents[eid].aliases and am.group(1) != doc.ents[eid].name:
             doc.ents[eid].aliases.append(am.group(1))
     doc._by_sent = None
+    _anonymised_named(doc)
+
+
+@cache
+def _patterns() -> dict[str, re.Pattern[str]]:
+    raw = resources.files("loaders.articles").joinpath("data", "names.toml").read_text(encoding="utf-8")
+    return {k: re.compile(v, re.I) for k, v in tomllib.loads(raw).items()}
+
+
+def _anonymised_named(doc: ArticleDoc) -> None:
+    """ "Officer D ... can now be named as Ruth Evans": one person, the label an alias of the name."""
+    pats = _patterns()
+    people = {"Person", "Officer"}
+    for m, eid in list(doc.mention_ids):
+        e = doc.ents.get(eid)
+        if e is None or e.type not in people or e.props.get("anonymised"):
+            continue
+        s = doc.sents[m.sent]
+        before = doc.text[s.start : m.start]
+        if not pats["named_as"].search(before):
+            continue
+        # the anonymised person named last before the name, in this sentence or the one before
+        cands = [
+            (x.start, xid)
+            for j in (m.sent - 1, m.sent)
+            if j >= 0
+            for x, xid in doc.ids_in_sentence(j)
+            if x.start < m.start and xid in doc.ents and doc.ents[xid].type in people
+            and doc.ents[xid].props.get("anonymised") and xid != eid
+        ]  # fmt: skip
+        if cands:
+            _merge_person(doc, max(cands)[1], eid)
+    for m, eid in list(doc.mention_ids):
+        e = doc.ents.get(eid)
+        if e is None or e.type not in people or not e.props.get("anonymised"):
+            continue
+        s = doc.sents[m.sent]
+        prev = [(x.end, xid) for x, xid in doc.ids_in_sentence(m.sent) if x.end <= m.start and xid in doc.ents]
+        if prev:
+            end, xid = max(prev)
+            if doc.ents[xid].type in people and pats["known_as"].match(doc.text[end : m.start]):
+                _merge_person(doc, eid, xid)
+
+
+def _merge_person(doc: ArticleDoc, anon: str, named_id: str) -> None:
+    a, n = doc.ents.pop(anon), doc.ents[named_id]
+    for al in (a.name, *a.aliases):
+        if al not in n.aliases and al != n.name:
+            n.aliases.append(al)
+    if a.type == "Officer":
+        n.type = "Officer"
+    for k, v in a.props.items():
+        if k != "anonymised":
+            n.props.setdefault(k, v)
+    n.evidence.extend(x for x in a.evidence if x not in n.evidence)
+    del n.evidence[MAX_EVIDENCE:]
+    n.mentions.extend(a.mentions)
+    doc.mention_ids = [(m, named_id if eid == anon else eid) for m, eid in doc.mention_ids]
+    doc._by_sent = None
+    for key, r in list(doc.rels.items()):
+        if anon in (r.source, r.target):
+            del doc.rels[key]
+            src, dst = (named_id if r.source == anon else r.source), (named_id if r.target == anon else r.target)
+            for evd in r.evidence:
+                doc.relate(r.type, src, dst, evd, **{k: str(v) for k, v in r.props.items()})
 
 
 def _met_only_rank(doc: ArticleDoc, rank: str) -> bool:

@@ -53,7 +53,7 @@ _HEAD_OF_PSD = re.compile(
 def _officers_by_rank(doc: ArticleDoc) -> None:
     """People whose rank the article states (beside the name, or as the post before it) are officers."""
     for e in list(doc.ents.values()):
-        if e.type != "Person" or not e.mentions or e.props.get("anonymised"):
+        if e.type != "Person" or not e.mentions or e.props.get("anonymised") or e.props.get("postBody"):
             continue
         role = str(e.props.get("role") or "")
         if re.fullmatch(r"(?:former\s+|serving\s+|retired\s+)?(?:police\s+)?officer", role, re.I):
@@ -76,6 +76,38 @@ def _officers_by_rank(doc: ArticleDoc) -> None:
             e.props["rank"] = rank
             e.props["rankNormalised"] = info.canonical
             e.props.pop("role", None)
+
+
+_PREDECESSOR = re.compile(r"\b(?:his|her|their)\s+(?:immediate\s+)?(?:predecessor|successor)\s*,?\s*$", re.I)
+
+
+def _predecessors(doc: ArticleDoc) -> None:
+    """ "the chief constable ... her predecessor Ruth Evans": held the same post in the same force."""
+    for eid, e in list(doc.ents.items()):
+        if e.type != "Person" or e.props.get("anonymised") or e.props.get("postBody"):
+            continue
+        for m in e.mentions:
+            s = doc.sents[m.sent]
+            if not _PREDECESSOR.search(doc.text[s.start : m.start]):
+                continue
+            # the officer the article is about, in this sentence or the nearest before it, holds the post
+            holder = next(
+                (
+                    oid
+                    for j in range(m.sent, max(-1, m.sent - 4), -1)
+                    for _, oid in doc.ids_in_sentence(j, {"Officer"})
+                    if oid != eid and doc.ents[oid].props.get("rank")
+                ),
+                None,
+            )
+            if holder is None:
+                continue
+            h = doc.ents[holder]
+            e.type = "Officer"
+            for k in ("rank", "rankNormalised"):
+                if k in h.props:
+                    e.props[k] = h.props[k]
+            break
 
 
 def _psd_heads(doc: ArticleDoc) -> None:
@@ -103,15 +135,63 @@ def _psd_heads(doc: ArticleDoc) -> None:
             break
 
 
+# Between a person's name and the post body named after it: "Ruth Evans, the police and crime
+# commissioner", "Ruth Evans, who has served as Wessex's police and crime commissioner since 2016"
+_TO_POST_AFTER = re.compile(
+    r",\s+(?:who\s+(?:has\s+|had\s+)?(?:served|been|is|was|became)\s+(?:as\s+)?)?(?:the\s+|a\s+)?"
+    r"(?:[A-Z][\w\-]*(?:\s[A-Z][\w\-]*)*['’]s\s+)?(?:newly[- ]elected\s+|former\s+|current\s+|new\s+|acting\s+)?",
+)
+_TO_POST_BEFORE = re.compile(r",?\s*(?:(?:Dr|Mr|Mrs|Ms|Miss|Prof|Sir|Dame)\.?\s+)?")
+
+
+def _post_holders(doc: ArticleDoc) -> None:
+    """ "Wessex Police and Crime Commissioner Ruth Evans", "Ruth Evans, the police and crime commissioner":
+    a person beside a body that is one post (a commissioner, an ombudsman) holds that post, and is no
+    officer for the word "Commissioner" before the name."""
+    for eid, e in list(doc.ents.items()):
+        if e.type not in {"Person", "Officer"} or e.props.get("anonymised"):
+            continue
+        for m in e.mentions:
+            for x, bid in doc.ids_in_sentence(m.sent, {"OversightBody", "Organisation"}):
+                body = doc.ents[bid]
+                if not (body.props.get("kind") == "police and crime commissioner" or _POST_BODY.search(body.name)):
+                    continue
+                if x.end <= m.start:
+                    ok = bool(_TO_POST_BEFORE.fullmatch(doc.text[x.end : m.start]))
+                else:
+                    ok = bool(_TO_POST_AFTER.fullmatch(doc.text[m.end : x.start]))
+                if not ok:
+                    continue
+                title = re.sub(r"^.*?\b(?=(?:Police(?:, Fire)? and Crime )?Commissioner\b)", "", body.name)
+                title = title.split(" for ")[0] if "Commissioner" in title else body.name
+                if e.type == "Officer" and str(e.props.get("rankNormalised", e.props.get("rank", ""))).lower() in {
+                    "commissioner",
+                    "",
+                }:
+                    e.type = "Person"
+                    e.props.pop("rank", None)
+                    e.props.pop("rankNormalised", None)
+                e.props["role"] = title
+                e.props["postBody"] = bid
+                doc.relate("HOLDS_POST", eid, bid, doc.evidence(m.start, m.end, 0.7, m.sent), title=title)
+                break
+            if "postBody" in e.props:
+                break
+
+
 @component("people")
 def people(doc: ArticleDoc) -> None:
     """Officers' forces and posts; other people's posts and memberships."""
     ref = reference()
+    _post_holders(doc)
     _officers_by_rank(doc)
+    _predecessors(doc)
     _psd_heads(doc)
     for eid, e in list(doc.ents.items()):
         if e.type not in {"Person", "Officer"}:
             continue
+        if e.props.pop("postBody", None):
+            continue  # the post beside the name is the person's organisation
         m0 = e.mentions[0]
         evd = doc.evidence(m0.start, m0.end, 0.7, m0.sent)
         sent = doc.sents[m0.sent]
@@ -131,8 +211,10 @@ def people(doc: ArticleDoc) -> None:
                 doc.relate("SERVES_IN", eid, fid, evd)
                 rank = e.props.get("rankNormalised")
                 info = lx.ranks().get(lx.norm(str(rank))) if rank else None
-                title = _officer_role(doc, e) or (str(rank) if info and info.order >= 7 else None)
-                if title:
+                # senior officers (superintendent and above) hold their rank as a post in the force,
+                # unless the article names the post they hold (head of Professional Standards)
+                title = _officer_role(doc, e) or (str(rank) if info and info.order >= 5 else None)
+                if title and not doc.has_relation("HOLDS_POST", eid):
                     doc.relate("HOLDS_POST", eid, fid, evd, title=title)
                     e.props.setdefault("role", title)
             continue

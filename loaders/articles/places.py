@@ -7,7 +7,7 @@ import re
 from kb.reference import reference
 from loaders.articles import lexicon as lx
 from loaders.articles.doc import ArticleDoc
-from loaders.articles.names import reference_maps
+from loaders.articles.names import BUILDING, reference_maps
 from loaders.articles.registry import component
 
 
@@ -17,8 +17,8 @@ def coverage(doc: ArticleDoc) -> None:
     forces_here = {eid for eid, e in doc.ents.items() if e.type == "PoliceForce"}
     force_map = reference_maps(ref)[0]
     for eid, e in list(doc.ents.items()):
-        if e.type != "Place":
-            continue
+        if e.type != "Place" or e.props.get("description") == BUILDING:
+            continue  # a force covers areas, not the buildings and streets in them
         p = places.get(lx.norm(e.name))
         chain = {lx.norm(e.name)}
         if p is not None:
