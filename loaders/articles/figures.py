@@ -153,7 +153,7 @@ def statistics(doc: ArticleDoc) -> None:
             d.current = here[0]
         ages(doc, d, i)
         if r.p["reader_appeal"].search(s.text):
-            continue  # "from just £1 a month you can help fund our work"
+            continue  # a donation appeal: "support us for £3 a month"
         figs = find_figures(s.text, s.start, ev.spans_within(skip, s.start, s.end), doc.published, d.last_measure)
         if figs:
             sentence_figures(doc, d, i, figs, national, seen, quote_speaker)
@@ -237,7 +237,7 @@ def ages(doc: ArticleDoc, d: _Discourse, i: int) -> None:
         head = s.text[: m.start()]
         who: str | None = None
         if m.group("n") and before:
-            who = before[-1]  # "Stephen Tilley, aged 36"
+            who = before[-1]  # "Jane Harlow, aged 43"
         elif m.group("n") and _PRONOUN.search(head):
             who = d.last_person  # "In 2002 he joined the force, aged 22"
         elif re.match(r"\s*(?:the|a)\s+$", head, re.I) and _AGE_AS_NOUN.match(s.text[m.end() :]):
