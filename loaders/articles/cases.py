@@ -481,7 +481,12 @@ class _Reader:
     def allegation(self, i: int, h: ConceptHit, name: str, subs: tuple[str, ...]) -> None:
         # the phrase's category as the shared matcher reads any short text (a table's category cell too)
         key = classify("allegation-category", name) or h.key
-        ce = self.record((key,), "Allegation", name, i, h.start, h.end, subjects=subs, category=key)
+        # one allegation per category, unless officers with nothing in common are said to have done it
+        rkey: tuple[str, ...] = (key,)
+        got = self.by_key.get(rkey)
+        if got is not None and got.subjects and subs and not set(subs) & set(got.subjects):
+            rkey = (key, *sorted(subs))
+        ce = self.record(rkey, "Allegation", name, i, h.start, h.end, subjects=subs, category=key)
         e = self.doc.ents[ce.id]
         e.props.setdefault("category", key)
         e.props.setdefault("categoryLabel", h.phrase if key == h.key else name)
