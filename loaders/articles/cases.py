@@ -39,6 +39,7 @@ class _Patterns:
     investigated_by: re.Pattern[str]
     body_investigates: re.Pattern[str]
     anaphora: re.Pattern[str]
+    plural: re.Pattern[str]
     unnamed: re.Pattern[str]
     cue: re.Pattern[str]
     context: re.Pattern[str]
@@ -81,6 +82,7 @@ def patterns() -> _Patterns:
         investigated_by=rx(p["investigated_by"]),
         body_investigates=rx(p["body_investigates"]),
         anaphora=rx(s["anaphora"]),
+        plural=rx(s["plural"]),
         chaired_by=rx(p["chaired_by"] + "\\Z"),
         counts=tuple(p["counts"]),
         unnamed=rx(s["unnamed"]),
@@ -282,6 +284,7 @@ class _Reader:
             subjects.append(self.subjects(i, s, case_words))
             if case_words or self.may_name_proceedings(s):
                 found.append((i, s, outs, alls, hearing))
+        self.groups(subjects, [f[0] for f in found])
         self.fill(subjects, [f[0] for f in found])
         for i, s, outs, alls, hearing in found:
             subs = subjects[i]
@@ -325,6 +328,16 @@ class _Reader:
                 "prosecut",
             )
         )
+
+    def groups(self, subjects: list[tuple[str, ...]], case_sents: list[int]) -> None:
+        """ "Two officers have been dismissed", "both men": a case sentence naming no officer but speaking of
+        a group is about every officer the article's cases name (when it names more than one)."""
+        everyone = tuple(dict.fromkeys(x for i in range(len(subjects)) for x in self.officers_in(i) if subjects[i]))
+        if len(everyone) < 2:
+            return
+        for i in case_sents:
+            if not self.officers_in(i) and self.p.plural.search(self.doc.sents[i].text):
+                subjects[i] = everyone
 
     def fill(self, subjects: list[tuple[str, ...]], case_sents: list[int]) -> None:
         """A case sentence naming no one is about the officers of the nearest case sentence that does
