@@ -113,6 +113,7 @@ PROCEEDINGS = {
     "operation": "police operation",
 }
 _POSSESSOR = re.compile(r"(?:the\s+)?(?:\w+['’]s\s+)?")  # "by the force's Professional Standards ..."
+_PASSIVE_END = re.compile(r"\b(?:was|were|has\s+been|have\s+been|had\s+been|is\s+being)\s+(?:\w+ly\s+)?$", re.I)
 _NEGATED = re.compile(r"\b(?:not|no|never|without|nor)\s+(?:\w+\s+){0,3}$", re.I)
 _COUNT_AFTER = re.compile(r"\s+(?:a\s+total\s+of\s+)?\d[\d,]*\s")
 _COUNT_BEFORE = re.compile(r"\b\d[\d,]*\s+(?:\w+\s+){0,3}(?:were|was|have\s+been|had\s+been)\s+(?:\w+\s+)?$", re.I)
@@ -367,7 +368,11 @@ class _Reader:
         for h in hits:
             rel_a, rel_b = h.start - s.start, h.end - s.start
             before, after = s.text[:rel_a], s.text[rel_b:]
-            if ev.too_general(h.phrase) and h.key not in {"ongoing", "civil-injunction", "referral"}:
+            if (
+                ev.too_general(h.phrase)
+                and h.key not in {"ongoing", "civil-injunction", "referral"}
+                and not self.said_of_subject(i, s, before)
+            ):
                 continue
             if any(a <= h.start < b for a, b in self.short_quotes):
                 continue  # a word in scare quotes is not an outcome
@@ -391,6 +396,12 @@ class _Reader:
                 continue  # "a suspended sentence", "ongoing contact", "retired Sgt Ruth Evans"
             out.append((h, self.outcome_name(s.text, rel_a, rel_b)))
         return self.one_per_family(out, s)
+
+    def said_of_subject(self, i: int, s: Sentence, before: str) -> bool:
+        """ "PC K was sentenced", "he was charged": a general word said of a case's officer is an outcome."""
+        if not _PASSIVE_END.search(before):
+            return False
+        return bool(self.officers_in(i)) or bool(self.p.anaphora.search(before))
 
     def outcome_name(self, text: str, a: int, b: int) -> str:
         """The concept words and the words that complete them, to the end of the clause."""
