@@ -46,6 +46,7 @@ class _Patterns:
     stop: re.Pattern[str]
     max_words: int
     chaired_by: re.Pattern[str]
+    who_chaired: re.Pattern[str]
     counts: tuple[str, ...]
     hedge: re.Pattern[str]
     happened: re.Pattern[str]
@@ -84,6 +85,7 @@ def patterns() -> _Patterns:
         anaphora=rx(s["anaphora"]),
         plural=rx(s["plural"]),
         chaired_by=rx(p["chaired_by"] + "\\Z"),
+        who_chaired=rx(p["who_chaired"]),
         counts=tuple(p["counts"]),
         unnamed=rx(s["unnamed"]),
         cue=rx(a["cue"]),
@@ -113,6 +115,7 @@ PROCEEDINGS = {
     "operation": "police operation",
 }
 _POSSESSOR = re.compile(r"(?:the\s+)?(?:\w+['’]s\s+)?")  # "by the force's Professional Standards ..."
+_COORDINATED = re.compile(r"[\"“]?(?:[a-z][a-z\-]+,\s+)+(?:[a-z][a-z\-]+\s+)?(?:and|or)\s+\Z")
 _PASSIVE_END = re.compile(r"\b(?:was|were|has\s+been|have\s+been|had\s+been|is\s+being)\s+(?:\w+ly\s+)?$", re.I)
 _NEGATED = re.compile(r"\b(?:not|no|never|without|nor)\s+(?:\w+\s+){0,3}$", re.I)
 _COUNT_AFTER = re.compile(r"\s+(?:a\s+total\s+of\s+)?\d[\d,]*\s")
@@ -211,7 +214,9 @@ class _Reader:
     def chair(self, i: int, s: Sentence) -> str | None:
         """Who chaired or led the hearing the sentence reports ("... chaired by Chief Constable Ruth Evans")."""
         for m, pid in self.doc.ids_in_sentence(i, {"Person", "Officer"}):
-            if self.p.chaired_by.search(self.doc.text, s.start, m.start):
+            if self.p.chaired_by.search(self.doc.text, s.start, m.start) or self.p.who_chaired.match(
+                self.doc.text, m.end, s.end
+            ):
                 return self.display((pid,))
         return None
 
@@ -273,13 +278,14 @@ class _Reader:
             tuple[int, Sentence, list[tuple[ConceptHit, str]], list[tuple[ConceptHit, str]], list[re.Match[str]]]
         ] = []
         subjects: list[tuple[str, ...]] = []
+        head = self.headline_index()
         for i, s in enumerate(doc.sents):
             self.alleged_spans = []
             alls = self.allegation_hits(i, s)
             # an outcome word inside what was alleged ("failing to declare cautions") is no outcome
             outs = [(h, n) for h, n in self.outcome_hits(i, s) if not self.in_failure_to(h)]
             hearing = list(self.p.hearing.finditer(s.text))
-            if i == 0 and self.headline(s):
+            if i == head:
                 outs, alls, hearing = [], [], []  # the headline says again what the story tells
             case_words = bool(outs or alls or hearing)
             subjects.append(self.subjects(i, s, case_words))
@@ -297,6 +303,44 @@ class _Reader:
             for h, name in outs:
                 self.outcome(i, h, name, subs)
         self.operations()
+        self.one_hearing()
+
+    def one_hearing(self) -> None:
+        """A hearing reported without its officers ("the misconduct hearing") is the article's one hearing
+        that names them, when there is one: a single event, named for them (and its chair)."""
+        doc = self.doc
+        hearings = [c for c in doc.case_events if c.type == "Investigation" and c.kind == "hearing"]
+        named = [c for c in hearings if c.subjects]
+        if len(named) != 1:
+            return
+        keep = doc.ents[named[0].id]
+        if " chaired by " not in keep.name:
+            # "Ruth Evans, who chaired today's hearing, said": the chair of the article's one hearing
+            chair = next((c for i, s in enumerate(doc.sents) if "hearing" in s.text and (c := self.chair(i, s))), None)
+            if chair:
+                keep.name = f"{keep.name} chaired by {chair}"
+        for c in hearings:
+            if c.subjects:
+                continue
+            drop = doc.ents.pop(c.id)
+            doc.case_events.remove(c)
+            self.by_key = {k: v for k, v in self.by_key.items() if v is not c}
+            keep.evidence.extend(x for x in drop.evidence[: max(0, MAX_EVIDENCE - len(keep.evidence))])
+            chair = re.search(r"\schaired by .+$", drop.name)
+            if chair and " chaired by " not in keep.name:
+                keep.name += chair.group(0)
+
+    def headline_index(self) -> int:
+        """The sentence that is the article's headline: the first line, or the first line of four or more
+        words after page furniture ("Share this", a widget's word), when it reads as a title; -1 if none."""
+        for i, s in enumerate(self.doc.sents[:4]):
+            words = s.text.split()
+            if len(words) >= 3:
+                if self.headline(s):
+                    return i
+                if len(words) >= 4 and s.text.rstrip().endswith((".", "!", "?")):
+                    return -1  # a sentence of the story: no headline before it
+        return -1
 
     def headline(self, s: Sentence) -> bool:
         """The article's first line when it is its title (short, no closing full stop, more text after)."""
@@ -487,6 +531,11 @@ class _Reader:
             # the cue nearest the concept words, with no clause break between
             if m.end() <= rel_a and not re.search(r"[;:.!?\"“”]|,\s", s.text[m.end() : rel_a]):
                 start = m.end()
+        if start == rel_a:
+            # "cruel, shocking and offensive comments": the words coordinated with the concept's
+            coord = _COORDINATED.search(s.text, max(0, rel_a - 80), rel_a)
+            if coord:
+                start = coord.start()
         stop = self.p.stop.search(s.text, rel_b)
         end = stop.start() if stop else len(s.text)
         words = s.text[start:end].split()
@@ -650,12 +699,7 @@ class _Reader:
         return None
 
     def short_name(self, eid: str) -> str:
-        """A body's short name for naming what it held: its acronym when it has one ("IOPC")."""
-        e = self.doc.ents[eid]
-        if e.props.get("kind") == "professional standards department" or e.type == "PoliceForce":
-            return e.name
-        short = next((al for al in e.aliases if al.isupper() and 2 <= len(al) <= 8), None)
-        return short or e.name
+        return short_name(self.doc, eid)
 
     def operations(self) -> None:
         """Named operations found as names ("Operation Hotton") are investigations too."""
@@ -665,6 +709,15 @@ class _Reader:
                 m0 = e.mentions[0]
                 ce = CaseEvent(eid, "Investigation", m0.sent, (), "operation", None, None)
                 doc.case_events.append(ce)
+
+
+def short_name(doc: ArticleDoc, eid: str) -> str:
+    """A body's short name for naming what it held: its acronym when it has one ("IOPC")."""
+    e = doc.ents[eid]
+    if e.props.get("kind") == "professional standards department" or e.type == "PoliceForce":
+        return e.name
+    short = next((al for al in e.aliases if al.isupper() and 2 <= len(al) <= 8), None)
+    return short or e.name
 
 
 def subject_force(doc: ArticleDoc, subjects: tuple[str, ...]) -> str | None:
