@@ -49,6 +49,7 @@ class _Patterns:
     who_chaired: re.Pattern[str]
     counts: tuple[str, ...]
     hedge: re.Pattern[str]
+    decided: re.Pattern[str]
     happened: re.Pattern[str]
     out_complement: re.Pattern[str]
     out_stop: re.Pattern[str]
@@ -93,6 +94,7 @@ def patterns() -> _Patterns:
         stop=rx(a["stop"]),
         max_words=int(a["max_words"]),
         hedge=rx(o["hedge"]),
+        decided=rx(o["decided"]),
         happened=rx(o["happened"]),
         out_complement=rx(d["outcome_names"]["complement"]),
         out_stop=rx(d["outcome_names"]["stop"]),
@@ -423,7 +425,11 @@ class _Reader:
             if h.key not in {"no-further-action", "no-case-to-answer"} and _NEGATED.search(before):
                 continue  # "does not mean misconduct proceedings will follow"
             rest = s.text[:rel_a] + " " + s.text[rel_b:]
-            if self.p.hedge.search(rest) and not re.search(r"\bwould have been\b", s.text, re.I):
+            if (
+                self.p.hedge.search(rest)
+                and not re.search(r"\bwould have been\b", s.text, re.I)
+                and not self.p.decided.search(before)
+            ):
                 continue
             if not self.p.happened.search(s.text) and h.key not in {"barred-list", "civil-injunction"}:
                 continue

@@ -257,6 +257,15 @@ class _Chains:
         if src is None and want in {"investigation", "inspection"}:
             # "the IOPC said he had been served with a gross misconduct notice": the body's investigation
             body = next((eid for _, eid in doc.ids_in_sentence(o.sent, {"OversightBody"})), None)
+            if body is None and want == "investigation":
+                # the one complaints or inspection body the article names, said a sentence or two away
+                found = {
+                    eid
+                    for eid, e in doc.ents.items()
+                    if e.type == "OversightBody"
+                    and re.search(r"complaint|investigat|inspectorate", str(e.props.get("kind", "")))
+                }
+                body = next(iter(found)) if len(found) == 1 else None
             if body:
                 src = self.implicit_inquiry(o, want, body)
         if src is None and o.subjects:
