@@ -659,6 +659,8 @@ class _Reader:
             ):
                 continue
             body = by_body or self.body_beside(i, s.start + m.start(), s.start + m.end())
+            if body is None and re.search(r"\bwatchdog(?:['’]s)?\s+(?:\w+\s+)?$", s.text[: m.start("kind")], re.I):
+                body = self.watchdog()  # "a watchdog investigation": the complaints body the article names
             if body is None and kind in {"report", "review", "reviews", "audit"} and not (adj or tail):
                 continue
             if body is None and not adj and not tail:
@@ -672,6 +674,12 @@ class _Reader:
             holder = self.short_name(body) if body else ""
             if not tail_text and subs and kind.startswith(("investigation", "inquiry", "probe")):
                 tail_text = f"into {self.display(subs)}"
+            if not tail_text and body and doc.ents[body].type == "OversightBody":
+                # a body's investigation or inspection of the force the sentence names
+                fid = doc.force_near(i)
+                if fid:
+                    into = "into" if kind.startswith(("investigation", "inquiry", "probe")) else "of"
+                    tail_text = f"{into} {doc.ents[fid].name}"
             name = " ".join(x for x in (holder, head, tail_text) if x)
             cls = "inspection" if kind.startswith(("inspection", "report", "audit")) else "investigation"
             key = (cls, body or lx.norm(name))
@@ -692,6 +700,15 @@ class _Reader:
             a, b = by.span() if by else (0, len(s.text))
             self.record(("investigation", by_body), "Investigation", name, i, s.start + a, s.start + b,
                         kind="investigation", body=by_body, subjects=subs)  # fmt: skip
+
+    def watchdog(self) -> str | None:
+        """The one police complaints or investigations body the article names (the "watchdog")."""
+        found = {
+            eid
+            for eid, e in self.doc.ents.items()
+            if e.type == "OversightBody" and re.search(r"complaint|investigat", str(e.props.get("kind", "")))
+        }
+        return next(iter(found)) if len(found) == 1 else None
 
     def body_beside(self, i: int, a: int, b: int) -> str | None:
         """The body named right before ("IOPC investigation", "the force's review") or after ("... by the IOPC")."""
