@@ -39,14 +39,17 @@ class _Patterns:
     investigated_by: re.Pattern[str]
     body_investigates: re.Pattern[str]
     anaphora: re.Pattern[str]
+    plural: re.Pattern[str]
     unnamed: re.Pattern[str]
     cue: re.Pattern[str]
     context: re.Pattern[str]
     stop: re.Pattern[str]
     max_words: int
     chaired_by: re.Pattern[str]
+    who_chaired: re.Pattern[str]
     counts: tuple[str, ...]
     hedge: re.Pattern[str]
+    decided: re.Pattern[str]
     happened: re.Pattern[str]
     out_complement: re.Pattern[str]
     out_stop: re.Pattern[str]
@@ -81,7 +84,9 @@ def patterns() -> _Patterns:
         investigated_by=rx(p["investigated_by"]),
         body_investigates=rx(p["body_investigates"]),
         anaphora=rx(s["anaphora"]),
+        plural=rx(s["plural"]),
         chaired_by=rx(p["chaired_by"] + "\\Z"),
+        who_chaired=rx(p["who_chaired"]),
         counts=tuple(p["counts"]),
         unnamed=rx(s["unnamed"]),
         cue=rx(a["cue"]),
@@ -89,6 +94,7 @@ def patterns() -> _Patterns:
         stop=rx(a["stop"]),
         max_words=int(a["max_words"]),
         hedge=rx(o["hedge"]),
+        decided=rx(o["decided"]),
         happened=rx(o["happened"]),
         out_complement=rx(d["outcome_names"]["complement"]),
         out_stop=rx(d["outcome_names"]["stop"]),
@@ -111,6 +117,8 @@ PROCEEDINGS = {
     "operation": "police operation",
 }
 _POSSESSOR = re.compile(r"(?:the\s+)?(?:\w+['’]s\s+)?")  # "by the force's Professional Standards ..."
+_COORDINATED = re.compile(r"[\"“]?(?:[a-z][a-z\-]+,\s+)+(?:[a-z][a-z\-]+\s+)?(?:and|or)\s+\Z")
+_PASSIVE_END = re.compile(r"\b(?:was|were|has\s+been|have\s+been|had\s+been|is\s+being)\s+(?:\w+ly\s+)?$", re.I)
 _NEGATED = re.compile(r"\b(?:not|no|never|without|nor)\s+(?:\w+\s+){0,3}$", re.I)
 _COUNT_AFTER = re.compile(r"\s+(?:a\s+total\s+of\s+)?\d[\d,]*\s")
 _COUNT_BEFORE = re.compile(r"\b\d[\d,]*\s+(?:\w+\s+){0,3}(?:were|was|have\s+been|had\s+been)\s+(?:\w+\s+)?$", re.I)
@@ -208,7 +216,9 @@ class _Reader:
     def chair(self, i: int, s: Sentence) -> str | None:
         """Who chaired or led the hearing the sentence reports ("... chaired by Chief Constable Ruth Evans")."""
         for m, pid in self.doc.ids_in_sentence(i, {"Person", "Officer"}):
-            if self.p.chaired_by.search(self.doc.text, s.start, m.start):
+            if self.p.chaired_by.search(self.doc.text, s.start, m.start) or self.p.who_chaired.match(
+                self.doc.text, m.end, s.end
+            ):
                 return self.display((pid,))
         return None
 
@@ -270,18 +280,20 @@ class _Reader:
             tuple[int, Sentence, list[tuple[ConceptHit, str]], list[tuple[ConceptHit, str]], list[re.Match[str]]]
         ] = []
         subjects: list[tuple[str, ...]] = []
+        head = self.headline_index()
         for i, s in enumerate(doc.sents):
             self.alleged_spans = []
             alls = self.allegation_hits(i, s)
             # an outcome word inside what was alleged ("failing to declare cautions") is no outcome
             outs = [(h, n) for h, n in self.outcome_hits(i, s) if not self.in_failure_to(h)]
             hearing = list(self.p.hearing.finditer(s.text))
-            if i == 0 and self.headline(s):
+            if i == head:
                 outs, alls, hearing = [], [], []  # the headline says again what the story tells
             case_words = bool(outs or alls or hearing)
             subjects.append(self.subjects(i, s, case_words))
             if case_words or self.may_name_proceedings(s):
                 found.append((i, s, outs, alls, hearing))
+        self.groups(subjects, [f[0] for f in found])
         self.fill(subjects, [f[0] for f in found])
         for i, s, outs, alls, hearing in found:
             subs = subjects[i]
@@ -293,6 +305,44 @@ class _Reader:
             for h, name in outs:
                 self.outcome(i, h, name, subs)
         self.operations()
+        self.one_hearing()
+
+    def one_hearing(self) -> None:
+        """A hearing reported without its officers ("the misconduct hearing") is the article's one hearing
+        that names them, when there is one: a single event, named for them (and its chair)."""
+        doc = self.doc
+        hearings = [c for c in doc.case_events if c.type == "Investigation" and c.kind == "hearing"]
+        named = [c for c in hearings if c.subjects]
+        if len(named) != 1:
+            return
+        keep = doc.ents[named[0].id]
+        if " chaired by " not in keep.name:
+            # "Ruth Evans, who chaired today's hearing, said": the chair of the article's one hearing
+            chair = next((c for i, s in enumerate(doc.sents) if "hearing" in s.text and (c := self.chair(i, s))), None)
+            if chair:
+                keep.name = f"{keep.name} chaired by {chair}"
+        for c in hearings:
+            if c.subjects:
+                continue
+            drop = doc.ents.pop(c.id)
+            doc.case_events.remove(c)
+            self.by_key = {k: v for k, v in self.by_key.items() if v is not c}
+            keep.evidence.extend(x for x in drop.evidence[: max(0, MAX_EVIDENCE - len(keep.evidence))])
+            chair = re.search(r"\schaired by .+$", drop.name)
+            if chair and " chaired by " not in keep.name:
+                keep.name += chair.group(0)
+
+    def headline_index(self) -> int:
+        """The sentence that is the article's headline: the first line, or the first line of four or more
+        words after page furniture ("Share this", a widget's word), when it reads as a title; -1 if none."""
+        for i, s in enumerate(self.doc.sents[:4]):
+            words = s.text.split()
+            if len(words) >= 3:
+                if self.headline(s):
+                    return i
+                if len(words) >= 4 and s.text.rstrip().endswith((".", "!", "?")):
+                    return -1  # a sentence of the story: no headline before it
+        return -1
 
     def headline(self, s: Sentence) -> bool:
         """The article's first line when it is its title (short, no closing full stop, more text after)."""
@@ -326,6 +376,16 @@ class _Reader:
             )
         )
 
+    def groups(self, subjects: list[tuple[str, ...]], case_sents: list[int]) -> None:
+        """ "Two officers have been dismissed", "both men": a case sentence naming no officer but speaking of
+        a group is about every officer the article's cases name (when it names more than one)."""
+        everyone = tuple(dict.fromkeys(x for i in range(len(subjects)) for x in self.officers_in(i) if subjects[i]))
+        if len(everyone) < 2:
+            return
+        for i in case_sents:
+            if not self.officers_in(i) and self.p.plural.search(self.doc.sents[i].text):
+                subjects[i] = everyone
+
     def fill(self, subjects: list[tuple[str, ...]], case_sents: list[int]) -> None:
         """A case sentence naming no one is about the officers of the nearest case sentence that does
         ("A police officer has been dismissed ... The former officer, known as PC K, ...")."""
@@ -354,14 +414,22 @@ class _Reader:
         for h in hits:
             rel_a, rel_b = h.start - s.start, h.end - s.start
             before, after = s.text[:rel_a], s.text[rel_b:]
-            if ev.too_general(h.phrase) and h.key not in {"ongoing", "civil-injunction", "referral"}:
+            if (
+                ev.too_general(h.phrase)
+                and h.key not in {"ongoing", "civil-injunction", "referral"}
+                and not self.said_of_subject(i, s, before)
+            ):
                 continue
             if any(a <= h.start < b for a, b in self.short_quotes):
                 continue  # a word in scare quotes is not an outcome
             if h.key not in {"no-further-action", "no-case-to-answer"} and _NEGATED.search(before):
                 continue  # "does not mean misconduct proceedings will follow"
             rest = s.text[:rel_a] + " " + s.text[rel_b:]
-            if self.p.hedge.search(rest) and not re.search(r"\bwould have been\b", s.text, re.I):
+            if (
+                self.p.hedge.search(rest)
+                and not re.search(r"\bwould have been\b", s.text, re.I)
+                and not self.p.decided.search(before)
+            ):
                 continue
             if not self.p.happened.search(s.text) and h.key not in {"barred-list", "civil-injunction"}:
                 continue
@@ -378,6 +446,12 @@ class _Reader:
                 continue  # "a suspended sentence", "ongoing contact", "retired Sgt Ruth Evans"
             out.append((h, self.outcome_name(s.text, rel_a, rel_b)))
         return self.one_per_family(out, s)
+
+    def said_of_subject(self, i: int, s: Sentence, before: str) -> bool:
+        """ "PC K was sentenced", "he was charged": a general word said of a case's officer is an outcome."""
+        if not _PASSIVE_END.search(before):
+            return False
+        return bool(self.officers_in(i)) or bool(self.p.anaphora.search(before))
 
     def outcome_name(self, text: str, a: int, b: int) -> str:
         """The concept words and the words that complete them, to the end of the clause."""
@@ -463,6 +537,11 @@ class _Reader:
             # the cue nearest the concept words, with no clause break between
             if m.end() <= rel_a and not re.search(r"[;:.!?\"“”]|,\s", s.text[m.end() : rel_a]):
                 start = m.end()
+        if start == rel_a:
+            # "cruel, shocking and offensive comments": the words coordinated with the concept's
+            coord = _COORDINATED.search(s.text, max(0, rel_a - 80), rel_a)
+            if coord:
+                start = coord.start()
         stop = self.p.stop.search(s.text, rel_b)
         end = stop.start() if stop else len(s.text)
         words = s.text[start:end].split()
@@ -481,7 +560,12 @@ class _Reader:
     def allegation(self, i: int, h: ConceptHit, name: str, subs: tuple[str, ...]) -> None:
         # the phrase's category as the shared matcher reads any short text (a table's category cell too)
         key = classify("allegation-category", name) or h.key
-        ce = self.record((key,), "Allegation", name, i, h.start, h.end, subjects=subs, category=key)
+        # one allegation per category, unless officers with nothing in common are said to have done it
+        rkey: tuple[str, ...] = (key,)
+        got = self.by_key.get(rkey)
+        if got is not None and got.subjects and subs and not set(subs) & set(got.subjects):
+            rkey = (key, *sorted(subs))
+        ce = self.record(rkey, "Allegation", name, i, h.start, h.end, subjects=subs, category=key)
         e = self.doc.ents[ce.id]
         e.props.setdefault("category", key)
         e.props.setdefault("categoryLabel", h.phrase if key == h.key else name)
@@ -575,6 +659,8 @@ class _Reader:
             ):
                 continue
             body = by_body or self.body_beside(i, s.start + m.start(), s.start + m.end())
+            if body is None and re.search(r"\bwatchdog(?:['’]s)?\s+(?:\w+\s+)?$", s.text[: m.start("kind")], re.I):
+                body = self.watchdog()  # "a watchdog investigation": the complaints body the article names
             if body is None and kind in {"report", "review", "reviews", "audit"} and not (adj or tail):
                 continue
             if body is None and not adj and not tail:
@@ -588,6 +674,12 @@ class _Reader:
             holder = self.short_name(body) if body else ""
             if not tail_text and subs and kind.startswith(("investigation", "inquiry", "probe")):
                 tail_text = f"into {self.display(subs)}"
+            if not tail_text and body and doc.ents[body].type == "OversightBody":
+                # a body's investigation or inspection of the force the sentence names
+                fid = doc.force_near(i)
+                if fid:
+                    into = "into" if kind.startswith(("investigation", "inquiry", "probe")) else "of"
+                    tail_text = f"{into} {doc.ents[fid].name}"
             name = " ".join(x for x in (holder, head, tail_text) if x)
             cls = "inspection" if kind.startswith(("inspection", "report", "audit")) else "investigation"
             key = (cls, body or lx.norm(name))
@@ -609,6 +701,15 @@ class _Reader:
             self.record(("investigation", by_body), "Investigation", name, i, s.start + a, s.start + b,
                         kind="investigation", body=by_body, subjects=subs)  # fmt: skip
 
+    def watchdog(self) -> str | None:
+        """The one police complaints or investigations body the article names (the "watchdog")."""
+        found = {
+            eid
+            for eid, e in self.doc.ents.items()
+            if e.type == "OversightBody" and re.search(r"complaint|investigat", str(e.props.get("kind", "")))
+        }
+        return next(iter(found)) if len(found) == 1 else None
+
     def body_beside(self, i: int, a: int, b: int) -> str | None:
         """The body named right before ("IOPC investigation", "the force's review") or after ("... by the IOPC")."""
         doc = self.doc
@@ -621,12 +722,7 @@ class _Reader:
         return None
 
     def short_name(self, eid: str) -> str:
-        """A body's short name for naming what it held: its acronym when it has one ("IOPC")."""
-        e = self.doc.ents[eid]
-        if e.props.get("kind") == "professional standards department" or e.type == "PoliceForce":
-            return e.name
-        short = next((al for al in e.aliases if al.isupper() and 2 <= len(al) <= 8), None)
-        return short or e.name
+        return short_name(self.doc, eid)
 
     def operations(self) -> None:
         """Named operations found as names ("Operation Hotton") are investigations too."""
@@ -636,6 +732,15 @@ class _Reader:
                 m0 = e.mentions[0]
                 ce = CaseEvent(eid, "Investigation", m0.sent, (), "operation", None, None)
                 doc.case_events.append(ce)
+
+
+def short_name(doc: ArticleDoc, eid: str) -> str:
+    """A body's short name for naming what it held: its acronym when it has one ("IOPC")."""
+    e = doc.ents[eid]
+    if e.props.get("kind") == "professional standards department" or e.type == "PoliceForce":
+        return e.name
+    short = next((al for al in e.aliases if al.isupper() and 2 <= len(al) <= 8), None)
+    return short or e.name
 
 
 def subject_force(doc: ArticleDoc, subjects: tuple[str, ...]) -> str | None:

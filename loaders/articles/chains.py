@@ -16,7 +16,7 @@ import re
 
 from kb.identity import hashed_id
 from kb.reference import reference
-from loaders.articles.cases import patterns, subject_force
+from loaders.articles.cases import patterns, short_name, subject_force
 from loaders.articles.dates import find_dates
 from loaders.articles.doc import ArticleDoc, CaseEvent, Ent
 from loaders.articles.mentions import Mention
@@ -254,6 +254,20 @@ class _Chains:
             elif want in {"hearing", "trial"} and o.subjects:
                 cands = []  # a sanction comes from a hearing, a sentence from a court: not from an inquiry
         src = min(cands, key=rank).id if cands else None
+        if src is None and want in {"investigation", "inspection"}:
+            # "the IOPC said he had been served with a gross misconduct notice": the body's investigation
+            body = next((eid for _, eid in doc.ids_in_sentence(o.sent, {"OversightBody"})), None)
+            if body is None and want == "investigation":
+                # the one complaints or inspection body the article names, said a sentence or two away
+                found = {
+                    eid
+                    for eid, e in doc.ents.items()
+                    if e.type == "OversightBody"
+                    and re.search(r"complaint|investigat|inspectorate", str(e.props.get("kind", "")))
+                }
+                body = next(iter(found)) if len(found) == 1 else None
+            if body:
+                src = self.implicit_inquiry(o, want, body)
         if src is None and o.subjects:
             src = self.implicit_proceeding(o, want)
         if src is None:
@@ -286,6 +300,26 @@ class _Chains:
         pid = hashed_id("Investigation", doc.skey, "implicit", want, *o.subjects)
         doc.entity(pid, "Investigation", name, self.ev(o, 0.4))
         ce = CaseEvent(pid, "Investigation", o.sent, o.subjects, "trial" if want == "trial" else "hearing")
+        doc.case_events.append(ce)
+        allegations = [c for c in self.events if c.type == "Allegation"]
+        self.proceeding(ce, allegations, {})
+        return pid
+
+    def implicit_inquiry(self, o: CaseEvent, want: str, body: str) -> str:
+        """The investigation or inspection an outcome says a body held ("served a notice", "placed in
+        special measures"), named for the body and whom it was about."""
+        doc = self.doc
+        holder = short_name(doc, body)
+        if want == "inspection":
+            fid = doc.force_near(o.sent) or doc.primary_force
+            name = f"{holder} inspection of {doc.ents[fid].name}" if fid else f"{holder} inspection"
+        else:
+            who = " and ".join(doc.ents[s].name for s in o.subjects[:2])
+            name = f"{holder} investigation into {who}" if who else f"{holder} investigation"
+        pid = hashed_id("Investigation", doc.skey, "implicit", want, body, *o.subjects)
+        e = doc.entity(pid, "Investigation", name, self.ev(o, 0.4))
+        e.props.setdefault("description", "inspection, review or report" if want == "inspection" else "investigation")
+        ce = CaseEvent(pid, "Investigation", o.sent, o.subjects, want, body)
         doc.case_events.append(ce)
         allegations = [c for c in self.events if c.type == "Allegation"]
         self.proceeding(ce, allegations, {})

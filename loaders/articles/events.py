@@ -248,6 +248,6 @@ def tidy_event_name(name: str) -> str:
     s = _NEW_CLAUSE.sub("", s)
     s = _REPORTING_END.sub("", s)
     words = s.split()
-    while len(words) > 1 and words[-1].lower().strip(",;:") in _TRAILING:
+    while len(words) > 1 and words[-1].strip(",;:") in _TRAILING:  # as written: "Mr A" keeps its "A"
         words.pop()
     return " ".join(words) or name.strip()

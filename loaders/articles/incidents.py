@@ -4,6 +4,9 @@ Evans", "a leaked memo"), with the people involved, the place and the force that
 from __future__ import annotations
 
 import re
+import tomllib
+from functools import cache
+from importlib import resources
 
 from kb.identity import make_id
 from loaders.articles import events as ev
@@ -13,6 +16,40 @@ from loaders.articles.doc import MAX_EVIDENCE, ArticleDoc
 _DOC_INCIDENT = "a leaked or internal document"
 _ALNUM = re.compile(r"[A-Za-z0-9]")
 _DIED_AFTER = re.compile(r"(?:,\s*\d{1,3},)?\s+(?:had\s+|has\s+|later\s+|then\s+)?died\b")
+
+
+@cache
+def _data() -> tuple[dict[str, str], re.Pattern[str], re.Pattern[str]]:
+    raw = resources.files("loaders.articles").joinpath("data", "incidents.toml").read_text(encoding="utf-8")
+    d = tomllib.loads(raw)
+    pats = d["patterns"]
+    return dict(d["done_to"]), re.compile(pats["described_person"], re.I), re.compile(pats["passive"], re.I)
+
+
+def _done_to(doc: ArticleDoc, i: int) -> tuple[str, int, int, str | None, str | None] | None:
+    """ "a black driver was stopped", "Ruth Evans, 34, was arrested": (incident name, start, end, person id,
+    place id) for what was done to a person the sentence names or describes."""
+    nouns, described, passive = _data()
+    s = doc.sents[i]
+    low = s.text.lower()
+    if not any(v in low for v in nouns):
+        return None
+    places = doc.ids_in_sentence(i, {"Place"}) or (
+        doc.ids_in_sentence(i + 1, {"Place"}) if i + 1 < len(doc.sents) else []
+    )
+    place = places[0][1] if places else None
+    where = f" in {doc.ents[place].name}" if place else ""
+    for m, pid in doc.ids_in_sentence(i, {"Person"}):
+        pm = passive.match(doc.text[m.end : s.end])
+        if pm and not doc.ents[pid].props.get("role"):
+            return f"{nouns[pm.group('verb').lower()]} of {doc.ents[pid].name}{where}", m.start, m.end, pid, place
+    for dm in described.finditer(s.text):
+        pm = passive.match(s.text[dm.end() :])
+        if pm:
+            who = dm.group("who").lower()
+            a, b = s.start + dm.start(), s.start + dm.end()
+            return f"{nouns[pm.group('verb').lower()]} of {who}{where}", a, b, None, place
+    return None
 
 
 def find_incidents(doc: ArticleDoc) -> None:
@@ -146,6 +183,15 @@ def find_incidents(doc: ArticleDoc) -> None:
                 )
     del places
     _name_victims(doc)
+    # what was done to a person, for a person (or, for a person described, an article) with no incident yet
+    for i in range(len(doc.sents)):
+        got = _done_to(doc, i)
+        if got is None:
+            continue
+        name, a, b, pid, place = got
+        involved = {r.target for r in doc.rels.values() if r.type == "INVOLVES"}
+        if (pid is None and not doc.incidents) or (pid is not None and pid not in involved):
+            add(name, i, a, b, [pid] if pid else [], place)
 
 
 def _name_victims(doc: ArticleDoc) -> None:
