@@ -53,6 +53,9 @@ from kb.store.merge import (
 from kb.store.query import CHECK_EVERY, NO_DEADLINE, Deadline, Filter, HasRelation, Matcher
 from kb.store.search_index import SearchIndex
 
+# Entities with at least this many contributions keep their merged Node (see MemoryStore._merged).
+_MANY_PARTS = 32
+
 
 class MemoryStore(Store):
     """In-process store; ``path`` is the snapshot file (None: never persisted)."""
@@ -80,6 +83,7 @@ class MemoryStore(Store):
         self._warming: threading.Thread | None = None
         self._revision = 0  # bumped by every write (see revision)
         self._typed_adj: dict[tuple[str, bool], dict[str, builtins.list[tuple[str, str]]]] = {}
+        self._merged_cache: dict[str, Node] = {}  # see _merged
         try:
             if self.path is not None and self.path.exists():
                 self._read_snapshot(self.path)
@@ -135,6 +139,7 @@ class MemoryStore(Store):
         self._sorted_cache.clear()
         self._search = None
         self._typed_adj.clear()
+        self._merged_cache.clear()
 
     # -- writes ------------------------------------------------------------------
     def _known_type(self, entity_id: str) -> str | None:
@@ -212,7 +217,18 @@ class MemoryStore(Store):
         if data is None and isinstance(entity_id, str):
             entity_id = self._redirect(entity_id)
             data = self.g.nodes.get(entity_id)
-        return merged_node(entity_id, data) if data else None
+        return self._merged(entity_id, data) if data else None
+
+    def _merged(self, node_id: str, parts: dict[str, NodeContrib]) -> Node:
+        """merged_node, kept until the next write for an entity with many contributions (a force
+        or body named by thousands of sources: merging those is milliseconds on every read).
+        Readers never change a Node (its props included), so one can be handed out again."""
+        if len(parts) < _MANY_PARTS:
+            return merged_node(node_id, parts)
+        node = self._merged_cache.get(node_id)
+        if node is None:
+            node = self._merged_cache[node_id] = merged_node(node_id, parts)
+        return node
 
     def get_many(self, ids: Sequence[str]) -> dict[str, Node]:
         out: dict[str, Node] = {}
@@ -222,12 +238,12 @@ class MemoryStore(Store):
             data = nodes.get(i)
             if data is not None:
                 if i not in out:
-                    out[i] = merged_node(i, data)
+                    out[i] = self._merged(i, data)
             elif redirects and i in redirects and i not in out:
                 j = redirects[i]
                 data = nodes.get(j)
                 if data is not None:
-                    out[i] = merged_node(j, data)
+                    out[i] = self._merged(j, data)
         return out
 
     def _typed(
