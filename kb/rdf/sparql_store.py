@@ -68,6 +68,8 @@ def _unwrap(store: Store) -> Store:
 
 def home_for(store: Store) -> Path | None:
     """Where the store's SPARQL versions live (None: a temporary folder)."""
+    if isinstance(store, FollowingStore):  # beside its snapshot: known before the snapshot is open
+        return Path(f"{store.path}.sparql")
     store = _unwrap(store)
     if isinstance(store, MemoryStore):
         return Path(f"{store.path}.sparql") if store.path is not None else None

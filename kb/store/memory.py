@@ -13,10 +13,11 @@ import builtins
 import heapq
 import itertools
 import json
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, BinaryIO, ClassVar
 
 from kb.identity import normalise_name
 from kb.model import Direction, Edge, Facts, Node, Relation, Stats, UpsertResult
@@ -52,6 +53,9 @@ from kb.store.merge import (
 from kb.store.query import CHECK_EVERY, NO_DEADLINE, Deadline, Filter, HasRelation, Matcher
 from kb.store.search_index import SearchIndex
 
+# Entities with at least this many contributions keep their merged Node (see MemoryStore._merged).
+_MANY_PARTS = 32
+
 
 class MemoryStore(Store):
     """In-process store; ``path`` is the snapshot file (None: never persisted)."""
@@ -75,14 +79,27 @@ class MemoryStore(Store):
         self._dirty = False
         self._sorted_cache: dict[tuple[str | None, str], list[tuple[Any, str]]] = {}
         self._search: SearchIndex | None = None
+        self._search_lock = threading.Lock()  # one build at a time; readers wait for it
+        self._warming: threading.Thread | None = None
         self._revision = 0  # bumped by every write (see revision)
         self._typed_adj: dict[tuple[str, bool], dict[str, builtins.list[tuple[str, str]]]] = {}
+        self._merged_cache: dict[str, Node] = {}  # see _merged
         try:
             if self.path is not None and self.path.exists():
                 self._read_snapshot(self.path)
         except BaseException:
             self._unlock()
             raise
+
+    @classmethod
+    def opened(cls, path: Path, fh: BinaryIO) -> MemoryStore:
+        """A store read from the snapshot ``path`` already open as ``fh`` (its content as it was
+        opened, even if a load has renamed a new file over ``path`` since); ``fh`` is closed."""
+        store = cls(None)
+        store.path = Path(path)
+        store.g, kb_meta = read_snapshot(store.path, fh)
+        store._meta = dict(kb_meta)
+        return store
 
     # -- persistence -------------------------------------------------------------
     def _read_snapshot(self, path: Path) -> None:
@@ -122,6 +139,7 @@ class MemoryStore(Store):
         self._sorted_cache.clear()
         self._search = None
         self._typed_adj.clear()
+        self._merged_cache.clear()
 
     # -- writes ------------------------------------------------------------------
     def _known_type(self, entity_id: str) -> str | None:
@@ -199,7 +217,18 @@ class MemoryStore(Store):
         if data is None and isinstance(entity_id, str):
             entity_id = self._redirect(entity_id)
             data = self.g.nodes.get(entity_id)
-        return merged_node(entity_id, data) if data else None
+        return self._merged(entity_id, data) if data else None
+
+    def _merged(self, node_id: str, parts: dict[str, NodeContrib]) -> Node:
+        """merged_node, kept until the next write for an entity with many contributions (a force
+        or body named by thousands of sources: merging those is milliseconds on every read).
+        Readers never change a Node (its props included), so one can be handed out again."""
+        if len(parts) < _MANY_PARTS:
+            return merged_node(node_id, parts)
+        node = self._merged_cache.get(node_id)
+        if node is None:
+            node = self._merged_cache[node_id] = merged_node(node_id, parts)
+        return node
 
     def get_many(self, ids: Sequence[str]) -> dict[str, Node]:
         out: dict[str, Node] = {}
@@ -209,12 +238,12 @@ class MemoryStore(Store):
             data = nodes.get(i)
             if data is not None:
                 if i not in out:
-                    out[i] = merged_node(i, data)
+                    out[i] = self._merged(i, data)
             elif redirects and i in redirects and i not in out:
                 j = redirects[i]
                 data = nodes.get(j)
                 if data is not None:
-                    out[i] = merged_node(j, data)
+                    out[i] = self._merged(j, data)
         return out
 
     def _typed(
@@ -239,13 +268,36 @@ class MemoryStore(Store):
                 self._typed_adj[(i, outgoing)] = index
         return index
 
-    def warm(self) -> None:
-        self._search_index().warm()
-        succ, pred = self.g.succ, self.g.pred
-        for i in self.g.nodes:
-            for adj, outgoing in ((succ[i], True), (pred[i], False)):
-                if len(adj) >= _HUB:
-                    self._typed(i, adj, outgoing)
+    def warm(self, wait: bool = False) -> None:
+        """Build the search index and the hubs' relation-type indexes: in a background thread
+        (the server answers meanwhile; a search waits for the index, other reads build what
+        they need themselves), or now with ``wait``."""
+        if wait:
+            self._warm()
+            return
+        if self._warming is None or not self._warming.is_alive():
+            self._warming = threading.Thread(target=self._warm, name="kb-memory-warm", daemon=True)
+            self._warming.start()
+
+    def warmed(self, timeout: float | None = None) -> bool:
+        """Wait for a background :meth:`warm`; whether it is done."""
+        thread = self._warming
+        if thread is not None:
+            thread.join(timeout)
+            return not thread.is_alive()
+        return True
+
+    def _warm(self) -> None:
+        revision = self._revision
+        with no_gc():  # (and what it builds ends in the GC's permanent generation)
+            self._search_index()
+            succ, pred = self.g.succ, self.g.pred
+            for i in builtins.list(self.g.nodes):
+                if self._revision != revision:
+                    return  # a write came in: what it needs is built on first use
+                for adj, outgoing in ((succ.get(i, {}), True), (pred.get(i, {}), False)):
+                    if len(adj) >= _HUB:
+                        self._typed(i, adj, outgoing)
 
     def _matching(
         self, i: str, adj: dict[str, dict[str, Any]], outgoing: bool, wanted: set[str] | None
@@ -383,10 +435,19 @@ class MemoryStore(Store):
 
     # -- search ------------------------------------------------------------------------
     def _search_index(self) -> SearchIndex:
-        """The full-text index (kb.store.search_index), built on first use after a write."""
-        if self._search is None:
-            self._search = SearchIndex(self._search_entries())
-        return self._search
+        """The full-text index (kb.store.search_index), built on first use after a write (or by
+        :meth:`warm`); a reader arriving during a build waits for it rather than building twice."""
+        index = self._search
+        if index is not None:
+            return index
+        with self._search_lock:
+            if self._search is not None:
+                return self._search
+            revision = self._revision
+            index = SearchIndex(self._search_entries())
+            if revision == self._revision:  # not a write meanwhile (its index would be stale)
+                self._search = index
+            return index
 
     def _search_entries(self) -> Iterator[tuple[str, str, str, tuple[str, ...]]]:
         for n, data in self.g.nodes.items():

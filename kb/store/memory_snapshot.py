@@ -288,15 +288,35 @@ def _fsync_dir(folder: Path) -> None:
 
 
 # ---- reading -------------------------------------------------------------------------------------
-def read_snapshot(path: Path) -> tuple[MemoryGraph, dict[str, Any]]:
-    """Read a snapshot written by :func:`write_snapshot`: the graph and the KB metadata; a
-    StoreError naming the file if it is not one, was written by another version, or is damaged."""
+def read_snapshot(path: Path, fh: BinaryIO | None = None) -> tuple[MemoryGraph, dict[str, Any]]:
+    """Read a snapshot written by :func:`write_snapshot` (from ``fh`` when given: the file as it
+    was opened, whatever has been renamed over ``path`` since; it is closed): the graph and the KB
+    metadata; a StoreError naming the file if it is not one, is of another version, or is damaged."""
     clean_temp_files(path)
     try:
-        with path.open("rb") as fh, no_gc():
-            return _read(path, fh)
+        with fh or path.open("rb") as f, no_gc():
+            f.seek(0)
+            return _read(path, f)
     except OSError as exc:
         raise StoreError(f"{path}: cannot read snapshot: {exc.strerror or exc}") from None
+
+
+def peek_snapshot(path: Path, fh: BinaryIO) -> dict[str, Any]:
+    """The header of the snapshot open as ``fh``, after checking it and the end marker (not the
+    checksum, which needs the whole file: :func:`read_snapshot` checks that). A StoreError
+    naming the file when it is not a snapshot of this version, or is truncated. ``fh`` stays open."""
+    try:
+        fh.seek(0)
+        size = os.fstat(fh.fileno()).st_size
+        meta = _header(path, fh.readline(_HEADER_MAX))
+        if size >= _TRAILER.size:
+            fh.seek(size - _TRAILER.size)
+            magic, length, _ = _TRAILER.unpack(fh.read(_TRAILER.size))
+            if magic == _MAGIC and length == size - _TRAILER.size:
+                return meta
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot read snapshot: {exc.strerror or exc}") from None
+    raise StoreError(f"{path}: snapshot is truncated or damaged (its end marker is missing)")
 
 
 def _read(path: Path, fh: BinaryIO) -> tuple[MemoryGraph, dict[str, Any]]:
