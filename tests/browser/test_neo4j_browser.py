@@ -19,7 +19,7 @@ from playwright.sync_api import BrowserContext, Locator, Page, expect
 from kb.paths import ontology_dir, sample_dir
 from kb.store.memory import MemoryStore
 from kb.store.neo4j import Neo4jStore
-from tests.browser.conftest import Network, screenshot
+from tests.browser.conftest import Network, screenshot, wait_until
 from tests.fixtures.bolt import BoltServer
 from tests.test_neo4j_sample import _params_from_sample, _run, browser_queries
 
@@ -129,9 +129,18 @@ def test_neo4j_browser_runs_the_ready_queries_in_the_ontology_style(
     grass = GRASS.read_text(encoding="utf-8")
     style_frame = _run_command(page, ":style " + grass)
     expect(style_frame.locator('[data-testid="frameContents"]')).to_contain_text("PoliceForce")
-    stored = page.evaluate("localStorage.getItem('neo4j.grass')") or ""
     colours = dict(re.findall(r"node\.(\w+) \{[^}]*?color: (#[0-9a-f]{6});", grass))
-    assert colours["PoliceForce"].lower() in stored.lower() and colours["Officer"].lower() in stored.lower()
+    # The Browser saves its state to localStorage debounced (500 ms, at most 1 s after the last
+    # action), so right after the frame appears 'neo4j.grass' may still hold the state before
+    # :style ("null"): wait for the saved style to carry the ontology's colours.
+    wanted = (colours["PoliceForce"].lower(), colours["Officer"].lower())
+    stored = wait_until(
+        page,
+        "(() => { const g = (localStorage.getItem('neo4j.grass') || '').toLowerCase();"
+        f" return {list(wanted)!r}.every(c => g.includes(c)) ? g : null; }})()",
+        timeout=30,
+    )
+    assert all(c in stored for c in wanted), stored
 
     params = _sample_params(sample_store)
     for q in browser_queries():
@@ -160,8 +169,19 @@ def test_neo4j_browser_runs_the_ready_queries_in_the_ontology_style(
     expect(frame).to_contain_text(re.compile(r"Displaying \d+ nodes"), timeout=30_000)
     circles = frame.locator("svg g.node circle.b-outline")
     expect(circles).not_to_have_count(0, timeout=30_000)
-    fills = set(circles.evaluate_all("cs => cs.map(c => c.getAttribute('fill'))"))
-    want = {colours["PoliceForce"], colours["Officer"], colours["Allegation"]}
-    assert {f.lower() for f in fills} == {c.lower() for c in want}, fills  # no default grey left
+    # The canvas draws in steps (nodes first, then their style): wait until every label's colour
+    # is drawn, then check that no circle kept another (default grey) fill.
+    want = sorted({colours["PoliceForce"].lower(), colours["Officer"].lower(), colours["Allegation"].lower()})
+    fills_js = (
+        "[...document.querySelectorAll('[data-testid=\"frame\"]')][0]"
+        "?.querySelectorAll('svg g.node circle.b-outline') ?? []"
+    )
+    drawn = wait_until(
+        page,
+        f"(() => {{ const fs = [...new Set([...{fills_js}].map(c => (c.getAttribute('fill') || '').toLowerCase()))];"
+        f" return {want!r}.every(c => fs.includes(c)) ? fs : null; }})()",
+        timeout=30,
+    )
+    assert sorted(drawn) == want, drawn  # no default grey left
     page.wait_for_timeout(1500)  # the force layout settles
     screenshot(page, shots / "screenshots" / "neo4j-browser.png")
