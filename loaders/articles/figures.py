@@ -219,7 +219,7 @@ def _head(measure: str) -> str:
 
 
 def ages(doc: ArticleDoc, d: _Discourse, i: int) -> None:
-    """Ages ("Jane Harlow, 43,", "aged 36", "the 43-year-old"): a property of the person, not a statistic."""
+    """Ages ("Ann Example, 43,", "aged 36", "the 43-year-old"): a property of the person, not a statistic."""
     s = doc.sents[i]
     if not any(c.isdigit() for c in s.text):
         return
@@ -237,7 +237,7 @@ def ages(doc: ArticleDoc, d: _Discourse, i: int) -> None:
         head = s.text[: m.start()]
         who: str | None = None
         if m.group("n") and before:
-            who = before[-1]  # "Jane Harlow, aged 43"
+            who = before[-1]  # "Ann Example, aged 43"
         elif m.group("n") and _PRONOUN.search(head):
             who = d.last_person  # "In 2002 he joined the force, aged 22"
         elif re.match(r"\s*(?:the|a)\s+$", head, re.I) and _AGE_AS_NOUN.match(s.text[m.end() :]):

@@ -982,7 +982,7 @@ class MentionFinder:
                 if last in confirmed or last in full:
                     m.type = "Person"
                     full.setdefault(last, []).append(m)
-        # "Sir Mark", "Dame Rachel": a title with a first name
+        # "Sir Name", "Dame Name": a title with a first name
         firsts: dict[str, set[str]] = {}
         for ms in full.values():
             for x in ms:
