@@ -1,12 +1,14 @@
 """Where the project's files live.
 
-The ontology (``ontology/``) and the reference tables (``data/reference/``) ship inside the
-distribution as the data packages ``kb.ontology_files`` and ``kb.reference_data``:
-pyproject.toml maps those package names to the two top-level folders, so the files stay
-where the repository keeps them and are found through :mod:`importlib.resources` alike in
+The ontology (``ontology/``), the reference tables (``data/reference/``) and the documented
+GraphQL operations (``graphql/examples/``, which the playground lists) ship inside the
+distribution as the data packages ``kb.ontology_files``, ``kb.reference_data`` and
+``kb.graphql_examples``: setup.py maps those package names to the top-level folders, so the
+files stay where the repository keeps them (``graphql/`` itself is no package: a top-level
+``graphql`` would shadow graphql-core) and are found through :mod:`importlib.resources` alike in
 a checkout, an editable install and a wheel installed into any environment.
 
-The rest (sample data, GraphQL examples, the default ``.kb/`` folder) belongs to a project
+The rest (sample data, the exported schema, the default ``.kb/`` folder) belongs to a project
 folder: the checkout when the code runs from one, else the working directory (an installed
 package has no project folder of its own); ``KB_HOME`` names another.
 """
@@ -19,6 +21,7 @@ from pathlib import Path
 
 ONTOLOGY_PACKAGE = "kb.ontology_files"
 REFERENCE_PACKAGE = "kb.reference_data"
+EXAMPLES_PACKAGE = "kb.graphql_examples"
 
 
 def _package_dir(package: str) -> Path:
@@ -43,6 +46,11 @@ def ontology_dir() -> Path:
 def reference_dir() -> Path:
     """The reference tables every load starts from (``data/reference/`` in a checkout)."""
     return _package_dir(REFERENCE_PACKAGE)
+
+
+def examples_dir() -> Path:
+    """The documented GraphQL operations (``graphql/examples/`` in a checkout)."""
+    return _package_dir(EXAMPLES_PACKAGE)
 
 
 def checkout_root() -> Path | None:

@@ -91,17 +91,22 @@ def test_installed_package_holds_the_ontology_and_reference_data(installed: Path
     code = (
         "import kb, kb.paths, kb.ontology;"
         "print(kb.__file__); print(kb.paths.ontology_dir()); print(kb.paths.reference_dir());"
-        "print(len(kb.ontology.ontology().classes))"
+        "print(len(kb.ontology.ontology().classes)); print(kb.paths.examples_dir())"
     )
     out = subprocess.run([str(py), "-c", code], capture_output=True, text=True, cwd=tmp_path, check=True).stdout
-    kb_file, onto_dir, ref_dir, n_classes = out.split("\n")[:4]
+    kb_file, onto_dir, ref_dir, n_classes, examples_dir = out.split("\n")[:5]
     site = str(installed)
-    assert kb_file.startswith(site) and onto_dir.startswith(site) and ref_dir.startswith(site)
+    assert all(p.startswith(site) for p in (kb_file, onto_dir, ref_dir, examples_dir))
     assert int(n_classes) >= 14
     for name in ("registry.toml", "concepts.toml", "policekb.ttl", "shapes.ttl", "context.jsonld"):
         assert (Path(onto_dir) / name).is_file(), name
     for name in ("forces.csv", "bodies.csv", "ranks.csv"):
         assert (Path(ref_dir) / name).is_file(), name
+    assert ROOT is not None
+    for src in (ROOT / "graphql" / "examples").glob("*.graphql"):
+        for shipped in (src, src.with_suffix(".json")):
+            if shipped.exists():
+                assert (Path(examples_dir) / shipped.name).read_bytes() == shipped.read_bytes(), shipped.name
     assert not list(installed.glob("lib/python*/site-packages/__editable__*")), "the install must not be editable"
 
 
@@ -146,6 +151,9 @@ def test_installed_policekb_loads_and_serves(installed: Path, tmp_path: Path) ->
         # The playground and the entity pages, with the scripts they load, from the package data.
         status, body = _get(base + "/graphql", headers={"accept": "text/html"})
         assert status == 200 and b"/static/vendor/graphiql/graphiql.min.js" in body
+        # Its example tabs come from graphql/examples, shipped as the data package kb.graphql_examples.
+        examples = sorted(p.stem for p in (ROOT / "graphql" / "examples").glob("*.graphql"))
+        assert examples and all(name.encode() in body for name in examples)
         status, body = _get(base + "/id/force/metropolitan", headers={"accept": "text/html"})
         assert status == 200 and b"<h1>Metropolitan Police Service</h1>" in body
         for asset in ("vendor/graphiql/graphiql.min.js", "vendor/react/react.production.min.js", "entity-graph.js"):

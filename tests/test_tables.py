@@ -505,7 +505,7 @@ def test_statistics_about_oversight_bodies(tmp_path: Path) -> None:
     (facts,) = load(table)
     assert {r.target for r in facts.relations if r.type == "ABOUT"} == {
         "body/iopc",
-        "body/college-of-policing",
+        "org/college-of-policing",  # a professional body (data/reference/bodies.csv), not an oversight body
         "force/kent",
     }
 

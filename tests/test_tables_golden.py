@@ -55,7 +55,7 @@ def stored_lines() -> list[str]:
     load_paths(store, paths)
     lines = []
     for n in store.iter_nodes():
-        if n.sources == (REFERENCE_SOURCE_ID,):
+        if n.sources == (REFERENCE_SOURCE_ID,) or n.id == REFERENCE_SOURCE_ID:
             continue
         props = {k: v for k, v in n.props.items() if k not in _VOLATILE}
         doc = ["node", n.id, n.type, n.name, sorted(n.aliases), props, sorted(_ev(e) for e in n.evidence)]
@@ -70,7 +70,9 @@ def stored_lines() -> list[str]:
 
 def test_stored_facts_are_those_of_the_reference_loader() -> None:
     with gzip.open(GOLDEN, "rt", encoding="utf-8") as fh:
-        expected = fh.read().splitlines()
+        # the reference layer's own Source (its sha256 changes with every edit of data/reference)
+        # is not the tables' output; older golden files still hold it
+        expected = [x for x in fh.read().splitlines() if not x.startswith(f'["node", "{REFERENCE_SOURCE_ID}"')]
     got = stored_lines()
     missing = sorted(set(expected) - set(got))
     extra = sorted(set(got) - set(expected))

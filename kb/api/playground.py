@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from kb.api.web import page_headers, render
-from kb.paths import project_root
+from kb.paths import examples_dir as package_examples_dir
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +38,9 @@ def welcome_query() -> str:
 
 
 def examples_dir() -> Path:
-    return project_root() / "graphql" / "examples"
+    """The examples' folder (graphql/examples in a checkout), shipped as package data so an
+    installed package lists them too; see kb/paths.py."""
+    return package_examples_dir()
 
 
 _QUESTION = re.compile(r"#\s*Question:\s*(.*?)(?:\n#\s*\n|\n[^#])", re.S)

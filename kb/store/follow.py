@@ -193,7 +193,7 @@ class FollowingStore(Store):
         return self.current.list(*args, **kwargs)
 
     def scan(self, *args: Any, **kwargs: Any) -> Page:  # Store.scan's: the deadline must reach the scan
-        return self._current.scan(*args, **kwargs)
+        return self.current.scan(*args, **kwargs)
 
     def stats(self) -> Stats:
         return self.current.stats()

@@ -318,9 +318,11 @@ class _Reader:
         keep = doc.ents[named[0].id]
         if " chaired by " not in keep.name:
             # "Ruth Evans, who chaired today's hearing, said": the chair of the article's one hearing
-            chair = next((c for i, s in enumerate(doc.sents) if "hearing" in s.text and (c := self.chair(i, s))), None)
-            if chair:
-                keep.name = f"{keep.name} chaired by {chair}"
+            chair_name = next(
+                (ch for i, s in enumerate(doc.sents) if "hearing" in s.text and (ch := self.chair(i, s))), None
+            )
+            if chair_name:
+                keep.name = f"{keep.name} chaired by {chair_name}"
         for c in hearings:
             if c.subjects:
                 continue
@@ -328,9 +330,9 @@ class _Reader:
             doc.case_events.remove(c)
             self.by_key = {k: v for k, v in self.by_key.items() if v is not c}
             keep.evidence.extend(x for x in drop.evidence[: max(0, MAX_EVIDENCE - len(keep.evidence))])
-            chair = re.search(r"\schaired by .+$", drop.name)
-            if chair and " chaired by " not in keep.name:
-                keep.name += chair.group(0)
+            said = re.search(r"\schaired by .+$", drop.name)
+            if said and " chaired by " not in keep.name:
+                keep.name += said.group(0)
 
     def headline_index(self) -> int:
         """The sentence that is the article's headline: the first line, or the first line of four or more

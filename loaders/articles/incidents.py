@@ -188,10 +188,10 @@ def find_incidents(doc: ArticleDoc) -> None:
         got = _done_to(doc, i)
         if got is None:
             continue
-        name, a, b, pid, place = got
+        what, a, b, person, at = got
         involved = {r.target for r in doc.rels.values() if r.type == "INVOLVES"}
-        if (pid is None and not doc.incidents) or (pid is not None and pid not in involved):
-            add(name, i, a, b, [pid] if pid else [], place)
+        if (person is None and not doc.incidents) or (person is not None and person not in involved):
+            add(what, i, a, b, [person] if person else [], at)
 
 
 def _name_victims(doc: ArticleDoc) -> None:
