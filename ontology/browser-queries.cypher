@@ -29,7 +29,15 @@ MATCH p = shortestPath((a)-[*..6]-(b))
 RETURN [n IN nodes(p) | n.name] AS via, [r IN relationships(p) | type(r)] AS relations, p;
 
 // 4. Outcomes by category per force
-MATCH (o:Outcome)<-[:RESULTED_IN]-(c:Entity)-[:CONCERNS*0..1]->(:Entity)-[:AGAINST|HANDLED_BY]->(x:Entity)
+// Each outcome reaches its officer (or force) through the case chain; an outcome overturned by a
+// later one (REVERSES: an appeal allowed, a conviction quashed) is left out, unless that reversal
+// was itself reversed.
+MATCH (o:Outcome)<-[:RESULTED_IN]-(:Investigation)-[:CONCERNS]->(:Allegation)-[:AGAINST]->(x:Entity)
+WHERE (x:Officer OR x:PoliceForce)
+  AND NOT EXISTS {
+    MATCH (r:Outcome)-[:REVERSES]->(o)
+    WHERE NOT EXISTS { (:Outcome)-[:REVERSES]->(r) }
+  }
 OPTIONAL MATCH (x)-[:SERVES_IN]->(home:PoliceForce)
 WITH o, CASE WHEN x:PoliceForce THEN x ELSE home END AS f
 WHERE f IS NOT NULL

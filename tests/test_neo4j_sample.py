@@ -143,6 +143,56 @@ def test_every_browser_query_returns_rows_on_the_sample(
             assert all(r["officer"] != r["other_officer"] for r in rows)
 
 
+def _standing_outcomes_per_force(store: MemoryStore, reversals: bool = True) -> dict[tuple[str, str], int]:
+    """The reference for query 4, in Python over the memory store: outcomes reached through
+    Outcome <-RESULTED_IN- Investigation -CONCERNS-> Allegation -AGAINST-> Officer/PoliceForce,
+    without those a standing later outcome REVERSES, counted per (force name, category)."""
+    edges = list(store.iter_edges())
+
+    def kind(i: str) -> str:
+        n = store.get(i)
+        return n.type if n is not None else ""
+
+    def out(src: str, rel: str) -> list[str]:
+        return [e.target for e in edges if e.source == src and e.type == rel]
+
+    reversers = {
+        o: [e.source for e in edges if e.type == "REVERSES" and e.target == o] for o in {e.target for e in edges}
+    }
+
+    def stands(o: str) -> bool:
+        if not reversals:
+            return True
+        return not any(not reversers.get(r) for r in reversers.get(o, []))
+
+    found: dict[tuple[str, str], set[str]] = {}
+    for e in edges:
+        if e.type != "RESULTED_IN" or kind(e.source) != "Investigation" or not stands(e.target):
+            continue
+        for a in out(e.source, "CONCERNS"):
+            if kind(a) != "Allegation":
+                continue
+            for x in out(a, "AGAINST"):
+                forces = [x] if kind(x) == "PoliceForce" else out(x, "SERVES_IN") if kind(x) == "Officer" else []
+                for f in forces:
+                    force, outcome = store.get(f), store.get(e.target)
+                    assert force is not None and outcome is not None
+                    key = (force.name, str(outcome.props.get("category")))
+                    found.setdefault(key, set()).add(e.target)
+    return {k: len(v) for k, v in found.items()}
+
+
+def test_outcomes_per_force_follow_the_case_chain_and_leave_reversed_ones_out(
+    sample_neo4j: Neo4jStore, sample_store: MemoryStore, bolt_server: BoltServer
+) -> None:
+    (q,) = [q for q in browser_queries() if q.title == "Outcomes by category per force"]
+    rows = _run(bolt_server, q.text, {})
+    got = {(r["force"], r["category"]): r["outcomes"] for r in rows}
+    assert got == _standing_outcomes_per_force(sample_store)
+    # the sample has reversed outcomes on the chain, so leaving them out changes the answer
+    assert sum(_standing_outcomes_per_force(sample_store, reversals=False).values()) > sum(got.values())
+
+
 def test_graphql_examples_answer_the_same_from_neo4j(sample_neo4j: Neo4jStore, sample_store: MemoryStore) -> None:
     """`policekb serve --store neo4j`: every documented operation gives the memory store's answer."""
     import json
