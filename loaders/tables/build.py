@@ -8,7 +8,10 @@ parse, one digest and three small objects.
 from __future__ import annotations
 
 import hashlib
+import itertools
+import operator
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +19,7 @@ from kb.identity import make_id
 from kb.model import Entity, Evidence, Facts, Props, Relation
 from kb.ontology import ontology
 from loaders.base import LoadError
-from loaders.tables.cells import CellError, parse_cell
+from loaders.tables.cells import INT_CELLS, Cell, CellError, parse_cell
 from loaders.tables.concepts import concept_exists, match_concept
 from loaders.tables.layout import Layout
 from loaders.tables.mapping import ColumnSpec, Mapping
@@ -138,25 +141,14 @@ def plan_columns(path: Path, sheet: Sheet, layout: Layout, mapping: Mapping, met
 
 
 class _Builder:
-    """Accumulates one source's statistics, checking every cell."""
+    """Where one table's cells are (for evidence and errors) and the subjects met so far."""
 
-    def __init__(self, path: Path, sheet: Sheet, source_id: str, mapping: Mapping, labels: list[str]) -> None:
+    def __init__(self, path: Path, sheet: Sheet, source_id: str, labels: list[str]) -> None:
         self.path = path
         self.sheet = sheet
         self.source_id = source_id
-        self.mapping = mapping
-        self.entities: list[Entity] = []
-        self.relations: list[Relation] = []
         self.subjects: dict[str, Entity] = {}
-        self.seen: dict[str, tuple[tuple[int, int], str]] = {}
-        self._prefix = ontology().slug("Statistic") + "/"
-        self._measures: dict[str, tuple[str | None, str | None]] = {}
-        self._suppressed = mapping.suppressed
-        self._zeros = mapping.zeros
         self.labels = labels
-        self._fast_loc = sheet.pivot is None
-        self._row0 = sheet.offset + 1  # grid row 0 is this row of the file
-        self._loc = (sheet.name + "!R{}C{}") if sheet.name is not None else "row {}, column {!r}"
 
     def column_label(self, i: int, j: int) -> str:
         """The header of the file's column holding grid cell (i, j)."""
@@ -185,92 +177,51 @@ class _Builder:
 
     def error(self, message: str, i: int, j: int | None = None) -> LoadError:
         """A LoadError naming the file, sheet, row and column of grid cell (i, j)."""
-        return LoadError(
-            self.path, message, line=self.sheet.ref(i, j if j is not None else 0)[0], where=self.where(i, j)
-        )
+        row = self.sheet.ref(i, j if j is not None else 0)[0]
+        return LoadError(self.path, message, line=row, where=self.where(i, j))
 
     def subject(self, subj: Subject, raw: str, i: int, j: int) -> None:
-        if subj.id in self.subjects:
-            return
         props: Props = {}
         if subj.type == "Place" and subj.country:
             props["country"] = subj.country
         ev = Evidence(self.source_id, quote=raw, method="table", locator=self.locator(i, j))
         self.subjects[subj.id] = Entity(subj.id, subj.type, subj.name, [], props, [ev])
 
-    def add(
-        self,
-        subj: Subject,
-        measure: str,
-        when: When | None,
-        col: Column,
-        raw: str,
-        i: int,
-    ) -> None:
-        """One statistic from one cell (nothing for an empty cell)."""
-        try:
-            cell = parse_cell(raw, self._suppressed, self._zeros)
-        except CellError as exc:
-            raise self.error(str(exc), i, col.index) from None
-        if cell is None:
-            return
-        ptext, start, end = when if when is not None else ("", "", "")
-        # Same formula as kb.identity.hashed_id, inlined: this runs once per cell.
-        text = f"{subj.id}\x1f{measure}\x1f{start}\x1f{end}\x1f{self.source_id}"
-        sid = self._prefix + _sha256(text.encode()).hexdigest()[:20]
-        prev = self.seen.get(sid)
-        if prev is not None:
-            if prev[1] == raw:
-                return  # the same figure repeated (a duplicated row): one statistic
-            raise self.error(
-                f"two different figures ({prev[1]!r} at {self.locator(*prev[0])}, {raw!r} here) for the same "
-                "subject, measure and period; name the extra column in a mapping file",
-                i,
-                col.index,
-            )
-        self.seen[sid] = ((i, col.index), raw)
-        status = "revised" if col.revised and cell.status == "reported" else cell.status
-        props: Props = {"measure": measure, "status": status, "valueText": raw}
-        if cell.value is not None:
-            props["value"] = cell.value
-        known = self._measures.get(measure)
-        if known is None:
-            known = self._measures[measure] = (match_concept("measure", measure), _unit_of(measure))
-        unit = props["unit"] = col.unit or cell.unit or known[1] or "count"
-        if cell.qualifier:
-            props["qualifier"] = cell.qualifier
-        # The measure concepts are all counts: a rate or share of officers is not a headcount.
-        concept = col.concept or (known[0] if unit == "count" else None)
-        if concept:
-            props["measureConcept"] = concept
-        if when is not None:
-            props["period"] = ptext
-            props["periodStart"] = start
-            props["periodEnd"] = end
-        name = f"{measure}: {subj.name}, {ptext}" if when is not None else f"{measure}: {subj.name}"
-        if not self._fast_loc:
-            loc = self.locator(i, col.index)
-        elif self.sheet.name is not None:
-            loc = self._loc.format(i + self._row0, col.index + 1)
-        else:
-            loc = self._loc.format(i + self._row0, self.labels[col.index])
-        ev = Evidence(self.source_id, raw, None, None, "table", 1.0, loc)
-        self.entities.append(Entity(sid, "Statistic", name, [], props, [ev]))
-        self.relations.append(Relation("ABOUT", sid, subj.id, {}, [ev]))
+
+# A row ready for its figures: grid index, cells, subject, the subject cell as written, and for
+# a "Total" row replayed after the pass, its period and measure parts worked out in its place.
+_Item = tuple[int, list[str], Subject, str, "tuple[str, tuple[str, ...]] | None"]
+# What one figure column of a row gives: the column, its index, measure, period, props template
+# (None: no measure name), the end of the statistic's name and the end of its id text.
+_Fig = tuple["Column", int, str, "When | None", "Props | None", str, str]
 
 
 def build_statistics(
-    path: Path, sheet: Sheet, layout: Layout, mapping: Mapping, meta: TableMeta, source: Entity, skipped: Skipped
+    path: Path,
+    sheet: Sheet,
+    layout: Layout,
+    mapping: Mapping,
+    meta: TableMeta,
+    source: Entity,
+    skipped: Skipped,
+    max_figures: int = 2_000_000,
 ) -> Facts:
     """All statistics of one sheet, or a LoadError for the first cell that cannot be read.
 
-    Rows naming no known subject go to ``skipped`` (an error at the end when it is strict)."""
+    One pass over the rows, as they stream from the file: each row's subject is resolved and
+    its figures become statistics at once, so an error stops the load where it is. "Total" rows
+    wait for the end of the pass, when the forces of the table say what a total covers. Rows
+    naming no known subject go to ``skipped`` (an error at the end when it is strict).
+
+    This is the hot loop of the table loader: work that depends only on a column or a distinct
+    cell text (measure names, periods, subjects, units, concepts) is done once and cached; per
+    figure there is one digest, one props dict copied from its column's template, and the
+    Evidence, Entity and Relation the store keeps."""
     cols = plan_columns(path, sheet, layout, mapping, meta)
     # Evidence names a column by its header, with the group header above it when there is one
     # ("31 March 2003 / Officers (FTE)"), so that columns with the same header stay distinct.
     shown = [f"{g} / {lab}" if g and g != lab else lab for g, lab in zip(layout.groups, layout.labels, strict=True)]
-    b = _Builder(path, sheet, source.id, mapping, shown)
-    rows = sheet.rows
+    b = _Builder(path, sheet, source.id, shown)
     sc = layout.subject_col
     fixed: Subject | None = None
     if mapping.subject is not None:
@@ -283,68 +234,74 @@ def build_statistics(
     # Long tables (several rows per force) often name the force, measure or period once, above
     # blank cells (merged cells in a spreadsheet): a blank there repeats the row above.
     carry = bool(layout.dim_cols) or layout.period_col is not None
-    # Pass 1: resolve every row's subject (so a "Total" row knows what the table covers).
-    row_subjects: list[tuple[int, Subject, str]] = []
     forces: dict[str, Subject] = {}
-    skipping: str | None = None  # the unknown subject whose rows (and blank repeats) are skipped
     width = layout.width if layout.width is not None else 1 << 30
-    for i in range(layout.first_row, len(rows)):
-        row = rows[i]
-        if not row:
-            continue
-        n = len(row)
-        if n > width:
-            raise b.error(
-                f"this row has {n} cells but the header only {width}: a figure with no column heading", i, n - 1
-            )
-        if single is not None:
-            has_values = single < n and row[single] != ""
-        else:
-            has_values = any(j < n and row[j] for j in value_idx)
-        if fixed is not None:
-            if has_values:
-                row_subjects.append((i, fixed, mapping.subject or ""))
-            continue
-        assert sc is not None
-        raw = row[sc] if sc < n else ""
-        if ignore_rows and raw.strip().lower() in ignore_rows:
-            continue
-        if not raw:
-            if has_values and carry and skipping is not None:
-                skipped.add(sheet.ref(i, sc)[0], b.where(i, sc), skipping, "continues")
+    deferred: list[_Item] = []
+
+    def subject_rows() -> Iterator[_Item]:
+        """The rows holding figures, with their subjects (skipped rows reported)."""
+        last: Subject | None = None
+        last_raw = ""
+        skipping: str | None = None  # the unknown subject whose rows (and blank repeats) are skipped
+        for i, row in sheet.iter_rows(layout.first_row):
+            if not row:
                 continue
-            if has_values and carry and row_subjects:
-                # A force named once above its rows (merged cells, or blank repeats): inherit it.
-                row_subjects.append((i, row_subjects[-1][1], row_subjects[-1][2]))
+            n = len(row)
+            if n > width:
+                raise b.error(
+                    f"this row has {n} cells but the header only {width}: a figure with no column heading", i, n - 1
+                )
+            if single is not None:
+                has_values = single < n and row[single] != ""
+            else:
+                has_values = any(j < n and row[j] for j in value_idx)
+            if fixed is not None:
+                if has_values:
+                    yield i, row, fixed, mapping.subject or "", None
                 continue
-            if has_values:
-                raise b.error("this row has figures but no force or region name", i, sc)
-            continue
-        subj = resolve(raw)
-        if subj is None:
+            assert sc is not None
+            raw = row[sc] if sc < n else ""
+            if ignore_rows and raw.strip().lower() in ignore_rows:
+                continue
+            if not raw:
+                if has_values and carry and skipping is not None:
+                    skipped.add(sheet.ref(i, sc)[0], b.where(i, sc), skipping, "continues")
+                    continue
+                if has_values and carry and last is not None:
+                    # A force named once above its rows (merged cells, or blank repeats): inherit it.
+                    yield i, row, last, last_raw, None
+                    continue
+                if has_values:
+                    raise b.error("this row has figures but no force or region name", i, sc)
+                continue
+            subj = resolve(raw)
+            if subj is None:
+                if not has_values:
+                    continue  # a note, source line or section heading: not data
+                skipping = raw
+                skipped.add(sheet.ref(i, sc)[0], b.where(i, sc), raw, "unknown")
+                continue
+            skipping = None
             if not has_values:
-                continue  # a note, source line or section heading: not data
-            skipping = raw
-            skipped.add(sheet.ref(i, sc)[0], b.where(i, sc), raw, "unknown")
-            continue
-        skipping = None
-        if not has_values:
-            continue  # a section heading such as "North East" above its forces
-        if subj.kind == "force":
-            forces.setdefault(subj.id, subj)
-        row_subjects.append((i, subj, raw))
-    skipped.check()
-    total: Subject | None = None
-    if any(s.kind == "total" for _, s, _ in row_subjects):
-        total = total_subject(list(forces.values()), mapping.total)
-    # Pass 2: one statistic per filled value cell.
+                continue  # a section heading such as "North East" above its forces
+            if subj.kind == "force" and subj.id not in forces:
+                forces[subj.id] = subj
+            last, last_raw = subj, raw
+            yield i, row, subj, raw, None
+
+    def totals() -> Iterator[_Item]:
+        """After the pass: the "Total" rows, now that the table's forces are known."""
+        skipped.check()
+        if deferred:
+            total = total_subject(list(forces.values()), mapping.total)
+            for i, row, _, raw, pre in deferred:
+                yield i, row, total, raw, pre
+
     pc = layout.period_col
     dims = layout.dim_cols
     labels = layout.labels
     dim_names: dict[tuple[str, ...], tuple[str, str]] = {}
-    composed: dict[tuple[tuple[str, str], int], str] = {}
     row_whens: dict[str, When] = {}
-    col_whens = {c.index: when_of(c.period) for c in cols}
     last_ptext = ""
     last_parts: tuple[str, ...] = ("",) * len(dims)
     # Text columns named like "Measure" name what is counted; others ("Rank", "Sex") break it down.
@@ -353,52 +310,211 @@ def build_statistics(
     if dims and not measure_dims and len(dims) == 1 and not any(c.measure for c in cols) and not default_given:
         measure_dims = set(dims)  # a lone text column with nothing else naming the measure
     default_measure = default_measure_name(path, mapping, meta)
-    for i, subj, raw_subj in row_subjects:
-        row = rows[i]
+
+    # Per figure: everything that depends only on the column, bound once.
+    sid_prefix = ontology().slug("Statistic") + "/"
+    source_id = source.id
+    sha = _sha256
+    entities: list[Entity] = []
+    relations: list[Relation] = []
+    add_entity, add_relation = entities.append, relations.append
+    seen: dict[str, Entity] = {}  # statistics by id (a repeated id is a repeated figure)
+    measures: dict[str, tuple[str | None, str | None]] = {}
+    suppressed, zeros = mapping.suppressed, mapping.zeros
+    ints = INT_CELLS
+    fast_loc = sheet.pivot is None
+    row0 = sheet.offset + 1  # grid row 0 is this row of the file
+    if sheet.name is not None:
+        col_loc = {c.index: f"C{c.index + 1}" for c in cols}
+    else:
+        col_loc = {c.index: f", column {shown[c.index]!r}" for c in cols}
+    row_text = ""
+    plan = [(c, c.index, c.measure, when_of(c.period)) for c in cols]
+    subjects = b.subjects
+
+    def when_of_text(ptext: str, i: int) -> When | None:
+        if pc is None:
+            return None
+        found = row_whens.get(ptext)
+        if found is None:
+            found = when_of(parse_period(ptext, mapping.period_type) if ptext else None)
+            if found is None:
+                raise b.error(f"cannot read {ptext!r} as a period", i, pc)
+            row_whens[ptext] = found
+        return found
+
+    def dim_names_of(parts: tuple[str, ...]) -> tuple[str, str]:
+        cached = dim_names.get(parts)
+        if cached is None:
+            cached = dim_names[parts] = (
+                " - ".join(v for d, v in zip(dims, parts, strict=True) if v and d in measure_dims),
+                "; ".join(f"{labels[d]}: {v}" for d, v in zip(dims, parts, strict=True) if v and d not in measure_dims),
+            )
+        return cached
+
+    def row_plan(ptext: str, parts: tuple[str, ...], i: int) -> list[_Fig]:
+        """What every figure column of a row with this period text and these measure parts
+        gives: measure, period, the props template, the end of the name and of the id text."""
+        row_when = when_of_text(ptext, i)
+        dim_parts = dim_names_of(parts) if dims else ("", "")
+        out: list[_Fig] = []
+        for col, j, col_measure, col_when in plan:
+            measure = _compose(dim_parts[0], col_measure, dim_parts[1], default_measure) if dims else col_measure
+            when = row_when or col_when
+            if not measure:
+                out.append((col, j, "", when, None, "", ""))
+                continue
+            template, suffix = _template(col, measure, when, measures)
+            start, end = (when[1], when[2]) if when is not None else ("", "")
+            out.append((col, j, measure, when, template, suffix, f"\x1f{measure}\x1f{start}\x1f{end}\x1f{source_id}"))
+        return out
+
+    # Rows share their plan when their period and measure parts are the same (in a long table,
+    # every force's row for a year and measure); kept for up to this many distinct rows.
+    row_plans: dict[tuple[str, tuple[str, ...]], list[_Fig]] = {}
+    max_plans = 50_000
+    single_dim = dims[0] if len(dims) == 1 else None
+    last_dim = max(dims, default=0)
+    dims_of = operator.itemgetter(*dims) if len(dims) > 1 else operator.itemgetter(0)  # used for 2+ dims
+    sheet_name = sheet.name
+
+    for i, row, subj, raw_subj, pre in itertools.chain(subject_rows(), totals()):
         n = len(row)
-        if subj.kind == "total":
-            assert total is not None
-            subj = total
-        b.subject(subj, raw_subj, i, sc or 0)
-        row_when: When | None = None
-        if pc is not None:
-            ptext = (row[pc] if pc < n else "") or last_ptext
-            row_when = row_whens.get(ptext)
-            if row_when is None:
-                row_when = when_of(parse_period(ptext, mapping.period_type) if ptext else None)
-                if row_when is None:
-                    raise b.error(f"cannot read {ptext!r} as a period", i, pc)
-                row_whens[ptext] = row_when
-            last_ptext = ptext
-        dim_parts: tuple[str, str] = ("", "")
-        if dims:
-            parts = tuple([(row[d] if d < n else "") or last_parts[k] for k, d in enumerate(dims)])
-            last_parts = parts
-            cached = dim_names.get(parts)
-            if cached is None:
-                cached = dim_names[parts] = (
-                    " - ".join(v for d, v in zip(dims, parts, strict=True) if v and d in measure_dims),
-                    "; ".join(
-                        f"{labels[d]}: {v}" for d, v in zip(dims, parts, strict=True) if v and d not in measure_dims
-                    ),
-                )
-            dim_parts = cached
-        for col in cols:
-            j = col.index
+        if pre is None:
+            ptext = ""
+            if pc is not None:
+                ptext = (row[pc] if pc < n else "") or last_ptext
+                last_ptext = ptext
+            parts: tuple[str, ...] = ()
+            if dims:
+                if single_dim is not None:
+                    parts = ((row[single_dim] if single_dim < n else "") or last_parts[0],)
+                elif n > last_dim:
+                    parts = dims_of(row)
+                    if "" in parts:
+                        parts = tuple([v or last_parts[k] for k, v in enumerate(parts)])
+                else:
+                    parts = tuple([(row[d] if d < n else "") or last_parts[k] for k, d in enumerate(dims)])
+                last_parts = parts
+            if subj.kind == "total":
+                deferred.append((i, row, subj, raw_subj, (ptext, parts)))
+                continue
+        else:
+            ptext, parts = pre
+        rp = row_plans.get((ptext, parts))
+        if rp is None:
+            rp = row_plan(ptext, parts, i)
+            if len(row_plans) < max_plans:
+                row_plans[(ptext, parts)] = rp
+        subj_id = subj.id
+        if subj_id not in subjects:
+            b.subject(subj, raw_subj, i, sc or 0)
+        subj_name = subj.name
+        if fast_loc:
+            row_text = f"{sheet_name}!R{i + row0}" if sheet_name is not None else f"row {i + row0}"
+        for col, j, measure, when, template, suffix, key_tail in rp:
             raw = row[j] if j < n else ""
             if not raw:
                 continue
-            measure = col.measure
-            if dims:
-                key = (dim_parts, j)
-                measure = composed.get(key)
-                if measure is None:
-                    measure = composed[key] = _compose(dim_parts[0], col.measure, dim_parts[1], default_measure)
-            if not measure:
+            if template is None:
                 raise b.error("no measure name for this figure", i, j)
-            b.add(subj, measure, row_when or col_whens[j], col, raw, i)
+            cell = ints.get(raw)
+            if cell is None:
+                try:
+                    cell = parse_cell(raw, suppressed, zeros)
+                except CellError as exc:
+                    raise b.error(str(exc), i, j) from None
+                if cell is None:
+                    continue
+            # Same formula as kb.identity.hashed_id, inlined: this runs once per figure.
+            sid = sid_prefix + sha((subj_id + key_tail).encode()).hexdigest()[:20]
+            prev = seen.get(sid)
+            if prev is not None:
+                if prev.props["valueText"] == raw:
+                    continue  # the same figure repeated (a duplicated row): one statistic
+                raise b.error(
+                    f"two different figures ({prev.props['valueText']!r} at {prev.evidence[0].locator}, {raw!r} "
+                    "here) for the same subject, measure and period; name the extra column in a mapping file",
+                    i,
+                    j,
+                )
+            if cell.unit is None and cell.qualifier is None:
+                props = template.copy()
+                props["status"] = "revised" if col.revised and cell.status == "reported" else cell.status
+                props["valueText"] = raw
+                value = cell.value
+                if value is None:
+                    del props["value"]
+                else:
+                    props["value"] = value
+                name = f"{measure}: {subj_name}{suffix}"
+            else:
+                props, name = _props(col, measure, when, cell, raw, measures, subj_name)
+            ev = Evidence(
+                source_id, raw, None, None, "table", 1.0, row_text + col_loc[j] if fast_loc else b.locator(i, j)
+            )
+            stat = seen[sid] = Entity(sid, "Statistic", name, [], props, [ev])
+            add_entity(stat)
+            add_relation(Relation("ABOUT", sid, subj_id, {}, [ev]))
+        if len(entities) > max_figures:
+            raise b.error(
+                f"the table holds more than {max_figures:,} figures, over the limit for one table; split the file",
+                i,
+            )
     facts = Facts(source=source)
-    facts.entities.extend(b.subjects.values())
-    facts.entities.extend(b.entities)
-    facts.relations.extend(b.relations)
+    facts.entities.extend(subjects.values())
+    facts.entities.extend(entities)
+    facts.relations.extend(relations)
     return facts
+
+
+def _known(measure: str, measures: dict[str, tuple[str | None, str | None]]) -> tuple[str | None, str | None]:
+    """The measure's concept and the unit its words give, worked out once per measure."""
+    known = measures.get(measure)
+    if known is None:
+        known = measures[measure] = (match_concept("measure", measure), _unit_of(measure))
+    return known
+
+
+def _template(
+    col: Column, measure: str, when: When | None, measures: dict[str, tuple[str | None, str | None]]
+) -> tuple[Props, str]:
+    """The props every plain figure of this column, measure and period shares (status, text and
+    value filled in per figure, in their places), and the end of its name (", 2019/20")."""
+    concept, measure_unit = _known(measure, measures)
+    unit = col.unit or measure_unit or "count"
+    props: Props = {"measure": measure, "status": "", "valueText": "", "value": 0, "unit": unit}
+    # The measure concepts are all counts: a rate or share of officers is not a headcount.
+    concept = col.concept or (concept if unit == "count" else None)
+    if concept:
+        props["measureConcept"] = concept
+    if when is not None:
+        props["period"], props["periodStart"], props["periodEnd"] = when
+    return props, f", {when[0]}" if when is not None else ""
+
+
+def _props(
+    col: Column,
+    measure: str,
+    when: When | None,
+    cell: Cell,
+    raw: str,
+    measures: dict[str, tuple[str | None, str | None]],
+    subject_name: str,
+) -> tuple[Props, str]:
+    """Props and name of a figure whose cell gives its own unit ("12%", "£1,200") or qualifier ("<5")."""
+    concept, measure_unit = _known(measure, measures)
+    status = "revised" if col.revised and cell.status == "reported" else cell.status
+    props: Props = {"measure": measure, "status": status, "valueText": raw}
+    if cell.value is not None:
+        props["value"] = cell.value
+    unit = props["unit"] = col.unit or cell.unit or measure_unit or "count"
+    if cell.qualifier:
+        props["qualifier"] = cell.qualifier
+    concept = col.concept or (concept if unit == "count" else None)
+    if concept:
+        props["measureConcept"] = concept
+    if when is not None:
+        props["period"], props["periodStart"], props["periodEnd"] = when
+        return props, f"{measure}: {subject_name}, {when[0]}"
+    return props, f"{measure}: {subject_name}"

@@ -221,20 +221,31 @@ class _Row:
 def build_cases(path: Path, sheet: Sheet, layout: Layout, mapping: Mapping, source: Entity, skipped: Skipped) -> Facts:
     """One case chain per row of a case table; rows naming no known force go to ``skipped``."""
     cols = _columns(layout, mapping)
-    if layout.subject_col is None or ("allegation" not in cols and "outcome" not in cols):
+    where = f"sheet {sheet.name!r}" if sheet.name else None
+    # An FOI response about one force's own officers names no force on its rows: the mapping
+    # names the responding force (subject, or foi.force).
+    fixed_name = mapping.subject or mapping.foi_force if layout.subject_col is None else None
+    fixed = resolve(fixed_name) if fixed_name else None
+    if fixed_name and (fixed is None or fixed.kind != "force"):
+        raise LoadError(path, f"the mapping names {fixed_name!r} as the force of these cases, which is no known force")
+    if (layout.subject_col is None and fixed is None) or ("allegation" not in cols and "outcome" not in cols):
         raise LoadError(
             path,
-            "a table of cases needs a force column and an allegation/category or outcome column",
-            where=f"sheet {sheet.name!r}" if sheet.name else None,
+            "a table of cases needs a force column (or the responding force as `subject` in a mapping file) "
+            "and an allegation/category or outcome column",
+            where=where,
         )
-    sc = layout.subject_col
+    sc = layout.subject_col if layout.subject_col is not None else min(cols.values())
     chains = _Chains(path, sheet, layout, mapping, source, cols)
-    for i in range(layout.first_row, len(sheet.rows)):
-        row = sheet.rows[i]
+    for i, row in sheet.iter_rows(layout.first_row):
+        if fixed is not None:
+            if sum(1 for c in row if c) >= 2:  # else a note under the table
+                _case_row(chains, skipped, sheet, cols, i, row, fixed, fixed_name or "")
+            continue
         raw_force = row[sc] if sc < len(row) else ""
         others = [c for j, c in enumerate(row) if c and j != sc]
         if not raw_force:
-            if others:
+            if len(others) >= 2:  # one cell alone is a note under the table
                 raise LoadError(path, "this case has no force", line=sheet.ref(i, 0)[0], where=chains.where(i, sc))
             continue
         subj = resolve(raw_force)
@@ -242,17 +253,29 @@ def build_cases(path: Path, sheet: Sheet, layout: Layout, mapping: Mapping, sour
             if others:
                 skipped.add(sheet.ref(i, sc)[0], chains.where(i, sc), raw_force, "unknown")
             continue  # else a note under the table
-        r = _Row(i, row, cols)
-        inv_raw = r.cell("investigator")
-        investigator = _investigator(inv_raw, subj) if inv_raw else (subj.id, "PoliceForce", subj.name)
-        if investigator is None:
-            skipped.add(
-                sheet.ref(i, cols["investigator"])[0], chains.where(i, cols["investigator"]), inv_raw, "investigator"
-            )
-            continue
-        chains.add(r, subj, raw_force, investigator)
+        _case_row(chains, skipped, sheet, cols, i, row, subj, raw_force)
     skipped.check("force")
     return chains.facts
+
+
+def _case_row(
+    chains: _Chains,
+    skipped: Skipped,
+    sheet: Sheet,
+    cols: dict[str, int],
+    i: int,
+    row: list[str],
+    force: Subject,
+    raw_force: str,
+) -> None:
+    r = _Row(i, row, cols)
+    inv_raw = r.cell("investigator")
+    investigator = _investigator(inv_raw, force) if inv_raw else (force.id, "PoliceForce", force.name)
+    if investigator is None:
+        j = cols["investigator"]
+        skipped.add(sheet.ref(i, j)[0], chains.where(i, j), inv_raw, "investigator")
+        return
+    chains.add(r, force, raw_force, investigator)
 
 
 class _Chains:
@@ -263,7 +286,7 @@ class _Chains:
     ) -> None:
         self.path, self.sheet, self.labels, self.mapping, self.cols = path, sheet, layout.labels, mapping, cols
         self.sid = source.id
-        self.sc = layout.subject_col or 0
+        self.sc = layout.subject_col if layout.subject_col is not None else min(cols.values(), default=0)
         self.ranks = reference().rank_lookup()
         self.facts = Facts(source=source)
         self._seen: dict[str, Entity] = {}
@@ -328,17 +351,33 @@ class _Chains:
             )
             self.entity(inv_id, inv_type, inv_name, props, self.ev(i, j_inv, inv_raw or raw_force))
         hearing = r.cell("hearing")
-        held_by = _short(inv_id, inv_name) if inv_raw else force.name
-        if hearing:
-            kind = hearing[:1].lower() + hearing[1:]
-        else:
-            kind = "investigation" if inv_raw else "misconduct hearing" if self.hearings else "misconduct proceedings"
         case_id = hashed_id("Investigation", self.sid, key)
         iprops: Props = {}
         self._date(iprops, r, "date")
-        self.entity(case_id, "Investigation", f"{held_by} {kind} into {who}", iprops, alleg_ev)
-        self.relate("CONCERNS", case_id, alleg_id, alleg_ev)
-        self.relate("INVESTIGATED_BY", case_id, inv_id, self.ev(i, j_inv, inv_raw or raw_force))
+        inv_ev = self.ev(i, j_inv, inv_raw or raw_force)
+        if inv_raw and (hearing or self.hearings) and inv_id != force.id:
+            # Investigated by a body (the IOPC, the PSD), heard by the force: two activities, both
+            # into the allegation; the outcome is the hearing's.
+            probe_id = hashed_id("Investigation", self.sid, key, "investigation")
+            self.entity(probe_id, "Investigation", f"{_short(inv_id, inv_name)} investigation into {who}", {}, inv_ev)
+            self.relate("CONCERNS", probe_id, alleg_id, inv_ev)
+            self.relate("INVESTIGATED_BY", probe_id, inv_id, inv_ev)
+            kind = hearing[:1].lower() + hearing[1:] if hearing else "misconduct hearing"
+            self.entity(case_id, "Investigation", f"{force.name} {kind} into {who}", iprops, alleg_ev)
+            self.relate("CONCERNS", case_id, alleg_id, alleg_ev)
+            j_h = cols.get("hearing", sc)
+            self.relate("INVESTIGATED_BY", case_id, force.id, self.ev(i, j_h, hearing or raw_force))
+        else:
+            if hearing:
+                kind = hearing[:1].lower() + hearing[1:]
+            else:
+                kind = (
+                    "investigation" if inv_raw else "misconduct hearing" if self.hearings else "misconduct proceedings"
+                )
+            held_by = _short(inv_id, inv_name) if inv_raw else force.name
+            self.entity(case_id, "Investigation", f"{held_by} {kind} into {who}", iprops, alleg_ev)
+            self.relate("CONCERNS", case_id, alleg_id, alleg_ev)
+            self.relate("INVESTIGATED_BY", case_id, inv_id, inv_ev)
         out_raw = r.cell("outcome")
         if not out_raw:
             return
@@ -384,9 +423,7 @@ class _Chains:
         aprops: Props = {}
         self._date(aprops, r, "appeal_date")
         by = "Police Appeals Tribunal appeal" if tribunal else "appeal"
-        self.entity(
-            appeal_id, "Investigation", f"{by} by {who} against {out_raw[:1].lower() + out_raw[1:]}", aprops, ev
-        )
+        self.entity(appeal_id, "Investigation", f"{by} by {who} (against: {out_raw})", aprops, ev)
         self.relate("CONCERNS", appeal_id, alleg_id, ev)
         if tribunal:
             pat = next((b for b in reference().bodies if b.id == "police-appeals-tribunal"), None)

@@ -45,7 +45,8 @@ class Cell:
     qualifier: str | None = None
 
 
-_INTS: dict[str, Cell] = {}
+# Cells of plain integers, by their text: most figures repeat (a Cell is immutable).
+INT_CELLS: dict[str, Cell] = {}
 
 
 class CellError(ValueError):
@@ -80,11 +81,11 @@ def parse_cell(
         return None
     # Fast path: most cells are plain integers, and small ones repeat (a Cell is immutable).
     if text.isdigit() and text.isascii() and len(text) <= MAX_DIGITS:
-        cell = _INTS.get(text)
+        cell = INT_CELLS.get(text)
         if cell is None:
             cell = Cell(int(text), "reported")
-            if len(_INTS) < 100_000:
-                _INTS[text] = cell
+            if len(INT_CELLS) < 100_000:
+                INT_CELLS[text] = cell
         return cell
     folded = text.lower().replace(" ", "")
     if zeros and folded in zeros:

@@ -26,6 +26,8 @@ _PERIOD_HEADER = re.compile(r"\b(year|period|date|month|quarter|fy|as at)\b", re
 _IGNORE_HEADER = re.compile(r"^(notes?|comments?|footnotes?|source|sources|remarks?|ons code|code|force code)\b", re.I)
 _ONS_CODE = re.compile(r"^[EWSNK]\d{8}$")
 _DIGIT = re.compile(r"\d").search
+# "Ref", "Case no.", "ID": a column numbering the rows (of a case table) holds no figures.
+_ROW_ID_HEADER = re.compile(r"^(case |hearing |file )?(ref|reference|id|no|number)\.?$", re.I)
 _CASE_HEADER = re.compile(r"\b(allegation|category|outcome|result|finding|sanction|hearing|rank|misconduct)\b", re.I)
 
 
@@ -264,16 +266,19 @@ def _classify(path: Path, sheet: Sheet, mapping: Mapping, layout: Layout) -> Non
         if _IGNORE_HEADER.match(label) or all(_ONS_CODE.match(c) for c in cells):
             layout.ignored.append(j)
             continue
+        if spec is None and _ROW_ID_HEADER.match(label.strip()):
+            text_cols.append(j)
+            continue
         numeric = sum(1 for c in cells if _is_value(c, mapping))
         if (spec is not None and spec.measure is not None) or (numeric * 2 >= len(cells) and numeric > 0):
             periods = sum(1 for c in cells if parse_period(c, mapping.period_type) is not None)
-            if (
-                period_col is None
-                and _PERIOD_HEADER.search(label)
-                and periods == len(cells)
-                and parse_period(label) is None
-            ):
-                period_col = j  # a "Year" column of 2016, 2017 ...: periods, not figures
+            if _PERIOD_HEADER.search(label) and periods == len(cells) and parse_period(label) is None and not spec:
+                # A "Year" column of 2016, 2017 ...: periods, not figures (a second one, such as
+                # the "Appeal date" of a case table, is a date about each row).
+                if period_col is None:
+                    period_col = j
+                else:
+                    text_cols.append(j)
                 continue
             layout.value_cols.append(j)
             continue

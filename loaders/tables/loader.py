@@ -17,13 +17,34 @@ from loaders.tables.skips import Skipped
 SUFFIXES = SPREADSHEET_SUFFIXES | TEXT_SUFFIXES
 
 
-def _around(sheet: Sheet, layout: Layout) -> list[str]:
-    """Free text above the header and below the last row of figures: titles, sources, notes."""
-    rows = sheet.rows
-    lines = [", ".join(c for c in rows[i] if c) for i in layout.title_rows]
-    last = next((i for i in range(len(rows) - 1, -1, -1) if sum(1 for c in rows[i] if c) >= 2), len(rows))
-    lines.extend(", ".join(c for c in r if c) for r in rows[last + 1 :] if r)
-    return lines
+def _title_lines(sheet: Sheet, layout: Layout) -> list[str]:
+    """Free text above the header: the title, sources, notes."""
+    return [", ".join(c for c in sheet.rows[i] if c) for i in layout.title_rows]
+
+
+def _note_lines(sheet: Sheet) -> list[str]:
+    """Free text below the last row of figures: sources, URLs, notes."""
+    return [", ".join(c for c in r if c) for r in sheet.notes() if r]
+
+
+def check_size(path: Path, sheet: Sheet, layout: Layout, limits: Limits) -> None:
+    """Refuse a streamed table that will hold far more figures than one table may, before
+    reading it: its size on disk over the bytes per row of its first rows, times the figures
+    per row. (The builder counts too; this only spares reading gigabytes to find out.)"""
+    if sheet.more is None or not layout.value_cols:
+        return
+    rows = sheet.rows[layout.first_row :]
+    if len(rows) < 1000:
+        return
+    chars = sum(len(c) + 1 for r in rows for c in r) + len(rows)
+    figures = sum(1 for r in rows for j in layout.value_cols if j < len(r) and r[j])
+    expected = path.stat().st_size / max(chars / len(rows), 1) * figures / len(rows)
+    if expected > 2 * limits.max_figures:
+        raise LoadError(
+            path,
+            f"the table would hold about {expected:,.0f} figures (from its size and its first {len(rows):,} rows), "
+            f"over the limit of {limits.max_figures:,} for one table; split the file",
+        )
 
 
 class TableLoader:
@@ -65,8 +86,9 @@ class TableLoader:
             sheets = read_workbook(path, list(mapping.sheets) or None, self.limits)
         else:
             sheets = [read_text_table(path, encoding=mapping.encoding, delimiter=mapping.delimiter, limits=self.limits)]
-        out: list[Facts] = []
         skipped: list[str] = []
+        found: list[tuple[Sheet, Layout]] = []
+        cover: list[str] = []  # lines of the cover, contents and notes sheets: they cite every table
         tables = [t for s in sheets for t in ((s,) if mapping.header_row is not None else split_tables(s))]
         for sheet in tables:
             named = bool(mapping.sheets) or len(tables) == 1
@@ -82,15 +104,21 @@ class TableLoader:
                 if named or "no column names police forces" not in exc.message:
                     raise
                 skipped.append(f"{path.name}: sheet {sheet.name!r} skipped (no force, region or total column)")
+                cover.extend(", ".join(c for c in r if c) for r in sheet.rows if any(r))
                 continue
-            out.append(self._facts(path, sheet, layout, mapping, sha))
+            found.append((sheet, layout))
+        out = [self._facts(path, sheet, layout, mapping, sha, cover) for sheet, layout in found]
         if not out:
             raise LoadError(path, "no sheet holds a table of figures: " + "; ".join(skipped))
         out[0].warnings.extend(skipped)
         return out
 
-    def _facts(self, path: Path, sheet: Sheet, layout: Layout, mapping: Mapping, sha: str) -> Facts:
-        meta = read_meta(_around(sheet, layout), mapping, mapping.period_type)
+    def _facts(self, path: Path, sheet: Sheet, layout: Layout, mapping: Mapping, sha: str, cover: list[str]) -> Facts:
+        streamed = sheet.more is not None
+        # The notes under a streamed table are known once it has been read: until then the
+        # title rows alone give the title, measure and period (the notes only cite).
+        title = _title_lines(sheet, layout)
+        meta = read_meta(title if streamed else title + _note_lines(sheet), mapping, mapping.period_type, cover)
         source = source_entity(path, sheet.name, sha, meta, mapping, sheet.part)
         skipped = Skipped(path, self.strict)
         what = "force" if layout.cases else "force or region"
@@ -99,7 +127,11 @@ class TableLoader:
 
             facts = build_cases(path, sheet, layout, mapping, source, skipped)
         else:
-            facts = build_statistics(path, sheet, layout, mapping, meta, source, skipped)
+            check_size(path, sheet, layout, self.limits)
+            facts = build_statistics(path, sheet, layout, mapping, meta, source, skipped, self.limits.max_figures)
+        if streamed:
+            cited = read_meta(title + _note_lines(sheet), mapping, mapping.period_type, cover).props
+            source.props.update({k: v for k, v in cited.items() if k not in meta.props and k != "title"})
         if not facts.entities:
             where = f"sheet {sheet.name!r}" if sheet.name else None
             if skipped:

@@ -50,11 +50,14 @@ class TableMeta:
     props: Props
 
 
-def read_meta(lines: list[str], mapping: Mapping, month_kind: str) -> TableMeta:
-    """Title and citation from the free-text lines around a table, with mapping overrides."""
+def read_meta(lines: list[str], mapping: Mapping, month_kind: str, cited: list[str] | None = None) -> TableMeta:
+    """Title and citation from the free-text lines around a table, with mapping overrides.
+    ``cited``: more lines that may cite the table but never title it (a workbook's cover and
+    notes sheets: "FOI reference: ...", "Publisher: ...", a URL)."""
     found: dict[str, str] = {}
     title: str | None = None
-    for line in lines:
+    n_own = len(lines)
+    for k, line in enumerate([*lines, *(cited or [])]):
         text = line.strip()
         if not text:
             continue
@@ -69,7 +72,7 @@ def read_meta(lines: list[str], mapping: Mapping, month_kind: str) -> TableMeta:
                 value = value.replace(url.group(0), "").strip(" ,;()-–") or value
             found.setdefault(key, value)
             continue
-        if url:
+        if url or k >= n_own:
             continue
         if title is None and not text[:1].isdigit() and not text.startswith(("*", "Note", "note")):
             title = text

@@ -9,14 +9,17 @@ trailing empty cells and rows removed, so every later step works on one shape.
 from __future__ import annotations
 
 import csv
-import io
+import itertools
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import IO
 
-from loaders.base import LoadError, looks_binary
+from loaders.base import LoadError
 from loaders.tables.cells import cell_text
+from loaders.tables.encoding import detect_encoding, text_shape
 from loaders.tables.guard import check_workbook
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
@@ -38,6 +41,12 @@ MAX_FILE_BYTES = 512 * 1024 * 1024
 MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
 MAX_UNZIPPED_BYTES = 1024 * 1024 * 1024  # all the parts of an XLSX / ODS archive, decompressed
 MAX_SHEET_CELLS = 10_000_000  # first to last cell of a sheet (calamine builds the whole grid)
+MAX_LINE_CHARS = 1 << 20  # one line of a CSV file
+MAX_RECORD_CHARS = 4 << 20  # one row of a CSV file (quoted cells may hold line breaks)
+MAX_COLUMNS = 16_384  # Excel's own limit
+MAX_FIGURES = 2_000_000  # statistics from one table (each takes about 1.5 KB in memory)
+HEAD_ROWS = 20_500  # rows of a CSV read before the rest streams: layout detection looks at 20,000
+MAX_NOTE_ROWS = 200  # rows of notes under a table kept for its citation
 
 
 @dataclass(slots=True)
@@ -55,6 +64,29 @@ class Sheet:
     pivot: int | None = None
     offset: int = 0
     part: int | None = None  # which table of a sheet holding several (1-based)
+    more: RowStream | None = None  # the rows after ``rows``, still in the file (a long CSV)
+
+    def iter_rows(self, start: int) -> Iterator[tuple[int, list[str]]]:
+        """(grid index, cells) of every row from ``start``: those held, then those streamed."""
+        held = itertools.islice(self.rows, start, None)
+        if self.more is None or start > len(self.rows):
+            return enumerate(held, start)
+        return enumerate(itertools.chain(held, self.more), start)
+
+    def materialise(self) -> None:
+        """Read the streamed rows in (for the few steps that need the whole table at once)."""
+        if self.more is not None:
+            self.rows.extend(self.more)
+            self.more = None
+            _trim(self.rows)
+
+    def notes(self) -> list[list[str]]:
+        """The rows below the last row with two or more filled cells: notes, sources, URLs."""
+        if self.more is not None:
+            return self.more.tail
+        rows = self.rows
+        last = next((i for i in range(len(rows) - 1, -1, -1) if sum(1 for c in rows[i] if c) >= 2), len(rows))
+        return rows[last + 1 :]
 
     def ref(self, i: int, j: int) -> tuple[int, int]:
         """The file's 1-based (row, column) of grid cell (i, j)."""
@@ -64,14 +96,19 @@ class Sheet:
 
     def transposed(self, pivot: int) -> Sheet:
         """This sheet with the rows from ``pivot`` on turned into columns."""
+        self.materialise()
         body = self.rows[pivot:]
         width = max((len(r) for r in body), default=0)
         turned = [[r[j] if j < len(r) else "" for r in body] for j in range(width)]
         return Sheet(self.name, [*self.rows[:pivot], *_trim(turned)], pivot, self.offset, self.part)
 
     def block(self, start: int, end: int, part: int) -> Sheet:
-        """Rows ``start`` to ``end`` (exclusive) as a table of their own."""
-        return Sheet(self.name, _trim([list(r) for r in self.rows[start:end]]), None, self.offset + start, part)
+        """Rows ``start`` to ``end`` (exclusive) as a table of their own; the last block keeps
+        the rows still to stream."""
+        rows = [list(r) for r in self.rows[start:end]]
+        if end >= len(self.rows) and self.more is not None:
+            return Sheet(self.name, rows, None, self.offset + start, part, self.more)
+        return Sheet(self.name, _trim(rows), None, self.offset + start, part)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +117,10 @@ class Limits:
     max_cell_chars: int = MAX_CELL_CHARS
     max_unzipped_bytes: int = MAX_UNZIPPED_BYTES
     max_sheet_cells: int = MAX_SHEET_CELLS
+    max_line_chars: int = MAX_LINE_CHARS
+    max_record_chars: int = MAX_RECORD_CHARS
+    max_columns: int = MAX_COLUMNS
+    max_figures: int = MAX_FIGURES
 
 
 def _trim(rows: list[list[str]]) -> list[list[str]]:
@@ -90,67 +131,6 @@ def _trim(rows: list[list[str]]) -> list[list[str]]:
     while rows and not rows[-1]:
         rows.pop()
     return rows
-
-
-def decode(path: Path, data: bytes, encoding: str | None = None) -> str:
-    """The file's text in its encoding (given, or detected)."""
-    if encoding:
-        try:
-            return data.decode(encoding)
-        except LookupError:
-            raise LoadError(path, f"unknown encoding {encoding!r} in the mapping file") from None
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            raise LoadError(path, f"not valid {encoding} (byte {exc.start})", line=line) from None
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", "strict") if _utf8(data[3:]) else _bad_encoding(path, data)
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            raise LoadError(path, "starts with a UTF-16 byte order mark but is not valid UTF-16") from None
-    if looks_binary(data[:8192]):
-        raise LoadError(path, "binary data, not a text table (is it a spreadsheet with the wrong extension?)")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        # Windows-1252 is what Excel on Windows writes for "CSV"; it leaves five bytes undefined,
-        # so a file using them is something else.
-        return data.decode("cp1252")
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data[: 1 << 20]).best()
-    if best is not None and best.encoding:
-        try:
-            return data.decode(best.encoding)
-        except (UnicodeDecodeError, LookupError):
-            pass
-    return _bad_encoding(path, data)
-
-
-def _utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _bad_encoding(path: Path, data: bytes) -> str:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise LoadError(
-            path,
-            f"cannot tell the text encoding (invalid UTF-8 at byte {exc.start}); set `encoding` in a mapping file",
-            line=line,
-        ) from None
-    raise LoadError(path, "cannot tell the text encoding; set `encoding` in a mapping file")
 
 
 def sniff_delimiter(sample: str, default: str = ",") -> str:
@@ -174,30 +154,124 @@ def sniff_delimiter(sample: str, default: str = ",") -> str:
 def read_text_table(
     path: Path, *, encoding: str | None = None, delimiter: str | None = None, limits: Limits = Limits()
 ) -> Sheet:
-    """Read a CSV/TSV file into one sheet."""
+    """Read a CSV/TSV file as one sheet: its first :data:`HEAD_ROWS` rows at once (what layout
+    detection looks at), the rest as a stream the builder pulls (``Sheet.more``)."""
     size = path.stat().st_size
     if size > limits.max_file_bytes:
         raise LoadError(path, f"file is {size:,} bytes, over the {limits.max_file_bytes:,}-byte limit for tables")
-    data = path.read_bytes()
-    text = decode(path, data, encoding)
-    if delimiter is None:
-        delimiter = "\t" if path.suffix.lower() in {".tsv", ".tab"} else sniff_delimiter(text[:65536])
-    old = csv.field_size_limit()
-    csv.field_size_limit(limits.max_cell_chars)
-    rows: list[list[str]] = []
+    codec = detect_encoding(path, encoding)
+    fh = path.open(encoding=codec, newline="")
     try:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-        append = rows.append
-        for row in reader:
-            append([c.strip() for c in row])
-    except csv.Error as exc:
-        msg = str(exc)
-        if "field larger than field limit" in msg:
-            msg = f"a cell is longer than {limits.max_cell_chars:,} characters"
-        raise LoadError(path, f"malformed CSV: {msg}", line=len(rows) + 1, where=f"row {len(rows) + 1}") from None
-    finally:
-        csv.field_size_limit(old)
-    return Sheet(None, _trim(rows))
+        if delimiter is None:
+            if path.suffix.lower() in {".tsv", ".tab"}:
+                delimiter = "\t"
+            else:
+                delimiter = sniff_delimiter(fh.read(65536))
+                fh.seek(0)
+        shape = text_shape(path, limits.max_line_chars, delimiter)
+        guarded = shape.open_quotes or shape.long_lines
+        stream = RowStream(path, fh, delimiter, limits, guarded=guarded, padded=shape.padded)
+        head = stream.take(HEAD_ROWS)
+    except BaseException:
+        fh.close()
+        raise
+    if stream.done:
+        return Sheet(None, _trim(head))
+    return Sheet(None, head, more=stream)
+
+
+class _TooLong(Exception):
+    """A line or a row over its limit (raised inside the csv reader, reported by RowStream)."""
+
+
+class RowStream:
+    """The rows of a CSV file, parsed as they are asked for: stripped cells, trailing empty
+    cells removed. Rows stay within the limits (a cell, a line, a record, the columns of a
+    row), so a hostile file fails at its first bad row instead of filling memory first.
+    ``tail`` keeps the rows after the last one with two or more cells: the notes under a table.
+
+    ``guarded``: lines go through a counting generator that stops an over-long line or a
+    record of many lines (quoted cells may hold line breaks). A file with no long line and no
+    line with an odd number of quotes (as a byte scan found) cannot have either, and is read
+    straight.
+    """
+
+    def __init__(
+        self, path: Path, fh: IO[str], delimiter: str, limits: Limits, *, guarded: bool = True, padded: bool = True
+    ) -> None:
+        self.path = path
+        self._guarded = guarded
+        self._padded = padded  # some cell has blanks at its edges (else cells need no stripping)
+        self.limits = limits
+        self.row = 0  # rows handed out so far (the next is row + 1 of the file)
+        self.done = False
+        self.tail: list[list[str]] = []
+        self._fh = fh
+        self._fed = 0  # characters read into the record being parsed
+        self._reader = csv.reader(self._lines() if guarded else fh, delimiter=delimiter, strict=True)
+
+    def _lines(self) -> Iterator[str]:
+        readline = self._fh.readline
+        cap = self.limits.max_line_chars
+        record_cap = self.limits.max_record_chars
+        while line := readline(cap + 1):
+            if len(line) > cap:
+                raise _TooLong(f"a line is longer than {cap:,} characters")
+            self._fed += len(line)
+            if self._fed > record_cap:
+                raise _TooLong(f"a row is longer than {record_cap:,} characters")
+            yield line
+
+    def _error(self, message: str, row: int) -> LoadError:
+        return LoadError(self.path, message, line=row, where=f"row {row}")
+
+    def take(self, n: int) -> list[list[str]]:
+        """The next ``n`` rows (fewer at the end of the file)."""
+        return list(itertools.islice(self, n))
+
+    def __iter__(self) -> Iterator[list[str]]:
+        old = csv.field_size_limit()
+        csv.field_size_limit(self.limits.max_cell_chars)
+        max_cols = self.limits.max_columns
+        tail = self.tail
+        strip = str.strip
+        count = self.row
+        guarded, padded = self._guarded, self._padded
+        try:
+            for row in self._reader:
+                if guarded:
+                    self._fed = 0
+                count += 1
+                if padded:
+                    row = list(map(strip, row))
+                while row and not row[-1]:
+                    row.pop()
+                n = len(row)
+                if n > max_cols:
+                    raise self._error(f"the row has {n:,} cells, over the limit of {max_cols:,}", count)
+                if n - row.count("") >= 2:
+                    if tail:
+                        tail.clear()
+                elif n and len(tail) < MAX_NOTE_ROWS:
+                    tail.append(row)
+                yield row
+            self.done = True
+            self._fh.close()
+        except _TooLong as exc:
+            raise self._error(str(exc), count + 1) from None
+        except csv.Error as exc:
+            msg = str(exc)
+            if "field larger than field limit" in msg:
+                msg = f"a cell is longer than {self.limits.max_cell_chars:,} characters"
+            raise self._error(f"malformed CSV: {msg}", count + 1) from None
+        except UnicodeDecodeError as exc:  # the file changed since its encoding was checked
+            raise self._error(f"not valid {exc.encoding}", count + 1) from None
+        finally:
+            self.row = count  # also when the caller stops early (take): the next row is count + 1
+            csv.field_size_limit(old)
+
+    def close(self) -> None:
+        self._fh.close()
 
 
 @cache
