@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -206,7 +207,10 @@ def http_figures(snapshot: Path, pools: dict[str, Any]) -> dict[str, float]:
             last = now
             time.sleep(1.0)
         for i, op in enumerate([by_name["search"], by_name["paths"], hood]):
-            p50, p99, errors = asyncio.run(bench_api._latency(server.port, op, HTTP_REQUESTS, seed=i))
+            # in a thread of its own: the caller may already run an event loop (pytest with Playwright)
+            with ThreadPoolExecutor(1) as pool:
+                run = pool.submit(asyncio.run, bench_api._latency(server.port, op, HTTP_REQUESTS, seed=i))
+                p50, p99, errors = run.result()
             if errors:
                 raise RuntimeError(f"{errors} of {HTTP_REQUESTS} {op.name} requests failed")
             out[f"http_{op.name}_p50_ms"], out[f"http_{op.name}_p99_ms"] = p50, p99
