@@ -66,7 +66,13 @@ def _rss_bytes() -> int:
 
 def _peak_rss_bytes() -> int:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak if sys.platform == "darwin" else peak * 1024  # bytes on macOS, KiB on Linux
+    peak = peak if sys.platform == "darwin" else peak * 1024  # bytes on macOS, KiB on Linux
+    try:
+        # the kernel updates ru_maxrss lazily: the resident size now can be a few pages above it
+        with open("/proc/self/statm") as fh:
+            return max(peak, int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE"))
+    except OSError:
+        return peak
 
 
 def _percentiles(samples: list[float]) -> tuple[float, float]:
