@@ -99,3 +99,48 @@ def test_of_the_n_refers_back_to_an_earlier_figure() -> None:
     )
     view = {s["value"]: s["subject"] for s in facts_to_gold(f, "t.txt")["statistics"]}
     assert view[31] == view[640] == "19 forces"
+
+
+def test_seconds_decades_and_a_defendants_charges_are_the_persons_not_statistics() -> None:
+    f = _facts(
+        "Former Norfolk Constabulary officer given 14 life sentences\n"
+        "Graham Pettifer, a former Norfolk Constabulary constable, was handed 14 life sentences for offences "
+        "that spanned almost two decades.\n"
+        "Pettifer had admitted 31 charges involving nine victims, among them 12 counts of rape and four counts "
+        "of false imprisonment.\n"
+        "During one arrest he held a colleague's Taser trigger down for 19 seconds.\n"
+    )
+    assert _stats(f) == []
+    figs = _person(f, "Graham Pettifer").props.get("caseFigures")
+    assert isinstance(figs, list)
+    for words in ("14 life sentences", "almost two decades", "12 counts of rape", "19 seconds"):
+        assert any(x.startswith(words) for x in figs), (words, figs)
+
+
+def test_officers_facing_one_hearing_in_a_year_are_part_of_that_case() -> None:
+    f = _facts(
+        "Kent Police referred itself to the IOPC, and four officers faced a gross misconduct hearing in 2022: "
+        "PC Anwen Tolley, PC Rufus Garrow, PC Ines Halloran and Sergeant Milo Prynne.\n"
+        "Kent Police received 412 complaints about officers in 2022.\n"
+    )
+    assert _stats(f) == [("Kent Police", 412.0)]  # the yearly measure stays a statistic
+
+
+def test_a_groups_age_range_is_nobodys_age_and_no_figure() -> None:
+    f = _facts(
+        "According to the Children's Commissioner for England, Dame Orla Penhallow, the force strip searched "
+        "320 children aged 10 to 17 between 2018 and 2020.\n"
+    )
+    assert _person(f, "Orla Penhallow").props.get("age") is None
+    assert 17.0 not in {v for _, v in _stats(f)} and 10.0 not in {v for _, v in _stats(f)}
+
+
+def test_a_programmes_recruits_are_no_forces_headcount() -> None:
+    f = _facts(
+        "Police Now said the number of officers it had recruited had risen to more than 1,900 across 30 partner "
+        "forces.\n"
+        "Essex Police employs 3,600 full-time officers.\n"
+    )
+    by_value = {e.props["value"]: e.props.get("measureConcept") for e in f.entities if e.type == "Statistic"}
+    assert by_value.get(3600) == "officer-headcount"
+    assert 1900 in by_value and by_value[1900] != "officer-headcount"

@@ -3,6 +3,8 @@ officer's outcomes reach the officer through the case chain, as the articles sta
 
 from __future__ import annotations
 
+import re
+
 from kb.model import Node
 from kb.store.memory import MemoryStore
 from tests.test_case_chains import _in, _out
@@ -58,3 +60,18 @@ def test_an_oversight_body_investigated_sample_officers(sample_store: MemoryStor
         for a in _out(sample_store, inv.id, "CONCERNS", "Allegation"):
             officers |= {n.name for n in _out(sample_store, a.id, "AGAINST", "Officer")}
     assert "Benjamin Monk" in officers
+
+
+def test_no_case_detail_in_the_samples_statistics(sample_store: MemoryStore) -> None:
+    """Durations, a defendant's charges and sentences, and a group's ages are no statistics (issue 16)."""
+    case_words = re.compile(
+        r"^(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|(?:life\s+)?sentences?|charges?|counts?)\b"
+    )
+    bad = [
+        n.name
+        for n in sample_store.iter_nodes("Statistic")
+        if case_words.match(str(n.props.get("measure", ""))) or n.props.get("measure") in {"children aged"}
+    ]
+    assert not bad, bad
+    by_measure = {str(n.props.get("measure")) for n in sample_store.iter_nodes("Statistic")}
+    assert not any("faced a" in m for m in by_measure), by_measure  # the officers of one hearing

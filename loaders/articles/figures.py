@@ -53,6 +53,7 @@ _CASELESS = {"age_after_name"}  # patterns matched as written (case matters)
 class _Rules:
     duration_units: frozenset[str]
     needs_context: dict[str, re.Pattern[str]]
+    concept_subjects: dict[str, frozenset[str]]
     p: dict[str, re.Pattern[str]]  # every other pattern of the file, by its name
 
 
@@ -61,12 +62,13 @@ def rules() -> _Rules:
     """The figure rules of data/figures.toml, compiled once per process."""
     raw = resources.files("loaders.articles").joinpath("data", "figures.toml").read_text(encoding="utf-8")
     d: dict[str, Any] = tomllib.loads(raw)
-    pats = {
-        k: re.compile(v, 0 if k in _CASELESS else re.I)
-        for k, v in d.items()
-        if isinstance(v, str) and k not in {"duration_units", "needs_context"}
-    }
-    return _Rules(frozenset(d["duration_units"]), {k: re.compile(v, re.I) for k, v in d["needs_context"].items()}, pats)
+    pats = {k: re.compile(v, 0 if k in _CASELESS else re.I) for k, v in d.items() if isinstance(v, str)}
+    return _Rules(
+        frozenset(d["duration_units"]),
+        {k: re.compile(v, re.I) for k, v in d["needs_context"].items()},
+        {k: frozenset(v) for k, v in d["concept_subjects"].items()},
+        pats,
+    )
 
 
 def case_figure(doc: ArticleDoc, i: int, f: Figure, n_figs: int = 1) -> str | None:
@@ -91,7 +93,13 @@ def case_figure(doc: ArticleDoc, i: int, f: Figure, n_figs: int = 1) -> str | No
         return "count in a case"  # "the two officers": people already in the story
     if p["acts"].match(f.measure) and (_people_here(doc, i) or _PRONOUN.search(s.text)):
         return "count in a case"  # "he visited her five times"
-    if f.period or p["rate_words"].search(s.text):
+    if p["rate_words"].search(s.text):
+        return None
+    if p["case_counts"].match(f.measure):
+        return "count in a case"  # "given 36 life sentences", "admitted 24 counts of rape"
+    if counts_people and n_figs == 1 and p["one_hearing"].search(s.text):
+        return "count in a case"  # "five officers faced a gross misconduct hearing in 2023"
+    if f.period:
         return None
     if counts_people and n_figs == 1 and (p["one_case"].search(s.text) or p["case_verbs"].search(s.text)):
         return "count in a case"
@@ -100,6 +108,16 @@ def case_figure(doc: ArticleDoc, i: int, f: Figure, n_figs: int = 1) -> str | No
     if n_figs == 1 and (named or in_case):
         return "count in a case"
     return None
+
+
+def f_aggregate(text: str) -> bool:
+    """Words that make a sentence's figures measures over a period or a population."""
+    p = rules().p
+    return bool(p["aggregate"].search(text) or p["rate_words"].search(text))
+
+
+def _counts_people(doc: ArticleDoc, f: Figure) -> bool:
+    return f.unit == "count" and bool(rules().p["people_counted"].match(doc.text[f.end : f.end + 60]))
 
 
 def _people_here(doc: ArticleDoc, i: int) -> bool:
@@ -178,8 +196,11 @@ def sentence_figures(
         sm.group(1) if sm and not doc.ids_in_sentence(i, {"PoliceForce"}) and not _ORG_NOMINAL.search(s.text) else None
     )
     resp = respectively(doc, i, figs)
-    for f in figs:
-        kind = case_figure(doc, i, f, len(figs))
+    kinds = [case_figure(doc, i, f, len(figs)) for f in figs]
+    if "count in a case" in kinds and not f_aggregate(s.text):
+        # "admitted 49 charges involving 12 women": the people counted beside a case's charges are that case's
+        kinds = [k or ("count in a case" if _counts_people(doc, f) else None) for k, f in zip(kinds, figs, strict=True)]
+    for f, kind in zip(figs, kinds, strict=True):
         if kind:
             holder = case_holder(doc, d, i, f, kind)
             if holder:
@@ -230,6 +251,8 @@ def ages(doc: ArticleDoc, d: _Discourse, i: int) -> None:
         if m:
             _set_age(doc, eid, int(m.group("n")))
     for m in p["age"].finditer(s.text):
+        if p["group_age"].search(s.text, 0, m.start()) or p["age_range"].match(s.text, m.end()):
+            continue  # "children aged 10 to 17": the ages of a group, nobody's age
         n = int(m.group("n") or m.group("m"))
         pos = s.start + m.start()
         before = [eid for x, eid in people if x.end <= pos]
@@ -290,6 +313,8 @@ def case_holder(doc: ArticleDoc, d: _Discourse, i: int, f: Figure, kind: str) ->
     if kind == "count in a case":
         if p["acts"].match(f.measure):
             return person() or case()
+        if p["case_counts"].match(f.measure):
+            return person() or d.main_person or case()  # a defendant's charges: the person on trial
         return case() or person(officers_only=True) or doc.central
     if kind == "document" or (kind == "duration" and p["case_duration"].match(f.measure)):
         return case() or person() or doc.central
@@ -411,6 +436,9 @@ def add_statistic(doc: ArticleDoc, f: Figure, subject: str | None, i: int, scope
     ctx = rules().needs_context.get(concept or "")
     if ctx is not None and not ctx.search(doc.sents[i].text):
         concept = None  # "three officers" is no officer headcount
+    only = rules().concept_subjects.get(concept or "")
+    if only is not None and (subject is None or doc.ents[subject].type not in only):
+        concept = None  # a programme's recruits are no force's headcount
     if concept:
         props["measureConcept"] = concept
     if f.period:

@@ -50,7 +50,7 @@ FIGURE = re.compile(
 )
 _SKIP_BEFORE = re.compile(
     r"(?:\b(?:section|article|part|chapter|schedule|rule|regulation|no|number|page|paragraph|clause|room|flat|"
-    r"aged|age|route|junction|level|tier|series|season|episode|act|covid|phase|category|stage|grade|version|"
+    r"aged|age|age\s+of|aged\s+\d{1,2}\s*(?:to|and|-|–)|route|junction|level|tier|series|season|episode|act|covid|phase|category|stage|grade|version|"
     r"last|past|previous|next|coming|first|top|every|one of|each of|call|calling|dial|ring|text|reference|ref|quoting"
     r"|log|crime number|case number|extension|room|platform|gate|bus|flight|unit|block"
     # a collar number: "PC 1234 Jane Harlow"
@@ -67,7 +67,8 @@ _AFTER_MONTH = re.compile(rf"\b(?:{_MONTHS})\s+$", re.I)
 _STOP_MEASURE = re.compile(
     r"^(?:was|were|is|are|has|have|had|be|been|being|will|would|could|should|can|may|might|did|do|does|who|which|that"
     r"|in|on|at|by|for|from|with|to|into|since|during|over|between|across|against|after|before|than|as|per|while"
-    r"|including|and|but|or|when|where|said|says|resulted|led|made|according|compared|last|this|respectively)$",
+    r"|including|and|but|or|when|where|said|says|resulted|led|made|according|compared|last|this|respectively"
+    r"|aged|it|they|we|he|she)$",
     re.I,
 )
 _PERIOD = re.compile(
@@ -91,6 +92,7 @@ _PERIOD = re.compile(
 
 
 _DIGIT = re.compile(r"\d")
+_TIME_UNITS = ("year", "month", "week", "day", "hour", "minute", "second", "decade")
 _RATE = re.compile(
     r"\s+(?:per|for\s+every|in\s+every)\s+(?P<base>\d[\d,]*|a\s+thousand|a\s+hundred)\s+(?P<of>[a-z]+)", re.I
 )
@@ -274,7 +276,7 @@ def find_figures(
             r"\b(?:within|in|under)\s+$", before
         ):
             continue  # "answered within 10 seconds": a threshold, not a count
-        if measure.lower().startswith(("year", "month", "week", "day", "hour", "minute")) and unit == "count":
+        if measure.lower().startswith(_TIME_UNITS) and unit == "count":
             unit = measure.split()[0].lower().rstrip("s") + "s"
         elif measure.lower().startswith(("view", "like", "share", "follower")) and unit == "count":
             unit = "views" if measure.lower().startswith("view") else measure.split()[0].lower()
