@@ -93,3 +93,14 @@ def test_an_appeal_reverses_the_dismissal() -> None:
     rev = [(by_id[r.source], by_id[r.target]) for r in facts.relations if r.type == "REVERSES"]
     assert [(a.props["category"], b.props["category"]) for a, b in rev] == [("reinstated", "dismissed-without-notice")]
     assert rev[0][0].props["date"] == "2023-06" and rev[0][0].props["datePrecision"] == "month"
+
+
+def test_may_the_month_is_no_hedge_but_may_the_verb_is() -> None:
+    """ "dismissed ... in May 2022" happened; "may be dismissed" has not."""
+    happened = "PC Tove Marsham of Essex Police was dismissed without notice after a misconduct hearing in May 2022.\n"
+    hedged = "PC Tove Marsham of Essex Police may be dismissed without notice after a misconduct hearing.\n"
+    got = []
+    for text in (happened, hedged):
+        f = extract_text(text, text_source(text, title="case.txt"))
+        got.append([e.props.get("category") for e in f.entities if e.type == "Outcome"])
+    assert got == [["dismissed-without-notice"], []]

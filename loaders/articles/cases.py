@@ -513,7 +513,7 @@ class _Reader:
             return [(hits[0], name[:1].lower() + name[1:])]
         if not self.p.context.search(ev.PROCESS_WORDS.sub(" ", s.text)):
             return []
-        if re.search(r"\b(can|may|might|could)\s+(take|include|range|involve)\b", s.text, re.I):
+        if re.search(r"\b(can|(?-i:may)|might|could)\s+(take|include|range|involve)\b", s.text, re.I):
             return []  # general talk about kinds of misconduct
         out: list[tuple[ConceptHit, str]] = []
         taken: list[tuple[int, int]] = []
@@ -648,7 +648,9 @@ class _Reader:
             )
         for m in p.inquiry.finditer(s.text):
             kind, adj, tail = m.group("kind").lower(), (m.group("adj") or "").strip().lower(), m.group("tail")
-            if re.search(r"\b(may|might|could|would|should|can|will)\s+(?:\w+\s+){0,3}$", s.text[: m.start()], re.I):
+            if re.search(
+                r"\b((?-i:may)|might|could|would|should|can|will)\s+(?:\w+\s+){0,3}$", s.text[: m.start()], re.I
+            ):
                 continue
             if any(a <= s.start + m.start("kind") < b for a, b in ev.spans_within(self.names, s.start, s.end)):
                 continue  # "an independent inquiry" named as a body

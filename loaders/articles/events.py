@@ -36,15 +36,16 @@ _ALLEGATION_CUE = re.compile(
 # "the police complaints system" names a process, not a complaint
 PROCESS_WORDS = re.compile(r"\bcomplaints?\s+(?:system|process|procedures?|regime|rules)\b", re.I)
 LIST_CUE = re.compile(r"\b(alleg\w*|accus\w*|complain\w*|claims?|charges?|breach\w*|found|proven|upheld)\b", re.I)
+# lower-case "may" only: "in May 2023" is a month, not a hedge
 _HEDGE = re.compile(
-    r"\b(may|might|could|can|should|would|must|if|whether|likely|unlikely|possible|possibly|potentially|perhaps"
+    r"\b((?-i:may)|might|could|can|should|would|must|if|whether|likely|unlikely|possible|possibly|potentially|perhaps"
     r"|need to|needs to|need for|aim\w* to|seek\w* to|help\w* to|essential|crucial|vital|important|typically"
     r"|often|usually|generally|various|common types|for instance|for example)\b",
     re.I,
 )
 # a list introduced as advice or possibilities ("experts suggest the force should adopt:") is not a case list
 INTRO_HEDGE = re.compile(
-    r"\b(may|might|could|can|should|would|must|need\w*|suggest\w*|propos\w*|recommend\w*|typically|common types"
+    r"\b((?-i:may)|might|could|can|should|would|must|need\w*|suggest\w*|propos\w*|recommend\w*|typically|common types"
     r"|various|forms|if|whether)\b",
     re.I,
 )
