@@ -56,7 +56,9 @@ except ImportError:  # pragma: no cover - Windows: temp files are cleaned by age
 SNAPSHOT_FORMAT = "policing-kb-memory/6"
 _MAGIC = b"KBSNAP06"
 _TRAILER = struct.Struct(">8sQI")  # magic, body length, crc32 of header line + body
-_HEADER_MAX = 4096  # bytes; the header line is a few dozen
+_HEADER_MAX = 4096  # bytes read before the header line must show it is a snapshot's
+# the header carries the KB's own metadata (a hash per loaded file), so it grows with the sources
+_META_MAX = 1 << 28
 
 # Evidence as the pickle stream carries it: the constructor's arguments.
 EvTuple = tuple[str, str | None, int | None, int | None, str, float, str | None]
@@ -308,7 +310,7 @@ def peek_snapshot(path: Path, fh: BinaryIO) -> dict[str, Any]:
     try:
         fh.seek(0)
         size = os.fstat(fh.fileno()).st_size
-        meta = _header(path, fh.readline(_HEADER_MAX))
+        meta = _header(path, _header_line(fh))
         if size >= _TRAILER.size:
             fh.seek(size - _TRAILER.size)
             magic, length, _ = _TRAILER.unpack(fh.read(_TRAILER.size))
@@ -329,7 +331,7 @@ def _read(path: Path, fh: BinaryIO) -> tuple[MemoryGraph, dict[str, Any]]:
         fh.seek(0)
     body = _BoundedReader(fh, size - _TRAILER.size if sealed else size)
     try:
-        meta = _header(path, body.readline(_HEADER_MAX))
+        meta = _header(path, _header_line(body))
     except StoreError:
         if sealed:  # our file, with a damaged first line?
             body.drain()
@@ -355,6 +357,14 @@ def _read(path: Path, fh: BinaryIO) -> tuple[MemoryGraph, dict[str, Any]]:
         raise StoreError(f"{path}: snapshot has {length - end} unexpected bytes after its data")
     kb_meta = meta.get("kb")
     return _checked(path, loaded, meta), kb_meta if isinstance(kb_meta, dict) else {}
+
+
+def _header_line(fh: BinaryIO | _BoundedReader) -> bytes:
+    """The first line; past its first few KB only when those show a snapshot header."""
+    line = fh.readline(_HEADER_MAX)
+    if line.endswith(b"\n") or not line.startswith(b'{"format": "policing-kb-memory/'):
+        return line
+    return line + fh.readline(_META_MAX)
 
 
 def _header(path: Path, line: bytes) -> dict[str, Any]:
