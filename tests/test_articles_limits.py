@@ -114,3 +114,17 @@ def test_an_article_at_the_size_cap_is_extracted_in_bounded_time() -> None:
     text = (_story(MAX_TEXT_CHARS // 2, 2) + "\n" + "A. B. " * (MAX_TEXT_CHARS // 12))[: MAX_TEXT_CHARS - 1]
     facts = extract_text(text, text_source(text))
     assert len([e for e in facts.entities if e.type == "Officer"]) > 1000
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+def test_figure_dense_text_is_extracted_in_bounded_time() -> None:
+    """Thousands of figures in a few long sentences: each sentence-wide test runs once per sentence, not
+    once per figure (that was quadratic inside single regex calls, which call counts cannot see: 120 KB
+    took 29 s, so this half-cap text would take many minutes)."""
+    rnd = random.Random(3)
+    text = "Kent Police figures show " + " ".join(
+        f"{rnd.randint(1, 99)}% up on {rnd.randint(1, 99)}" for _ in range(MAX_TEXT_CHARS // 32)
+    )
+    facts = extract_text(text, text_source(text))
+    assert sum(1 for e in facts.entities if e.type == "Statistic") >= 50  # (repeated values are one statistic)

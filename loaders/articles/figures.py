@@ -71,7 +71,30 @@ def rules() -> _Rules:
     )
 
 
-def case_figure(doc: ArticleDoc, i: int, f: Figure, n_figs: int = 1) -> str | None:
+class _Sentence:
+    """The sentence-wide pattern tests of one sentence, each run once: a sentence can hold thousands of
+    figures, and testing the whole sentence again per figure made figure-dense text quadratic."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._got: dict[str, bool] = {}
+        self._nominal: list[int] | None = None
+
+    def has(self, name: str) -> bool:
+        got = self._got.get(name)
+        if got is None:
+            pat = _PRONOUN if name == "pronoun" else rules().p[name]
+            got = self._got[name] = bool(pat.search(self.text))
+        return got
+
+    def force_nominals(self) -> list[int]:
+        """Where "the force" and its like stand in the sentence."""
+        if self._nominal is None:
+            self._nominal = [m.start() for m in _FORCE_NOMINAL.finditer(self.text)]
+        return self._nominal
+
+
+def case_figure(doc: ArticleDoc, i: int, f: Figure, n_figs: int = 1, sf: _Sentence | None = None) -> str | None:
     """Why a figure belongs to one case or one person rather than being a statistic (None when it is a
     statistic): an age, a duration (a sentence, years of service), a page count, a fine, a count of one
     person's acts, or a count of people in a sentence about one case (one hearing, named officers) with
@@ -79,41 +102,36 @@ def case_figure(doc: ArticleDoc, i: int, f: Figure, n_figs: int = 1) -> str | No
     figures is a breakdown, not one case)."""
     p = rules().p
     s = doc.sents[i]
+    sf = sf or _Sentence(s.text)
     if f.unit in rules().duration_units:
         return "duration"
     if f.unit == "pages":
         return "document"
-    if f.unit == "GBP" and p["case_money"].search(s.text):
+    if f.unit == "GBP" and sf.has("case_money"):
         return "money in a case"
-    if f.unit in {"percent", "proportion"} or p["aggregate"].search(s.text):
+    if f.unit in {"percent", "proportion"} or sf.has("aggregate"):
         return None
     counts_people = bool(p["people_counted"].match(doc.text[f.end : f.end + 60]))
     before = doc.text[max(s.start, f.start - 12) : f.start]
     if counts_people and p["anaphoric_people"].search(before):
         return "count in a case"  # "the two officers": people already in the story
-    if p["acts"].match(f.measure) and (_people_here(doc, i) or _PRONOUN.search(s.text)):
+    if p["acts"].match(f.measure) and (_people_here(doc, i) or sf.has("pronoun")):
         return "count in a case"  # "he visited her five times"
-    if p["rate_words"].search(s.text):
+    if sf.has("rate_words"):
         return None
     if p["case_counts"].match(f.measure):
         return "count in a case"  # "given 36 life sentences", "admitted 24 counts of rape"
-    if counts_people and n_figs == 1 and p["one_hearing"].search(s.text):
+    if counts_people and n_figs == 1 and sf.has("one_hearing"):
         return "count in a case"  # "five officers faced a gross misconduct hearing in 2023"
     if f.period:
         return None
-    if counts_people and n_figs == 1 and (p["one_case"].search(s.text) or p["case_verbs"].search(s.text)):
+    if counts_people and n_figs == 1 and (sf.has("one_case") or sf.has("case_verbs")):
         return "count in a case"
     named = [eid for _, eid in doc.ids_in_sentence(i, {"Officer"}) if not doc.senior(eid)]
     in_case = any(c.sent == i and c.subjects for c in doc.case_events)
     if n_figs == 1 and (named or in_case):
         return "count in a case"
     return None
-
-
-def f_aggregate(text: str) -> bool:
-    """Words that make a sentence's figures measures over a period or a population."""
-    p = rules().p
-    return bool(p["aggregate"].search(text) or p["rate_words"].search(text))
 
 
 def _counts_people(doc: ArticleDoc, f: Figure) -> bool:
@@ -196,8 +214,9 @@ def sentence_figures(
         sm.group(1) if sm and not doc.ids_in_sentence(i, {"PoliceForce"}) and not _ORG_NOMINAL.search(s.text) else None
     )
     resp = respectively(doc, i, figs)
-    kinds = [case_figure(doc, i, f, len(figs)) for f in figs]
-    if "count in a case" in kinds and not f_aggregate(s.text):
+    sf = _Sentence(s.text)
+    kinds = [case_figure(doc, i, f, len(figs), sf) for f in figs]
+    if "count in a case" in kinds and not (sf.has("aggregate") or sf.has("rate_words")):
         # "admitted 49 charges involving 12 women": the people counted beside a case's charges are that case's
         kinds = [k or ("count in a case" if _counts_people(doc, f) else None) for k, f in zip(kinds, figs, strict=True)]
     for f, kind in zip(figs, kinds, strict=True):
@@ -207,7 +226,7 @@ def sentence_figures(
                 add_case_figure(doc, holder, f, i)
             continue
         # "920 officers across 21 forces": a figure about many forces, none of them named
-        subject = (None if national else resp.get(f.start) or stat_subject(doc, d, i, f, quote_speaker)) or (
+        subject = (None if national else resp.get(f.start) or stat_subject(doc, d, i, f, quote_speaker, sf)) or (
             None if scope and not national else d.current
         )
         fig_scope = scope
@@ -353,10 +372,16 @@ _IN_PLACE = re.compile(r"\s+(?:\w+\s+){0,3}?in\s+$")
 
 
 def stat_subject(
-    doc: ArticleDoc, d: _Discourse, i: int, f: Figure, quote_speaker: list[tuple[int, int, str]]
+    doc: ArticleDoc,
+    d: _Discourse,
+    i: int,
+    f: Figure,
+    quote_speaker: list[tuple[int, int, str]],
+    sf: _Sentence | None = None,
 ) -> str | None:
     s = doc.sents[i]
     r = rules().p
+    sf = sf or _Sentence(s.text)
     # "... 152 times in Essex": the force covering the place named just after the figure
     for mt, eid in doc.ids_in_sentence(i, {"Place"}):
         if f.end < mt.start <= f.end + 40 and _IN_PLACE.fullmatch(doc.text, f.end, mt.start):
@@ -367,7 +392,7 @@ def stat_subject(
     for mt, eid in doc.ids_in_sentence(i, SUBJECT_TYPES):
         if f.end < mt.start <= f.end + 8 and re.fullmatch(r"\s+by\s+(?:the\s+)?", doc.text[f.end : mt.start]):
             return eid
-    if d.national_body and r["body_nominal"].search(s.text):
+    if d.national_body and sf.has("body_nominal"):
         return d.national_body
     cands: list[tuple[int, str]] = []
     sources: set[str] = set()
@@ -383,11 +408,11 @@ def stat_subject(
     for inc, j in doc.incidents:
         if j == i:
             cands.append((s.start, inc))
-    if re.search(r"\b(?:the|this)\s+(?:video|footage|clip)\b", s.text, re.I) and doc.incidents:
+    if doc.incidents and sf.has("footage"):
         cands.append((s.start, doc.incidents[0][0]))
     if doc.primary_force:
-        for m in _FORCE_NOMINAL.finditer(s.text):
-            cands.append((s.start + m.start(), doc.primary_force))
+        for at in sf.force_nominals():
+            cands.append((s.start + at, doc.primary_force))
     # entities counted by the figure ("across 33 forces") are not its subject
     cands = [
         c
