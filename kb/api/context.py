@@ -23,11 +23,12 @@ import os
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Coroutine, Iterator, MutableMapping, Sequence
+from collections.abc import Coroutine, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from starlette.types import Receive
 from strawberry.dataloader import DataLoader
 
 from kb.api.errors import ApiError
@@ -66,9 +67,6 @@ class Budget:
             self.stopped = reason
         self.deadline.cancel()  # a scan in progress stops too
 
-    def left(self) -> float:
-        return self.deadline.left()
-
     def late(self) -> str:
         return (
             f"The request ran past its deadline of {self.seconds:g} s. "
@@ -98,7 +96,7 @@ _HEAVY = threading.BoundedSemaphore(HEAVY_SLOTS)
 def heavy(budget: Budget) -> Iterator[None]:
     """One of the few slots for store work that reads much of the KB, waited for until the deadline."""
     budget.check()
-    if not _HEAVY.acquire(timeout=budget.left()):
+    if not _HEAVY.acquire(timeout=budget.deadline.left()):
         budget.stop("The server is busy with other long requests and this one ran out of time waiting; try again.")
         budget.check()
     try:
@@ -118,9 +116,6 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
     return loop.run_until_complete(coro)
 
 
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-
-
 async def _gone(receive: Receive) -> None:
     """Returns when the client has closed the connection (the body was read before)."""
     while (await receive())["type"] != "http.disconnect":
@@ -134,7 +129,7 @@ async def off_loop(coro: Coroutine[Any, Any, T], budget: Budget, receive: Receiv
     if receive is not None:
         waits.add(asyncio.ensure_future(_gone(receive)))
     try:
-        done, _ = await asyncio.wait(waits, timeout=budget.left(), return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(waits, timeout=budget.deadline.left(), return_when=asyncio.FIRST_COMPLETED)
     finally:
         for w in waits - {work}:
             w.cancel()

@@ -23,14 +23,14 @@ MAX_GRAPH_NODES = 500
 MAX_PATHS = 50
 
 
-async def _source_node(root: Any, info: strawberry.Info[Context, None]) -> Entity | None:
-    n = await info.context.node(root._edge.source)
-    return wrap(n) if n is not None else None
+def _end(end: str, description: str) -> Any:
+    """The entity at one end (``source`` or ``target``) of a graph edge."""
 
+    async def resolve(root: Any, info: strawberry.Info[Context, None]) -> Entity | None:
+        n = await info.context.node(getattr(root._edge, end))
+        return wrap(n) if n is not None else None
 
-async def _target_node(root: Any, info: strawberry.Info[Context, None]) -> Entity | None:
-    n = await info.context.node(root._edge.target)
-    return wrap(n) if n is not None else None
+    return strawberry.field(resolver=resolve, name=f"{end}Node", description=description)
 
 
 GraphEdge = edge_type(
@@ -38,10 +38,7 @@ GraphEdge = edge_type(
     tuple(ontology().relation_props),
     None,
     "A relationship of any type, with its properties (for the types that have them) and evidence.",
-    {
-        "f_source_node": strawberry.field(resolver=_source_node, name="sourceNode", description="The subject entity."),
-        "f_target_node": strawberry.field(resolver=_target_node, name="targetNode", description="The object entity."),
-    },
+    {"f_source_node": _end("source", "The subject entity."), "f_target_node": _end("target", "The object entity.")},
 )
 
 

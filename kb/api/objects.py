@@ -67,8 +67,11 @@ def article(word: str) -> str:
 
 
 def sorted_evidence(evs: Sequence[Evidence]) -> list[Evidence]:
-    """Evidence in a deterministic order (stores may return contributions in any order)."""
-    return sorted(dict.fromkeys(evs), key=lambda e: (e.source_id, -1 if e.start is None else e.start, e.locator or ""))
+    """Each piece of evidence once, in a stable order (stores return contributions in any order)."""
+    return sorted(
+        dict.fromkeys(evs),
+        key=lambda e: (e.source_id, -1 if e.start is None else e.start, e.locator or "", e.quote or ""),
+    )
 
 
 def as_string(v: PropValue | None) -> str | None:

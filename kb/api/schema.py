@@ -25,7 +25,7 @@ from kb.api import graph as g
 from kb.api import types as t
 from kb.api.context import Context, heavy
 from kb.api.cost import Limits
-from kb.api.errors import DEFAULT_PAGE, ApiError, check_first, is_client_error, should_mask
+from kb.api.errors import DEFAULT_PAGE, ApiError, check_first, is_client_error
 from kb.api.filters import ORDER_INPUTS, WHERE_TYPES, narrower, to_filter
 from kb.api.objects import REQUIRED, gql_field, signed
 from kb.ontology import ClassDef, ontology
@@ -253,19 +253,13 @@ class KBSchema(strawberry.Schema):
 _RULES = [*QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules, *MaxAliasesLimiter(MAX_ALIASES).validation_rules]
 
 
-class LimitRules(AddValidationRules):
-    """The query depth and alias limits (strawberry's QueryDepthLimiter and MaxAliasesLimiter)."""
-
-    def __init__(self) -> None:
-        super().__init__(list(_RULES))
-
-
 @cache
 def build_schema(introspection: bool = True) -> strawberry.Schema:
     """The schema (one per setting); the extensions are made afresh for each request."""
     masked = "Internal error: the request could not be completed."
-    ext: list[Any] = [Limits, lambda: ParserCache(maxsize=256), LimitRules]
-    ext += [lambda: MaskErrors(should_mask_error=should_mask, error_message=masked)]
+    ext: list[Any] = [Limits, lambda: ParserCache(maxsize=256), lambda: AddValidationRules(_RULES)]
+    # internal errors are masked; syntax, validation and request errors stay readable
+    ext += [lambda: MaskErrors(should_mask_error=lambda e: not is_client_error(e), error_message=masked)]
     ext += [] if introspection else [DisableIntrospection]
     return KBSchema(query=query_type(), types=[*t.ENTITY_TYPES.values(), *t.EDGE_TYPES.values()], extensions=ext)
 
