@@ -165,7 +165,6 @@ class Context:
     def __post_init__(self) -> None:
         self._nodes: DataLoader[str, Node | None] = DataLoader(load_fn=self._load_nodes)
         self._edges: DataLoader[EdgeKey, list[tuple[Edge, Node | None]]] = DataLoader(load_fn=self._load_edges)
-        self._mentions: DataLoader[str, list[str]] = DataLoader(load_fn=self._load_mentions)
 
     async def nodes(self, ids: Sequence[str]) -> list[Node | None]:
         return await asyncio.shield(self._nodes.load_many(ids))
@@ -176,9 +175,6 @@ class Context:
     async def related(self, key: EdgeKey) -> list[tuple[Edge, Node | None]]:
         """The relations of one list, each with the entity at its far end."""
         return await asyncio.shield(self._edges.load(key))
-
-    async def mentions(self, source_id: str) -> list[str]:
-        return await asyncio.shield(self._mentions.load(source_id))
 
     async def _load_nodes(self, ids: Sequence[str]) -> list[Node | None]:
         self.budget.check()
@@ -207,8 +203,3 @@ class Context:
             sorted({other_end(e, k[0], k[2]) for k, es in zip(keys, lists, strict=True) for e in es})
         )
         return [[(e, far.get(other_end(e, k[0], k[2]))) for e in es] for k, es in zip(keys, lists, strict=True)]
-
-    async def _load_mentions(self, source_ids: Sequence[str]) -> list[list[str]]:
-        # The store has no batched form of mentions(); sources are few per request.
-        self.budget.check()
-        return [self.store.mentions(s) for s in source_ids]

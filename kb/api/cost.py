@@ -152,11 +152,6 @@ def estimate(schema: g.GraphQLSchema, doc: g.DocumentNode, variables: Any, opera
     return max((est.selection_set(op.selection_set, root(op.operation), {}, frozenset()) for op in ops), default=0)
 
 
-def _validate(schema: g.GraphQLSchema, doc: g.DocumentNode, rules: tuple[Any, ...]) -> list[g.GraphQLError]:
-    """graphql-core's validation, unknown fragments first (strawberry's depth rule fails on them)."""
-    return g.validate(schema, doc, [g.KnownFragmentNamesRule]) or g.validate(schema, doc, rules)
-
-
 # Validation results by (schema, query text, rules): hashing the text is cheap, hashing (or
 # walking) the parsed document is not (milliseconds for a nested query).
 _VALIDATED: OrderedDict[tuple[int, str, tuple[Any, ...]], list[g.GraphQLError]] = OrderedDict()
@@ -183,7 +178,10 @@ class Limits(SchemaExtension):
             key = (id(schema), ec.query, rules)
             errors = _VALIDATED.get(key)
             if errors is None:
-                errors = _VALIDATED[key] = _validate(schema, ec.graphql_document, rules)
+                # unknown fragments first (strawberry's depth rule fails on them)
+                doc = ec.graphql_document
+                errors = g.validate(schema, doc, [g.KnownFragmentNamesRule]) or g.validate(schema, doc, rules)
+                _VALIDATED[key] = errors
                 while len(_VALIDATED) > 256:
                     _VALIDATED.popitem(last=False)
             ec.pre_execution_errors = errors

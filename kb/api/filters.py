@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Optional
+from typing import Any, Optional
 
 import strawberry
 
@@ -117,16 +117,9 @@ def _order_input(cls: ClassDef) -> Any:
     return _input(f"{cls.name}Order", fields, f"Sort order for {cls.label} lists.", **defaults)
 
 
-# mypy sees a plain Enum; strawberry resolves the annotation to the generated RelationType.
-if TYPE_CHECKING:
-    from enum import Enum as RelationTypeEnum
-else:
-    RelationTypeEnum = t.RelationType
-
-
 @strawberry.input(description="Has at least `minCount` relationships of a type to entities matching `where`.")
 class RelatedFilter:
-    relation_type: RelationTypeEnum = strawberry.field(description="The relationship type.")
+    relation_type: t.RelationType = strawberry.field(description="The relationship type.")
     direction: t.EdgeDirection = strawberry.field(
         default=t.EdgeDirection.BOTH, description="Direction, relative to the entity."
     )

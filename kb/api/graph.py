@@ -11,8 +11,7 @@ from typing import Any
 import strawberry
 
 from kb.api.context import Budget, Context, heavy
-from kb.api.objects import list_of
-from kb.api.types import Entity, edge_type, make, plain_type, wrap
+from kb.api.types import Entity, edge_type, wrap
 from kb.model import Direction, Edge
 from kb.ontology import ontology
 from kb.store.base import Store
@@ -42,29 +41,25 @@ GraphEdge = edge_type(
 )
 
 
-Graph = plain_type(
-    "Graph",
-    {
-        "nodes": (list[Entity], "The entities (at most `limit`)."),
-        "edges": (list_of(GraphEdge), "The relationships between them (at most twice `limit`)."),
-        "truncated": (bool, "True when the node limit (or twice it, for edges) cut it short."),
-    },
-    "Entities and the relationships between them, ready for a graph view.",
-)
-Path = plain_type(
-    "Path",
-    {
-        "length": (int, "Number of hops."),
-        "nodes": (list[Entity], "The entities along the path, from start to end."),
-        "edges": (list_of(GraphEdge), "The hops, in order; each says which way the relationship points."),
-    },
-    "A path between two entities: the entities along it and every hop with its evidence.",
-)
+@strawberry.type(description="Entities and the relationships between them, ready for a graph view.")
+class Graph:
+    nodes: list[Entity] = strawberry.field(description="The entities (at most `limit`).")
+    edges: list[GraphEdge] = strawberry.field(description="The relationships between them (at most twice `limit`).")  # type: ignore[valid-type]
+    truncated: bool = strawberry.field(description="True when the node limit (or twice it, for edges) cut it short.")
+
+
+@strawberry.type(description="A path between two entities: the entities along it and every hop with its evidence.")
+class Path:
+    length: int = strawberry.field(description="Number of hops.")
+    nodes: list[Entity] = strawberry.field(description="The entities along the path, from start to end.")
+    edges: list[GraphEdge] = strawberry.field(  # type: ignore[valid-type]
+        description="The hops, in order; each says which way the relationship points."
+    )
 
 
 def neighbourhood(
     store: Store, budget: Budget, start: str, depth: int, types: list[str] | None, direction: Direction, limit: int
-) -> Any:
+) -> Graph | None:
     """Breadth-first from ``start``: one batched store call per level, at most ``limit`` nodes."""
     with heavy(budget):
         if store.get(start) is None:
@@ -95,17 +90,14 @@ def neighbourhood(
     shown = sorted((e for e in edges.values() if e.source in ids and e.target in ids), key=lambda e: e.id)
     truncated = truncated or len(shown) > 2 * limit
     budget.spend(len(kept) + min(len(shown), 2 * limit))
-    return make(
-        Graph,
-        nodes=[wrap(n) for n in kept],
-        edges=[GraphEdge.of(e, None) for e in shown[: 2 * limit]],
-        truncated=truncated,
+    return Graph(
+        nodes=[wrap(n) for n in kept], edges=[GraphEdge.of(e) for e in shown[: 2 * limit]], truncated=truncated
     )
 
 
 def paths(
     store: Store, budget: Budget, a: str, b: str, max_hops: int, types: list[str] | None, first: int
-) -> list[Any]:
+) -> list[Path]:
     """Shortest paths between two entities, with the entities along each (one get_many for all)."""
     with heavy(budget):
         found = store.paths(a, b, max_hops=max_hops, rel_types=types, limit=first)
@@ -120,11 +112,6 @@ def paths(
     ordered = sorted(zip(seqs, found, strict=True), key=lambda p: (len(p[1]), [e.id for e in p[1]]))
     budget.spend(sum(2 * len(hops) + 1 for _, hops in ordered))
     return [
-        make(
-            Path,
-            length=len(hops),
-            nodes=[wrap(nodes[i]) for i in s if i in nodes],
-            edges=[GraphEdge.of(e, None) for e in hops],
-        )
+        Path(length=len(hops), nodes=[wrap(nodes[i]) for i in s if i in nodes], edges=[GraphEdge.of(e) for e in hops])
         for s, hops in ordered
     ]

@@ -133,16 +133,15 @@ class NodeObj:
 
 
 class EdgeObj:
-    """Base of every generated relationship type: the store's :class:`Edge` and its far end."""
+    """Base of every generated relationship type: the store's :class:`Edge` and the GraphQL
+    object of its far end (``node``)."""
 
     _edge: Edge
     _props: ClassVar[PropSpec] = ()
-    _wrap: ClassVar[Callable[[Node], Any]]  # makes the GraphQL object for the far end (kb.api.types)
 
     @classmethod
-    def of(cls, edge: Edge, other: Node | None) -> Any:
+    def of(cls, edge: Edge, node: Any = None) -> Any:
         obj = cls.__new__(cls)
-        obj.__dict__.update(_edge=edge, id=edge.id, type=edge.type, source=edge.source, target=edge.target)
-        obj.__dict__["node"] = EdgeObj._wrap(other) if other is not None else None
+        obj.__dict__.update(_edge=edge, id=edge.id, type=edge.type, source=edge.source, target=edge.target, node=node)
         _set_props(obj.__dict__, edge.props, cls._props)
         return obj

@@ -146,7 +146,8 @@ class Mention:
 
 
 async def _mentions(root: Any, info: Info, first: int = DEFAULT_PAGE) -> list[Mention]:
-    ids = (await info.context.mentions(root._node.id))[: check_first(first)]
+    info.context.budget.check()  # (the store has no batched form of mentions(); sources are few per request)
+    ids = info.context.store.mentions(root._node.id)[: check_first(first)]
     info.context.budget.spend(2 * len(ids))
     return [Mention(_source_id=root._node.id, node=wrap(n)) for n in await info.context.nodes(ids) if n is not None]
 
@@ -189,9 +190,6 @@ def wrap(node: Node) -> Any:
     """The GraphQL object for a store node (its class's generated type; a type the registry no
     longer knows shows as an Organisation)."""
     return (ENTITY_TYPES.get(node.type) or ENTITY_TYPES["Organisation"]).of(node)
-
-
-o.EdgeObj._wrap = staticmethod(wrap)
 
 
 def statistic_matches(node: Node, measure: str | None, date_from: str | None, date_to: str | None) -> bool:
@@ -241,7 +239,7 @@ def _rel_field(rf: RelField, edge_cls: Any) -> Any:
         pairs = await ctx.related((nid, rel.name, direction, limit))
         far = {id(e): n for e, n in pairs}
         out = [
-            edge_cls.of(e, n)
+            edge_cls.of(e, wrap(n))
             for e in page([e for e, _ in pairs], nid, direction, after)
             if (n := far[id(e)]) is not None
             and fits.get(n.type, False)
