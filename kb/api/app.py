@@ -49,7 +49,7 @@ class KBGraphQL(GraphQL[Context, None]):
         self.store, self.base, self.deadline = store, base, deadline
 
     async def get_context(self, request: Any, response: Any) -> Context:
-        return Context(self.store, self.base, request, Budget(self.deadline))
+        return Context(self.store, self.base, Budget(self.deadline))
 
     async def render_graphql_ide(self, request: Request) -> Response:
         # GraphiQL from the package's own static files (kb/api/playground.py), not a CDN.

@@ -1,18 +1,15 @@
 """One request's context: the store, the DataLoaders that batch every read, the budget, and
 running the operation off the server's event loop.
 
-Relationship lists are read through one loader keyed by (entity, relation type, direction, page
-size): all the lists of one level of an answer are one ``first_edges`` call per direction and page
-size (``edges`` for lists read in full) and one ``get_many`` for their far ends. Loads are
-shielded: a branch of the answer cancelled by a sibling's error must not cancel a shared read.
+All the relationship lists of one level of an answer are one ``first_edges`` (or ``edges``) call
+per direction and page size and one ``get_many`` for their far ends. Loads are shielded: a branch
+cancelled by a sibling's error must not cancel a shared read.
 
 Every operation runs in a worker thread with an event loop of its own, so the server's loop only
-moves bytes: /health and quick requests are answered while another request works. The Budget
-bounds that work: objects resolved, an estimate of the response bytes, a wall-clock deadline.
-Resolvers spend from it and stop with BudgetExceeded; when the deadline passes or the client goes
-away, the server answers (or drops) the request at once and the worker gives up at its next
-check (scans share the deadline). Store work that reads much of the KB (filtered scans, paths,
-neighbourhoods, aggregates) also takes the :func:`heavy` slot, one request at a time.
+moves bytes. The Budget bounds the work (objects, estimated response bytes, a deadline shared with
+store scans); at the deadline or when the client leaves, the server answers (or drops) the request
+at once and the worker stops at its next check. Store work that reads much of the KB (filtered
+scans, paths, neighbourhoods, aggregates) also takes the :func:`heavy` slot.
 """
 
 from __future__ import annotations
@@ -58,8 +55,7 @@ class Budget:
     ) -> None:
         self.seconds, self.max_objects, self.max_bytes = seconds, max_objects, max_bytes
         self.deadline = Deadline(time.monotonic() + seconds)  # shared with store scans
-        self.objects = 0
-        self.bytes = 0
+        self.objects = self.bytes = 0
         self.stopped: str | None = None  # why work stopped, once it has
 
     def stop(self, reason: str) -> None:
@@ -122,17 +118,15 @@ async def _gone(receive: Receive) -> None:
         pass
 
 
-async def off_loop(coro: Coroutine[Any, Any, T], budget: Budget, receive: Receive | None) -> T:
+async def off_loop(coro: Coroutine[Any, Any, T], budget: Budget, receive: Receive) -> T:
     """Run ``coro`` in a worker thread; BudgetExceeded at the deadline or when the client leaves."""
     work = asyncio.get_running_loop().run_in_executor(_POOL, _run, coro)
-    waits: set[asyncio.Future[Any]] = {work}
-    if receive is not None:
-        waits.add(asyncio.ensure_future(_gone(receive)))
+    gone = asyncio.ensure_future(_gone(receive))
+    waits: set[asyncio.Future[Any]] = {work, gone}
     try:
         done, _ = await asyncio.wait(waits, timeout=budget.deadline.left(), return_when=asyncio.FIRST_COMPLETED)
     finally:
-        for w in waits - {work}:
-            w.cancel()
+        gone.cancel()
     if work in done:
         return work.result()
     budget.stop("The client closed the connection." if done else budget.late())
@@ -159,7 +153,6 @@ class Context:
 
     store: Store
     base: str
-    request: Any = None
     budget: Budget = field(default_factory=Budget)
 
     def __post_init__(self) -> None:

@@ -88,6 +88,11 @@ def evidence_page(ctx: Context, evs: Sequence[EvidenceRecord], first: int) -> li
     return cast(list[Evidence], shown)
 
 
+def _evidence(root: Any, info: Info, first: int = DEFAULT_PAGE) -> list[Evidence]:
+    """A page of an entity's or a relationship's evidence."""
+    return evidence_page(info.context, (root._node if isinstance(root, o.NodeObj) else root._edge).evidence, first)
+
+
 async def sources_of(root: Any, info: Info, first: int = DEFAULT_PAGE) -> list[Any]:
     """A page of the Source entities behind an entity's or a relationship's evidence (batched)."""
     evs, own = (root._node.evidence, root._node.id) if isinstance(root, o.NodeObj) else (root._edge.evidence, None)
@@ -113,10 +118,7 @@ class Entity(o.NodeObj):
     def iri(self, info: Info) -> str:
         return f"{info.context.base}/id/{self._node.id}"
 
-    @o.gql_field("The evidence for the entity: its mentions, in every source.")
-    def evidence(self, info: Info, first: FIRST = DEFAULT_PAGE) -> list[Evidence]:
-        return evidence_page(info.context, self._node.evidence, first)
-
+    evidence = paged(_evidence, list[Evidence], "The evidence for the entity: its mentions, in every source.")
     sources = paged(sources_of, "list[Source]", SOURCES_DOC)
 
 
@@ -255,10 +257,6 @@ def _rel_field(rf: RelField, edge_cls: Any) -> Any:
     return strawberry.field(resolver=resolver, name=rf.name, description=f"{desc}: {rel.description}")
 
 
-def _edge_evidence(root: Any, info: Info, first: int = DEFAULT_PAGE) -> list[Evidence]:
-    return evidence_page(info.context, root._edge.evidence, first)
-
-
 def edge_type(name: str, props: Sequence[str], node_t: Any, description: str, extra: dict[str, Any]) -> Any:
     """A relationship type: id, type, ends, the relation's properties, evidence and sources, and
     ``extra`` fields (the far end, or both ends for a graph)."""
@@ -271,7 +269,7 @@ def edge_type(name: str, props: Sequence[str], node_t: Any, description: str, ex
         "type": strawberry.field(description="The relationship type."),
         "source": strawberry.field(description="Id of the subject (the relation's domain end)."),
         "target": strawberry.field(description="Id of the object (the relation's range end)."),
-        "f_evidence": paged(_edge_evidence, list[Evidence], ev_doc, "evidence"),
+        "f_evidence": paged(_evidence, list[Evidence], ev_doc, "evidence"),
         "f_sources": paged(sources_of, "list[Source]", SOURCES_DOC, "sources"),
         **extra,
     }
@@ -294,17 +292,10 @@ def _edge_type(rel: RelationDef, direction: Direction) -> Any:
 
 # ---- connections -------------------------------------------------------------------------------------
 def plain_type(name: str, fields: dict[str, tuple[Any, str]], description: str) -> Any:
-    """A GraphQL object type whose fields are plain attributes, set by :func:`make`."""
+    """A GraphQL object type whose fields are plain attributes."""
     attrs: dict[str, Any] = {"__module__": __name__, "__annotations__": {k: t for k, (t, _) in fields.items()}}
     attrs.update({k: strawberry.field(description=d) for k, (_, d) in fields.items()})
     return register(strawberry.type(type(name, (), attrs), description=description))
-
-
-def make(cls: Any, **values: Any) -> Any:
-    """An object of a generated type, its attributes set directly (no dataclass __init__)."""
-    obj = cls.__new__(cls)
-    obj.__dict__.update(values)
-    return obj
 
 
 def _connection_type(cls: ClassDef) -> Any:
@@ -323,8 +314,8 @@ def _connection_type(cls: ClassDef) -> Any:
         nodes = [wrap(n) for n in records]
         start, end = (cursors[0], cursors[-1]) if cursors else (None, None)
         info = PageInfo(has_next_page=has_next, has_previous_page=has_previous, start_cursor=start, end_cursor=end)
-        edges = [make(edge_cls, node=n, cursor=c) for n, c in zip(nodes, cursors, strict=True)]
-        return make(conn, edges=edges, nodes=nodes, total_count=total, page_info=info)
+        edges = [edge_cls(node=n, cursor=c) for n, c in zip(nodes, cursors, strict=True)]
+        return conn(edges=edges, nodes=nodes, total_count=total, page_info=info)
 
     conn.of = of
     return conn
