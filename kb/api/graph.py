@@ -1,8 +1,5 @@
-"""Graph-shaped answers: neighbourhoods (nodes and edges for a graph view) and paths.
-
-Both read much of the KB for one request, so each holds one of the few heavy-work slots
-(kb.api.context) and checks the request's deadline between reads.
-"""
+"""Graph-shaped answers: neighbourhoods (nodes and edges for a graph view) and paths. Both read
+much of the KB, so each holds a heavy-work slot (kb.api.context) and checks the deadline between reads."""
 
 from __future__ import annotations
 

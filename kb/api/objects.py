@@ -43,11 +43,6 @@ def list_of(t: Any) -> Any:
     return list.__class_getitem__(t)
 
 
-def pascal(name: str) -> str:
-    """'SERVES_IN' -> 'ServesIn'."""
-    return "".join(part.capitalize() for part in name.lower().split("_"))
-
-
 def upper_snake(name: str) -> str:
     """'periodStart' -> 'PERIOD_START'."""
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).upper()

@@ -1,9 +1,7 @@
 """Entity IRIs dereference: GET /id/{slug}/{key} answers HTML, Turtle or JSON-LD (by Accept).
 
-The HTML page comes from ``kb/api/templates/entity.html`` (jinja2, autoescaped): the entity,
-its properties, its relationships with their evidence, its sources, and the same
-neighbourhood as an interactive graph (``static/entity-graph.js`` over the vendored cytoscape)
-drawn in the Neo4j Browser style derived from the ontology registry.
+The HTML page (``templates/entity.html``) shows the entity, its properties, relationships with
+their evidence and sources, and the same neighbourhood as a graph (``static/entity-graph.js``).
 """
 
 from __future__ import annotations

@@ -1,10 +1,7 @@
-"""The GraphQL playground at GET /graphql: GraphiQL served from the package, no CDN.
+"""The GraphQL playground at GET /graphql: GraphiQL from the package's vendored files, no CDN.
 
-The page (``templates/playground.html``) loads React, ReactDOM and GraphiQL from
-``/static/vendor`` and ``static/playground.js``, which opens GraphiQL on a welcome query
-(``templates/welcome.graphql``: a force with its officers, their cases and the evidence), with
-the Docs pane open, a tab for every example of ``graphql/examples`` (with its variables) and
-an "Examples" pane listing their questions.
+``static/playground.js`` opens it on ``templates/welcome.graphql`` with the Docs pane, a tab for
+every example of ``graphql/examples`` (with its variables) and an "Examples" pane of their questions.
 """
 
 from __future__ import annotations

@@ -284,7 +284,7 @@ def edge_type(name: str, props: Sequence[str], node_t: Any, description: str, ex
 
 
 def _edge_type(rel: RelationDef, direction: Direction) -> Any:
-    name = o.pascal(rel.name) + ("Relationship" if direction == "out" else "InverseRelationship")
+    name = rel.name.title().replace("_", "") + ("Relationship" if direction == "out" else "InverseRelationship")
     far, near = (rel.range, rel.domain) if direction == "out" else (rel.domain, rel.range)
     node = {"node": strawberry.field(description=f"The {' or '.join(far)} at the other end.")}
     return edge_type(name, rel.props, node_type_for(far), f"{rel.description} Seen from the {' or '.join(near)}.", node)

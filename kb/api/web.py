@@ -1,10 +1,8 @@
-"""What the HTML pages share: jinja2 templates, static files, security headers, the graph style.
+"""What the HTML pages share: jinja2 templates, security headers, the graph style.
 
-Templates live in ``kb/api/templates/`` and static files in ``kb/api/static/`` (package data,
-so an installed wheel serves them). Every script and style a page loads comes from
-``/static``: the JavaScript libraries are vendored from npm into ``static/vendor/`` (see
-``static/vendor.mjs``), so the pages work on a machine with no internet, and the
-Content-Security-Policy header tells the browser to load nothing from anywhere else.
+Templates (``kb/api/templates/``) and static files (``kb/api/static/``) are package data. Every
+script and style comes from ``/static`` (libraries vendored from npm by ``static/vendor.mjs``), so
+the pages work offline, and the Content-Security-Policy lets the browser load nothing else.
 """
 
 from __future__ import annotations
