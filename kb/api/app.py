@@ -86,30 +86,31 @@ class KBGraphQL(GraphQL[Context, None]):
         return body
 
 
-def body_limit(app: ASGIApp) -> ASGIApp:
-    """``app``, refusing request bodies over MAX_BODY_BYTES with a GraphQL-shaped 413 error."""
+class BodyLimit:
+    """Refuses request bodies over ``limit`` bytes with a GraphQL-shaped 413 error."""
 
-    async def limited(scope: Scope, receive: Receive, send: Send) -> None:
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         declared = dict(scope.get("headers") or []).get(b"content-length", b"")
-        seen = 0
+        too_big, seen = declared.isdigit() and int(declared) > self.limit, 0
 
         async def counting() -> Message:
             nonlocal seen
             msg = await receive()
             seen += len(msg.get("body", b""))
-            if seen > MAX_BODY_BYTES:
+            if seen > self.limit:
                 raise _TooLarge
             return msg
 
         try:
-            if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            if too_big:
                 raise _TooLarge
-            await app(scope, counting, send)
+            await self.app(scope, counting, send)
         except _TooLarge:
-            message = f"Request body too large (limit {MAX_BODY_BYTES} bytes)."
+            message = f"Request body too large (limit {self.limit} bytes)."
             await JSONResponse({"errors": [{"message": message}]}, status_code=413)(scope, receive, send)
-
-    return limited
 
 
 class _TooLarge(Exception):
@@ -191,7 +192,7 @@ def create_app(
     routes: list[BaseRoute] = [
         Route("/", index, methods=["GET"]),
         Route("/health", health, methods=["GET"]),
-        Route("/graphql", body_limit(view), methods=["GET", "POST"]),
+        Route("/graphql", BodyLimit(view), methods=["GET", "POST"]),
         Route("/id/{slug}/{key:path}", iri_endpoint, methods=["GET", "HEAD"]),
         Mount("/static", StaticFiles(packages=[("kb.api", "static")]), name="static"),
         *sparql_routes(store, base),  # the SPARQL endpoint over the same store
