@@ -16,7 +16,7 @@ from kb.api.errors import ApiError
 from kb.api.objects import article, list_of, upper_snake
 from kb.model import Direction
 from kb.ontology import ClassDef
-from kb.store.query import And, Cond, Filter, HasRelation, Not, Or
+from kb.store.query import OPS, And, Cond, Filter, HasRelation, Not, Or
 
 CONCEPT_FIELDS = ("category", "measureConcept")  # SKOS concept keys: equality includes narrower concepts
 MAX_CONDITIONS = 200
@@ -45,7 +45,7 @@ def _ops(t: Any, ops: dict[str, str]) -> dict[str, tuple[Any, str, str | None]]:
 _EXISTS = {"exists": "True: has a value; false: has none."}
 _TEXT = {"eq": "Equal to.", "in": "Equal to one of.", "contains": "Contains the text."}
 _TEXT |= {
-    "starts_with": "Starts with the text (e.g. a year '2021').",
+    "startsWith": "Starts with the text (e.g. a year '2021').",
     "gt": "Sorts after (ISO dates compare as dates).",
 }
 _TEXT |= {"gte": "Sorts after or equal.", "lt": "Sorts before.", "lte": "Sorts before or equal."}
@@ -146,10 +146,6 @@ for _c in t.ONTO.classes.values():
 
 
 # ---- translation --------------------------------------------------------------------------------------
-_OPS = {"eq": "eq", "in_": "in", "contains": "contains", "starts_with": "startsWith", "gt": "gt", "gte": "gte"}
-_OPS |= {"lt": "lt", "lte": "lte"}
-
-
 class _Budget:
     """Counts the conditions of one filter tree (a huge `where` is a cheap way to load a server)."""
 
@@ -177,17 +173,15 @@ def narrower(keys: list[str]) -> list[str]:
 
 def _conds(field: str, flt: Any, budget: _Budget) -> list[Filter]:
     out: list[Filter] = []
-    for attr, op in _OPS.items():
-        if (v := getattr(flt, attr, None)) is None:
+    for op in OPS:  # the value filters' fields are the store's operators (`in` is the attribute `in_`)
+        if (v := getattr(flt, "in_" if op == "in" else op, None)) is None:
             continue
         budget.spend(len(v) if op == "in" else 0)
         if field in CONCEPT_FIELDS and op in ("eq", "in"):
             keys = narrower([v] if op == "eq" else list(v))
             out.append(Cond(field, "eq", keys[0]) if len(keys) == 1 else Cond(field, "in", keys))
         else:
-            out.append(Cond(field, op, list(v) if op == "in" else v))  # type: ignore[arg-type]
-    if getattr(flt, "exists", None) is not None:
-        out.append(Cond(field, "exists", bool(flt.exists)))
+            out.append(Cond(field, op, list(v) if op == "in" else bool(v) if op == "exists" else v))  # type: ignore[arg-type]
     return out
 
 

@@ -63,9 +63,8 @@ def neighbourhood(
             return None
         seen: dict[str, None] = {start: None}
         edges: dict[str, Edge] = {}
-        frontier = [start]
-        truncated = False
-        for _ in range(depth):
+        frontier, hops, truncated = [start], 0, False
+        while frontier and hops < depth:
             budget.check()
             nxt: list[str] = []
             for e in sorted(store.edges(frontier, types, direction), key=lambda e: e.id):
@@ -78,9 +77,7 @@ def neighbourhood(
                         nxt.append(end)
                 if e.source in seen and e.target in seen:
                     edges[e.id] = e
-            frontier = nxt
-            if not frontier:
-                break
+            frontier, hops = nxt, hops + 1
         nodes = store.get_many(list(seen))
     kept = sorted((nodes[i] for i in seen if i in nodes), key=lambda n: (n.id != start, n.id))
     ids = {n.id for n in kept}

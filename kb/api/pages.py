@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 
 from kb.accept import preferences
+from kb.api.context import other_end
 from kb.api.objects import as_string, sorted_evidence
 from kb.api.web import PAGE_HEADERS, graph_style, render
 from kb.model import Evidence, Node
@@ -103,7 +104,7 @@ def entity_context(store: Store, node: Node, base: str) -> dict[str, Any]:
     # The first relations of each type, not a hub's every one (a force has thousands).
     edges = sorted(store.first_edges([node.id], None, "both", MAX_EDGES_SHOWN), key=lambda e: (e.type, e.id))
     edges = edges[:MAX_EDGES_SHOWN]
-    others = store.get_many(sorted({e.target if e.source == node.id else e.source for e in edges}))
+    others = store.get_many(sorted({other_end(e, node.id, "both") for e in edges}))
     src_ids = {e.source_id for e in node.evidence} | {ev.source_id for e in edges for ev in e.evidence}
     sources = store.get_many(sorted(src_ids))
 
@@ -118,9 +119,8 @@ def entity_context(store: Store, node: Node, base: str) -> dict[str, Any]:
     graph_edges = []
     for e in edges:
         rel = onto.relations.get(e.type)
-        outgoing = e.source == node.id
-        label = (rel.forward if outgoing else rel.inverse) if rel else e.type
-        other_id = e.target if outgoing else e.source
+        label = (rel.forward if e.source == node.id else rel.inverse) if rel else e.type
+        other_id = other_end(e, node.id, "both")
         other = others.get(other_id)
         props = [(k, as_string(v) or "") for k, v in sorted(e.props.items())]
         evidence = _evidence(e.evidence, sources)

@@ -103,9 +103,9 @@ def list_page(ctx: Context, cls: str, flt: Filter | None, order: Any, first: int
             except ScanTimeout:
                 ctx.budget.stop(ctx.budget.late())
                 ctx.budget.check()
-    nodes, last = page.nodes[skip:], len(page.nodes) - 1
+    nodes = page.nodes[skip:]
     cur = [cursors.encode(store_after, skip + i + 1, key) for i in range(len(nodes))]
-    if nodes and skip + len(nodes) - 1 == last:  # the page's last entity: the store's own cursor
+    if nodes:  # the page's last entity: the store's own cursor
         cur[-1] = cursors.encode(page.end_cursor, 0, key)
     ctx.budget.spend(2 * len(nodes))
     return t.CONNECTIONS[cls].of(nodes, cur, page.total, page.has_next, after is not None)
@@ -152,9 +152,9 @@ class Concept:
     broader: str | None = strawberry.field(description="Key of the broader concept, if any.")
 
 
-def _counts(ctx: Context, walk: aggregates.Walk, force: str | None, date_from: str | None, date_to: str | None) -> Any:
+def _counts(ctx: Context, walk: aggregates.Walk, force: str | None, from_: str | None, to: str | None) -> COUNTS:
     force_id = normalise_id(force, "force", ctx.base) if force else None
-    return aggregates.counts(ctx.store, ctx.budget, walk, force_id, date_from, date_to)
+    return aggregates.counts(ctx.store, ctx.budget, walk, force_id, from_, to)
 
 
 class _Fixed:
@@ -208,19 +208,19 @@ class _Fixed:
         "themselves, and of incidents the force handled)."
     )
     def outcome_counts(self, info: Info, force: FORCE = None, from_: FROM = None, to: TO = None) -> COUNTS:
-        return _counts(info.context, aggregates.outcomes, force, from_, to)  # type: ignore[no-any-return]
+        return _counts(info.context, aggregates.outcomes, force, from_, to)
 
     @gql_field("Allegations by category, per force and year (allegations against the force or its officers).")
     def allegation_counts(self, info: Info, force: FORCE = None, from_: FROM = None, to: TO = None) -> COUNTS:
-        return _counts(info.context, aggregates.allegations, force, from_, to)  # type: ignore[no-any-return]
+        return _counts(info.context, aggregates.allegations, force, from_, to)
 
     @gql_field("The SKOS concepts used as categories and measures.")
     def concepts(self, scheme: SCHEME = None) -> list[Concept]:
-        schemes = [s for s in ONTO.schemes.values() if scheme is None or s.key == scheme]
-        concepts = [(s, c) for s in schemes for c in s.concepts.values()]
         return [
             Concept(scheme=s.key, key=c.key, label=c.label, definition=c.definition, broader=c.broader)
-            for s, c in concepts
+            for s in ONTO.schemes.values()
+            if scheme is None or s.key == scheme
+            for c in s.concepts.values()
         ]
 
 
