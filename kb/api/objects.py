@@ -7,7 +7,7 @@ import inspect
 import math
 import re
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar, TypeVar, cast
+from typing import Annotated, Any, ClassVar, TypeVar, cast
 
 import strawberry
 
@@ -36,6 +36,11 @@ def gql_field(description: str, name: str | None = None) -> Callable[[F], F]:
         return cast(F, strawberry.field(resolver=fn, description=description, name=name))
 
     return deco
+
+
+def arg(t: Any, description: str, **kw: Any) -> Any:
+    """An argument's type, with its description."""
+    return Annotated[t, strawberry.argument(description=description, **kw)]
 
 
 def list_of(t: Any) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from functools import cache
-from typing import Annotated, Any, Optional
+from typing import Any, Optional
 
 import strawberry
 from strawberry.extensions import (
@@ -27,7 +27,7 @@ from kb.api.context import Context, heavy
 from kb.api.cost import Limits
 from kb.api.errors import DEFAULT_PAGE, ApiError, check_first, is_client_error
 from kb.api.filters import ORDER_INPUTS, WHERE_TYPES, narrower, to_filter
-from kb.api.objects import REQUIRED, gql_field, signed
+from kb.api.objects import REQUIRED, arg, gql_field, signed
 from kb.ontology import ClassDef, ontology
 from kb.store.query import And, Cond, Filter, HasRelation, ScanTimeout
 
@@ -35,11 +35,6 @@ log = logging.getLogger("kb.api")
 MAX_DEPTH, MAX_ALIASES = 15, 50
 ONTO = ontology()
 Info = strawberry.Info[Context, None]
-
-
-def arg(t: Any, description: str, **kw: Any) -> Any:
-    """An argument's type, with its description."""
-    return Annotated[t, strawberry.argument(description=description, **kw)]
 
 
 ID: Any = arg(strawberry.ID, "Entity id (`force/thames-valley`), or its IRI.")
@@ -58,12 +53,7 @@ HOPS: Any = arg(int, f"Longest path to look for (1 to {g.MAX_HOPS}).")
 PATHS: Any = arg(int, f"At most this many paths (max {g.MAX_PATHS}).")
 SCHEME: Any = arg(Optional[str], "Only this scheme: allegation-category, outcome-category or measure.")  # noqa: UP045
 COUNTS = list[aggregates.CategoryCount]
-STAT_ARGS: list[tuple[str, Any, Any]] = [
-    ("subject", arg(Optional[strawberry.ID], "Only statistics ABOUT this entity."), None),  # noqa: UP045
-    ("measure", arg(Optional[str], "Measure concept key, or words in the measure."), None),  # noqa: UP045
-    ("from_", arg(Optional[str], "Period ends on or after this ISO date.", name="from"), None),  # noqa: UP045
-    ("to", arg(Optional[str], "Period starts on or before this ISO date."), None),  # noqa: UP045
-]
+STAT_ARGS = [("subject", arg(Optional[strawberry.ID], "Only statistics ABOUT this entity."), None), *t.STAT_ARGS]  # noqa: UP045
 
 
 def normalise_id(raw: str, slug: str | None, base: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Optional, cast
+from typing import Any, Optional, cast
 
 import strawberry
 
@@ -26,9 +26,7 @@ CORE_PROPS = ("name", "aliases")
 ONTO: Ontology = ontology()
 NS = globals()
 Info = strawberry.Info[Context, None]
-FIRST: Any = Annotated[
-    int, strawberry.argument(description=f"At most this many (default {DEFAULT_PAGE}, max {MAX_PAGE}).")
-]
+FIRST: Any = o.arg(int, f"At most this many (default {DEFAULT_PAGE}, max {MAX_PAGE}).")
 SOURCES_DOC = "The sources that state it (articles, FOI responses, reference tables)."
 
 
@@ -216,15 +214,12 @@ def page(edges: list[Edge], entity_id: str, direction: Direction, after: str | N
     return ordered[pos + 1 :]
 
 
-def _arg(description: str, **kw: Any) -> Any:
-    return Annotated[Optional[str], strawberry.argument(description=description, **kw)]  # noqa: UP045
-
-
-AFTER_ARG = _arg("Continue after the relationship with this `id` (lists are sorted by the far end's id).")
-STAT_ARGS = [
-    ("measure", _arg("Measure concept key, or words the measure contains."), None),
-    ("from_", _arg("On or after this ISO date.", name="from"), None),
-    ("to", _arg("On or before this ISO date.", name="to"), None),
+AFTER_ARG = o.arg(str | None, "Continue after the relationship with this `id` (lists are sorted by the far end's id).")
+# A statistic's measure and period, for statistics lists (root and relationship fields alike).
+STAT_ARGS: list[tuple[str, Any, Any]] = [
+    ("measure", o.arg(str | None, "Measure concept key, or words in the measure."), None),
+    ("from_", o.arg(str | None, "Period ends on or after this ISO date.", name="from"), None),
+    ("to", o.arg(str | None, "Period starts on or before this ISO date."), None),
 ]
 
 
