@@ -22,7 +22,7 @@ from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
 from strawberry.extensions import SchemaExtension
 
 import graphql as g
-from kb.api.errors import MAX_PAGE
+from kb.api.errors import MAX_PAGE, ApiError
 
 MAX_COST = 50_000
 MAX_TOKENS = 4000
@@ -36,10 +36,6 @@ FIXED_SIZES = {("Query", "outcomeCounts"): 10_000, ("Query", "allegationCounts")
 
 
 Above = dict[str, int]  # the page arguments of the field above
-
-
-class Refused(Exception):
-    """The operation may not run; the message says why."""
 
 
 def _is_list(t: Any) -> bool:
@@ -71,7 +67,7 @@ def _introspection_sizes(schema: g.GraphQLSchema) -> dict[str, int]:
 
 
 class Estimator:
-    """Estimates one document's operations against a schema (Refused past ``limit``)."""
+    """Estimates one document's operations against a schema (ApiError past ``limit``)."""
 
     def __init__(self, schema: g.GraphQLSchema, doc: g.DocumentNode, limit: int, variables: dict[str, Any]) -> None:
         self.schema, self.limit, self.variables = schema, limit, variables
@@ -120,7 +116,7 @@ class Estimator:
                     self.memo[key] = self.selection_set(frag.selection_set, t, above, seen | {s.name.value})
                 total += self.memo[key]
             if total > self.limit:
-                raise Refused(
+                raise ApiError(
                     f"Query is too expensive: its answer could hold more than {self.limit:,} objects (each list "
                     "counts its page size, `first` or its default). Ask for smaller pages or fewer nested lists."
                 )
@@ -139,7 +135,7 @@ class Estimator:
 
 
 def estimate(schema: g.GraphQLSchema, doc: g.DocumentNode, variables: Any, operation: str | None, limit: int) -> int:
-    """Estimated cost of the operation that will run; Refused above ``limit``."""
+    """Estimated cost of the operation that will run; ApiError above ``limit``."""
     ops = [d for d in doc.definitions if isinstance(d, g.OperationDefinitionNode)]
     ops = [d for d in ops if operation is None or (d.name is not None and d.name.value == operation)]
     values: dict[str, Any] = {}  # variables take their defaults where the request leaves them out
@@ -192,6 +188,6 @@ class Limits(SchemaExtension):
         if ec.graphql_document is not None and ec.result is None:
             try:
                 estimate(ec.schema._schema, ec.graphql_document, ec.variables, ec.operation_name, self.max_cost)
-            except Refused as refused:
+            except ApiError as refused:
                 ec.result = g.ExecutionResult(data=None, errors=[g.GraphQLError(str(refused))])
         yield
