@@ -84,14 +84,13 @@ class Estimator:
             value = self.variables.get(given.name.value)
         return min(max(value, 0), CAPS[name]) if type(value) is int else CAPS[name]
 
-    def _size(self, node: g.FieldNode, parent: Any, field: Any, above: Above) -> int:
-        for name in ("first", "limit"):
-            if name in field.args and _is_list(field.type):
-                n = self._arg(node, name)
-                return n if n is not None else int(field.args[name].default_value)
-        key = (parent.name, node.name.value)
+    def _size(self, node: g.FieldNode, parent: Any, field: Any, args: Above, above: Above) -> int:
         if not _is_list(field.type):
             return 1
+        for name in ("first", "limit"):
+            if name in field.args:
+                return args[name]
+        key = (parent.name, node.name.value)
         if key in FIXED_SIZES:
             return FIXED_SIZES[key]
         sized = ("first", 1, 0) if parent.name.endswith("Connection") else SIZED_BY_PARENT.get(key)
@@ -131,7 +130,7 @@ class Estimator:
         args = {a: v for a in CAPS if (v := self._arg(node, a)) is not None}
         args |= {a: int(field.args[a].default_value) for a in CAPS if a in field.args and a not in args}
         child = self.selection_set(node.selection_set, g.get_named_type(field.type), args, seen)
-        return self._size(node, parent, field, above) * (1 + child)
+        return self._size(node, parent, field, args, above) * (1 + child)
 
 
 def estimate(schema: g.GraphQLSchema, doc: g.DocumentNode, variables: Any, operation: str | None, limit: int) -> int:
