@@ -86,23 +86,17 @@ def evidence_page(ctx: Context, evs: Sequence[EvidenceRecord], first: int) -> li
     return cast(list[Evidence], shown)
 
 
-def _evidence(root: Any, info: Info, first: int = DEFAULT_PAGE) -> list[Evidence]:
+def _evidence(root: Any, info: Info, first: FIRST = DEFAULT_PAGE) -> list[Evidence]:
     """A page of an entity's or a relationship's evidence."""
     return evidence_page(info.context, (root._node if isinstance(root, o.NodeObj) else root._edge).evidence, first)
 
 
-async def sources_of(root: Any, info: Info, first: int = DEFAULT_PAGE) -> list[Any]:
+async def _sources(root: Any, info: Info, first: FIRST = DEFAULT_PAGE) -> list[Source]:  # type: ignore[name-defined]  # noqa: F821
     """A page of the Source entities behind an entity's or a relationship's evidence (batched)."""
     evs, own = (root._node.evidence, root._node.id) if isinstance(root, o.NodeObj) else (root._edge.evidence, None)
     ids = sorted({e.source_id for e in evs} - {own})[: check_first(first)]
     info.context.budget.spend(len(ids))
     return [wrap(n) for n in await info.context.nodes(ids) if n is not None and n.type == "Source"]
-
-
-def paged(resolver: Any, returns: Any, description: str, name: str | None = None) -> Any:
-    """A field whose resolver takes only a page size ``first``."""
-    resolver = o.signed(resolver, [("first", FIRST, DEFAULT_PAGE)], returns)
-    return strawberry.field(resolver=resolver, name=name, description=description)
 
 
 @strawberry.interface(description="Anything in the KB. Every entity has an id, a name and the evidence for it.")
@@ -116,8 +110,10 @@ class Entity(o.NodeObj):
     def iri(self, info: Info) -> str:
         return f"{info.context.base}/id/{self._node.id}"
 
-    evidence = paged(_evidence, list[Evidence], "The evidence for the entity: its mentions, in every source.")
-    sources = paged(sources_of, "list[Source]", SOURCES_DOC)
+    evidence = strawberry.field(
+        resolver=_evidence, description="The evidence for the entity: its mentions, in every source."
+    )
+    sources = strawberry.field(resolver=_sources, description=SOURCES_DOC)
 
 
 @strawberry.type(description="Relay page information.")
@@ -145,7 +141,7 @@ class Mention:
         return evidence_page(info.context, evs, first)
 
 
-async def _mentions(root: Any, info: Info, first: int = DEFAULT_PAGE) -> list[Mention]:
+async def _mentions(root: Any, info: Info, first: FIRST = DEFAULT_PAGE) -> list[Mention]:
     info.context.budget.check()  # (the store has no batched form of mentions(); sources are few per request)
     ids = info.context.store.mentions(root._node.id)[: check_first(first)]
     info.context.budget.spend(2 * len(ids))
@@ -264,8 +260,8 @@ def edge_type(name: str, props: Sequence[str], node_t: Any, description: str, ex
         "type": strawberry.field(description="The relationship type."),
         "source": strawberry.field(description="Id of the subject (the relation's domain end)."),
         "target": strawberry.field(description="Id of the object (the relation's range end)."),
-        "f_evidence": paged(_evidence, list[Evidence], ev_doc, "evidence"),
-        "f_sources": paged(sources_of, "list[Source]", SOURCES_DOC, "sources"),
+        "f_evidence": strawberry.field(resolver=_evidence, name="evidence", description=ev_doc),
+        "f_sources": strawberry.field(resolver=_sources, name="sources", description=SOURCES_DOC),
         **extra,
     }
     if node_t is not None:
@@ -345,7 +341,9 @@ for _c in ONTO.classes.values():
         setattr(_k, f"r_{_rf.name}", _rel_field(_rf, EDGE_TYPES[(_rf.rel.name, _rf.direction)]))
     if _c.name == "Source":
         _mdoc = "The entities this source gives evidence for, with the evidence it gives."
-        _k.r_mentions = paged(_mentions, list[Mention], _mdoc, ONTO.relations[MENTIONED_IN].inverse)
+        _k.r_mentions = strawberry.field(
+            resolver=_mentions, name=ONTO.relations[MENTIONED_IN].inverse, description=_mdoc
+        )
     strawberry.type(_k, description=_c.description)
 # 4. connections
 CONNECTIONS.update((c, _connection_type(ONTO.classes[c])) for c in ONTO.classes)
