@@ -13,7 +13,7 @@ import strawberry
 
 from kb.api import types as t
 from kb.api.errors import ApiError
-from kb.api.objects import article, list_of, upper_snake
+from kb.api.objects import article, upper_snake
 from kb.model import Direction
 from kb.ontology import ClassDef
 from kb.store.query import OPS, And, Cond, Filter, HasRelation, Not, Or
@@ -70,7 +70,7 @@ def _where_type(cls: ClassDef | None, rels: list[t.RelField]) -> Any:
     }
     meta: dict[str, tuple[str, ...]] = {"and_": ("and",), "or_": ("or",), "not_": ("not",), "f_id": ("cond", "id")}
     if cls is None:
-        fields["f_type"] = (Optional[list_of(t.EntityType)], "One of these classes (subclasses included).", "type")  # noqa: UP045
+        fields["f_type"] = (Optional[list[t.EntityType]], "One of these classes (subclasses included).", "type")  # noqa: UP045
         meta["f_type"] = ("type",)
     for p in cls.properties if cls else tuple(t.ONTO.properties):
         desc = t.ONTO.properties[p].description + (" Aliases match too." if p == "name" else "")
@@ -78,11 +78,8 @@ def _where_type(cls: ClassDef | None, rels: list[t.RelField]) -> Any:
     for rf in rels:
         way = "outgoing" if rf.direction == "out" else "incoming"
         desc = f"Has {rf.rel.name} relationships ({way}) to entities matching the filter."
-        fields[f"r_{rf.name}"] = (
-            f"Optional[{t.node_type_for(rf.other_classes).__name__}RelationFilter]",
-            desc,
-            rf.name,
-        )
+        target = t.node_type_for(rf.other_classes).__name__
+        fields[f"r_{rf.name}"] = (f"Optional[{target}RelationFilter]", desc, rf.name)
         meta[f"r_{rf.name}"] = ("rel", rf.rel.name, rf.direction)
     desc = "Has relationships of a given type and direction to entities matching a filter (any type)."
     fields["related"], meta["related"] = ("Optional[list[RelatedFilter]]", desc, "related"), ("related",)

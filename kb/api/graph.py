@@ -29,7 +29,7 @@ def _end(end: str, description: str) -> Any:
     return strawberry.field(resolver=resolve, name=f"{end}Node", description=description)
 
 
-GraphEdge = edge_type(
+GraphEdge: Any = edge_type(
     "GraphEdge",
     tuple(ontology().relation_props),
     None,
@@ -41,7 +41,7 @@ GraphEdge = edge_type(
 @strawberry.type(description="Entities and the relationships between them, ready for a graph view.")
 class Graph:
     nodes: list[Entity] = strawberry.field(description="The entities (at most `limit`).")
-    edges: list[GraphEdge] = strawberry.field(description="The relationships between them (at most twice `limit`).")  # type: ignore[valid-type]
+    edges: list[GraphEdge] = strawberry.field(description="The relationships between them (at most twice `limit`).")
     truncated: bool = strawberry.field(description="True when the node limit (or twice it, for edges) cut it short.")
 
 
@@ -49,7 +49,7 @@ class Graph:
 class Path:
     length: int = strawberry.field(description="Number of hops.")
     nodes: list[Entity] = strawberry.field(description="The entities along the path, from start to end.")
-    edges: list[GraphEdge] = strawberry.field(  # type: ignore[valid-type]
+    edges: list[GraphEdge] = strawberry.field(
         description="The hops, in order; each says which way the relationship points."
     )
 

@@ -43,11 +43,6 @@ def arg(t: Any, description: str, **kw: Any) -> Any:
     return Annotated[t, strawberry.argument(description=description, **kw)]
 
 
-def list_of(t: Any) -> Any:
-    """``list[t]`` for a type only known at run time (a generated GraphQL type)."""
-    return list.__class_getitem__(t)
-
-
 def upper_snake(name: str) -> str:
     """'periodStart' -> 'PERIOD_START'."""
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).upper()

@@ -244,7 +244,7 @@ def _rel_field(rf: RelField, edge_cls: Any) -> Any:
     params = [("first", FIRST, DEFAULT_PAGE), ("after", AFTER_ARG, None), *(STAT_ARGS if stats else [])]
     other = o.article(" or ".join(classes))
     desc = f"{rel.name} relationships " + (f"from here to {other}" if direction == "out" else f"from {other} to here")
-    resolver = o.signed(resolve, params, o.list_of(edge_cls))
+    resolver = o.signed(resolve, params, list[edge_cls])
     return strawberry.field(resolver=resolver, name=rf.name, description=f"{desc}: {rel.description}")
 
 
@@ -290,12 +290,12 @@ def plain_type(name: str, fields: dict[str, tuple[Any, str]], description: str) 
 
 
 def _connection_type(cls: ClassDef) -> Any:
-    node_t = node_type_for([cls.name])
+    node_t: Any = node_type_for([cls.name])
     edge_fields = {"node": (node_t, "The entity."), "cursor": (str, "Opaque cursor; pass as `after`.")}
-    edge_cls = plain_type(f"{cls.name}Edge", edge_fields, f"{o.article(cls.label).capitalize()} in a list.")
+    edge_cls: Any = plain_type(f"{cls.name}Edge", edge_fields, f"{o.article(cls.label).capitalize()} in a list.")
     fields = {
-        "edges": (o.list_of(edge_cls), "The page."),
-        "nodes": (o.list_of(node_t), "The page's entities (without cursors)."),
+        "edges": (list[edge_cls], "The page."),
+        "nodes": (list[node_t], "The page's entities (without cursors)."),
         "total_count": (int, "How many entities match, over all pages."),
         "page_info": (PageInfo, "Paging."),
     }
