@@ -21,7 +21,7 @@ import strawberry
 
 from kb.api.context import Budget, Context, heavy
 from kb.api.errors import ApiError
-from kb.api.objects import as_string, signed
+from kb.api.objects import as_string
 from kb.api.types import ENTITY_TYPES, wrap
 from kb.model import Direction
 from kb.ontology import ontology
@@ -45,7 +45,7 @@ class CategoryCount:
     category_label: str | None = strawberry.field(description="The concept's preferred label.")
     count: int = strawberry.field(description="How many.")
     force = strawberry.field(
-        resolver=signed(_force_of, [], ENTITY_TYPES["PoliceForce"] | None), description="The force."
+        resolver=_force_of, graphql_type=ENTITY_TYPES["PoliceForce"] | None, description="The force."
     )
 
 

@@ -15,12 +15,11 @@ from kb.api.errors import ApiError
 from kb.model import Edge, Evidence, Node, PropValue
 
 F = TypeVar("F", bound=Callable[..., Any])
-REQUIRED = inspect.Parameter.empty  # the default of a required argument (see signed)
 
 
 def signed(func: F, params: Sequence[tuple[str, Any, Any]], returns: Any) -> F:
     """Give ``func`` the signature ``(root, info, *params) -> returns`` for strawberry to read:
-    ``params`` are ``(python name, annotation, default)`` (REQUIRED: no default)."""
+    ``params`` are ``(python name, annotation, default)``."""
     ps = [inspect.Parameter("root", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
     ps.append(inspect.Parameter("info", inspect.Parameter.KEYWORD_ONLY, annotation=strawberry.Info))
     ps += [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, annotation=a, default=d) for n, a, d in params]

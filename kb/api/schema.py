@@ -27,7 +27,7 @@ from kb.api.context import Context, heavy
 from kb.api.cost import Limits
 from kb.api.errors import DEFAULT_PAGE, ApiError, check_first, is_client_error
 from kb.api.filters import ORDER_INPUTS, WHERE_TYPES, narrower, to_filter
-from kb.api.objects import REQUIRED, arg, gql_field, signed
+from kb.api.objects import arg, gql_field, signed
 from kb.ontology import ClassDef, ontology
 from kb.store.query import And, Cond, Filter, HasRelation, ScanTimeout
 
@@ -67,12 +67,12 @@ def normalise_id(raw: str, slug: str | None, base: str) -> str:
 
 # ---- per-class root fields ------------------------------------------------------------------------------
 def _one_field(cls: ClassDef, name: str) -> Any:
-    async def one(root: Any, info: Info, id: strawberry.ID) -> Any:
+    async def one(root: Any, info: Info, id: ID) -> Any:
         node = await info.context.node(normalise_id(str(id), cls.slug, info.context.base))
         return t.wrap(node) if node is not None and ONTO.is_a(node.type, cls.name) else None
 
-    resolver = signed(one, [("id", ID, REQUIRED)], Optional[t.node_type_for([cls.name])])  # noqa: UP045
-    return strawberry.field(resolver=resolver, name=name, description=f"One {cls.label} by id ({cls.description})")
+    desc = f"One {cls.label} by id ({cls.description})"
+    return strawberry.field(resolver=one, graphql_type=t.node_type_for([cls.name]) | None, name=name, description=desc)
 
 
 def list_page(ctx: Context, cls: str, flt: Filter | None, order: Any, first: int, after: str | None) -> Any:
