@@ -147,21 +147,21 @@ class Health:
 
 @contextlib.asynccontextmanager
 async def _lifespan(app: Starlette) -> AsyncIterator[None]:
-    app.state.store.warm()  # search and hub indexes now, not in the first requests
-    threading.Thread(target=app.state.health.run, name="kb-health", daemon=True).start()
-    # The store is loaded by now and lives as long as the server: move it out of the cyclic
-    # garbage collector's view, so that collections triggered by request garbage do not
-    # traverse millions of long-lived objects (pauses of hundreds of ms at 10^6 entities).
-    gc.collect()
-    gc.freeze()
-    # Threads take turns every 1 ms, not 5: a quick request (or /health) then waits less for the
-    # interpreter behind a long one (kb.api.context runs every operation in a worker thread).
-    sys.setswitchinterval(0.001)
     try:
+        app.state.store.warm()  # search and hub indexes now, not in the first requests
+        threading.Thread(target=app.state.health.run, name="kb-health", daemon=True).start()
+        # The store is loaded by now and lives as long as the server: move it out of the cyclic
+        # garbage collector's view, so that collections triggered by request garbage do not
+        # traverse millions of long-lived objects (pauses of hundreds of ms at 10^6 entities).
+        gc.collect()
+        gc.freeze()
+        # Threads take turns every 1 ms, not 5: a quick request (or /health) then waits less for the
+        # interpreter behind a long one (kb.api.context runs every operation in a worker thread).
+        sys.setswitchinterval(0.001)
         yield
     finally:
         app.state.health.stop.set()
-        if app.state.close_store:
+        if app.state.close_store:  # from_env's store, closed even when start-up failed
             app.state.store.close()
 
 
@@ -199,7 +199,7 @@ def create_app(
     ]
     app = Starlette(routes=routes, lifespan=_lifespan)
     app.state.store, app.state.base, app.state.graphql_view, app.state.health = store, base, view, monitor
-    app.state.close_store = False  # from_env's app owns its store
+    app.state.close_store = False
     return app
 
 
