@@ -122,7 +122,7 @@ def entity_context(store: Store, node: Node, base: str) -> dict[str, Any]:
         label = (rel.forward if e.source == node.id else rel.inverse) if rel else e.type
         other_id = other_end(e, node.id, "both")
         other = others.get(other_id)
-        props = [(k, as_string(v) or "") for k, v in sorted(e.props.items())]
+        props = {k: as_string(v) or "" for k, v in sorted(e.props.items())}
         evidence = _evidence(e.evidence, sources)
         groups[(label, e.type)].append(
             {"id": other_id, "name": other.name if other else other_id, "props": props, "evidence": evidence}
@@ -130,14 +130,7 @@ def entity_context(store: Store, node: Node, base: str) -> dict[str, Any]:
         if other is None:
             continue  # a relation to an entity the store no longer holds: listed, not drawn
         graph_edges.append(
-            {
-                "id": e.id,
-                "type": e.type,
-                "source": e.source,
-                "target": e.target,
-                "props": dict(props),
-                "evidence": evidence,
-            }
+            {"id": e.id, "type": e.type, "source": e.source, "target": e.target, "props": props, "evidence": evidence}
         )
     shown = {node.id: node, **others}
     graph = {
