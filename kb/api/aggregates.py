@@ -3,14 +3,10 @@
 An allegation belongs to a force when it is made AGAINST the force or one of its officers
 (SERVES_IN). An outcome belongs to the forces of the chain that led to it:
 Outcome <-RESULTED_IN- Investigation -CONCERNS-> Allegation -AGAINST-> Officer -SERVES_IN-> force
-(also an outcome of the allegation itself, of an incident the force HANDLED_BY, or of an
-investigation into such an incident). An outcome that REVERSES another (an appeal allowed, a
-reinstatement) belongs to the same forces, and the counts leave out every outcome that a standing
-outcome reverses. Each walk is a handful of batched store calls, whatever the size of the KB.
-
-Over every force of a national KB a walk reads much of the graph, so it takes a heavy-work slot
-and checks the request's deadline between reads (kb.api.context); answers are kept for as long
-as the store's ``revision`` says its content is unchanged.
+(or of the allegation itself, of an incident the force HANDLED_BY, of an investigation into one).
+An outcome that REVERSES another belongs to the same forces; an outcome a standing one reverses is
+not counted. A walk is a few batched store calls in a heavy-work slot (kb.api.context), kept while
+the store's ``revision`` is unchanged.
 """
 
 from __future__ import annotations
@@ -25,7 +21,7 @@ import strawberry
 
 from kb.api.context import Budget, Context, heavy
 from kb.api.errors import ApiError
-from kb.api.objects import as_string, signed
+from kb.api.objects import as_string
 from kb.api.types import ENTITY_TYPES, wrap
 from kb.model import Direction
 from kb.ontology import ontology
@@ -49,7 +45,7 @@ class CategoryCount:
     category_label: str | None = strawberry.field(description="The concept's preferred label.")
     count: int = strawberry.field(description="How many.")
     force = strawberry.field(
-        resolver=signed(_force_of, [], ENTITY_TYPES["PoliceForce"] | None), description="The force."
+        resolver=_force_of, graphql_type=ENTITY_TYPES["PoliceForce"] | None, description="The force."
     )
 
 

@@ -9,7 +9,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
@@ -18,6 +18,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.types import ExecutionResult
 
@@ -26,7 +28,6 @@ from kb.api.context import DEADLINE_S, MAX_RESPONSE_BYTES, Budget, BudgetExceede
 from kb.api.pages import iri_endpoint
 from kb.api.playground import playground_response
 from kb.api.schema import build_schema
-from kb.api.web import static_files
 from kb.config import Settings
 from kb.ontology import ontology
 from kb.rdf.sparql import sparql_routes
@@ -36,11 +37,6 @@ from kb.store.base import Store
 log = logging.getLogger("kb.api")
 MAX_BODY_BYTES = 64 * 1024  # a GraphQL request larger than this is refused before it is read in full
 CHECK_EVERY_S, STALE_S = 1.0, 3.0  # how often /health's monitor checks the store; when it is late
-
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Message, Receive, Send], Awaitable[None]]
 
 
 class KBGraphQL(GraphQL[Context, None]):
@@ -53,7 +49,7 @@ class KBGraphQL(GraphQL[Context, None]):
         self.store, self.base, self.deadline = store, base, deadline
 
     async def get_context(self, request: Any, response: Any) -> Context:
-        return Context(self.store, self.base, request, Budget(self.deadline))
+        return Context(self.store, self.base, Budget(self.deadline))
 
     async def render_graphql_ide(self, request: Request) -> Response:
         # GraphiQL from the package's own static files (kb/api/playground.py), not a CDN.
@@ -96,7 +92,7 @@ class BodyLimit:
     def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
         self.app, self.limit = app, limit
 
-    async def __call__(self, scope: Message, receive: Receive, send: Send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         declared = dict(scope.get("headers") or []).get(b"content-length", b"")
         too_big, seen = declared.isdigit() and int(declared) > self.limit, 0
 
@@ -151,18 +147,22 @@ class Health:
 
 @contextlib.asynccontextmanager
 async def _lifespan(app: Starlette) -> AsyncIterator[None]:
-    app.state.store.warm()  # search and hub indexes now, not in the first requests
-    threading.Thread(target=app.state.health.run, name="kb-health", daemon=True).start()
-    # The store is loaded by now and lives as long as the server: move it out of the cyclic
-    # garbage collector's view, so that collections triggered by request garbage do not
-    # traverse millions of long-lived objects (pauses of hundreds of ms at 10^6 entities).
-    gc.collect()
-    gc.freeze()
-    # Threads take turns every 1 ms, not 5: a quick request (or /health) then waits less for the
-    # interpreter behind a long one (kb.api.context runs every operation in a worker thread).
-    sys.setswitchinterval(0.001)
-    yield
-    app.state.health.stop.set()
+    try:
+        app.state.store.warm()  # search and hub indexes now, not in the first requests
+        threading.Thread(target=app.state.health.run, name="kb-health", daemon=True).start()
+        # The store is loaded by now and lives as long as the server: move it out of the cyclic
+        # garbage collector's view, so that collections triggered by request garbage do not
+        # traverse millions of long-lived objects (pauses of hundreds of ms at 10^6 entities).
+        gc.collect()
+        gc.freeze()
+        # Threads take turns every 1 ms, not 5: a quick request (or /health) then waits less for the
+        # interpreter behind a long one (kb.api.context runs every operation in a worker thread).
+        sys.setswitchinterval(0.001)
+        yield
+    finally:
+        app.state.health.stop.set()
+        if app.state.close_store:  # from_env's store, closed even when start-up failed
+            app.state.store.close()
 
 
 def create_app(
@@ -189,19 +189,17 @@ def create_app(
             return RedirectResponse("/graphql")
         return JSONResponse({"graphql": "/graphql", "health": "/health", "entities": "/id/{type}/{key}"})
 
-    async def entity_page(request: Request) -> Response:
-        return await iri_endpoint(request, store, base)
-
     routes: list[BaseRoute] = [
         Route("/", index, methods=["GET"]),
         Route("/health", health, methods=["GET"]),
         Route("/graphql", BodyLimit(view), methods=["GET", "POST"]),
-        Route("/id/{slug}/{key:path}", entity_page, methods=["GET", "HEAD"]),
-        Mount("/static", static_files(), name="static"),
+        Route("/id/{slug}/{key:path}", iri_endpoint, methods=["GET", "HEAD"]),
+        Mount("/static", StaticFiles(packages=[("kb.api", "static")]), name="static"),
         *sparql_routes(store, base),  # the SPARQL endpoint over the same store
     ]
     app = Starlette(routes=routes, lifespan=_lifespan)
     app.state.store, app.state.base, app.state.graphql_view, app.state.health = store, base, view, monitor
+    app.state.close_store = False
     return app
 
 
@@ -216,15 +214,5 @@ def from_env() -> Starlette:
     )
     deadline = float(env.get("KB_DEADLINE") or DEADLINE_S)
     app = create_app(store, ide=ide, introspection=intro, base=settings.base_iri, deadline=deadline)
-    inner = app.router.lifespan_context
-
-    @contextlib.asynccontextmanager
-    async def lifespan(a: Starlette) -> AsyncIterator[None]:
-        try:
-            async with inner(a):
-                yield
-        finally:
-            store.close()
-
-    app.router.lifespan_context = lifespan
+    app.state.close_store = True
     return app

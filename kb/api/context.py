@@ -1,18 +1,15 @@
 """One request's context: the store, the DataLoaders that batch every read, the budget, and
 running the operation off the server's event loop.
 
-Relationship lists are read through one loader keyed by (entity, relation type, direction, page
-size): all the lists of one level of an answer are one ``first_edges`` call per direction and page
-size (``edges`` for lists read in full) and one ``get_many`` for their far ends. Loads are
-shielded: a branch of the answer cancelled by a sibling's error must not cancel a shared read.
+All the relationship lists of one level of an answer are one ``first_edges`` (or ``edges``) call
+per direction and page size and one ``get_many`` for their far ends. Loads are shielded: a branch
+cancelled by a sibling's error must not cancel a shared read.
 
 Every operation runs in a worker thread with an event loop of its own, so the server's loop only
-moves bytes: /health and quick requests are answered while another request works. The Budget
-bounds that work: objects resolved, an estimate of the response bytes, a wall-clock deadline.
-Resolvers spend from it and stop with BudgetExceeded; when the deadline passes or the client goes
-away, the server answers (or drops) the request at once and the worker gives up at its next
-check (scans share the deadline). Store work that reads much of the KB (filtered scans, paths,
-neighbourhoods, aggregates) also takes the :func:`heavy` slot, one request at a time.
+moves bytes. The Budget bounds the work (objects, estimated response bytes, a deadline shared with
+store scans); at the deadline or when the client leaves, the server answers (or drops) the request
+at once and the worker stops at its next check. Store work that reads much of the KB (filtered
+scans, paths, neighbourhoods, aggregates) also takes the :func:`heavy` slot.
 """
 
 from __future__ import annotations
@@ -23,11 +20,12 @@ import os
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Coroutine, Iterator, MutableMapping, Sequence
+from collections.abc import Coroutine, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from starlette.types import Receive
 from strawberry.dataloader import DataLoader
 
 from kb.api.errors import ApiError
@@ -57,17 +55,13 @@ class Budget:
     ) -> None:
         self.seconds, self.max_objects, self.max_bytes = seconds, max_objects, max_bytes
         self.deadline = Deadline(time.monotonic() + seconds)  # shared with store scans
-        self.objects = 0
-        self.bytes = 0
+        self.objects = self.bytes = 0
         self.stopped: str | None = None  # why work stopped, once it has
 
     def stop(self, reason: str) -> None:
         if self.stopped is None:
             self.stopped = reason
         self.deadline.cancel()  # a scan in progress stops too
-
-    def left(self) -> float:
-        return self.deadline.left()
 
     def late(self) -> str:
         return (
@@ -98,7 +92,7 @@ _HEAVY = threading.BoundedSemaphore(HEAVY_SLOTS)
 def heavy(budget: Budget) -> Iterator[None]:
     """One of the few slots for store work that reads much of the KB, waited for until the deadline."""
     budget.check()
-    if not _HEAVY.acquire(timeout=budget.left()):
+    if not _HEAVY.acquire(timeout=budget.deadline.left()):
         budget.stop("The server is busy with other long requests and this one ran out of time waiting; try again.")
         budget.check()
     try:
@@ -118,26 +112,21 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
     return loop.run_until_complete(coro)
 
 
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-
-
 async def _gone(receive: Receive) -> None:
     """Returns when the client has closed the connection (the body was read before)."""
     while (await receive())["type"] != "http.disconnect":
         pass
 
 
-async def off_loop(coro: Coroutine[Any, Any, T], budget: Budget, receive: Receive | None) -> T:
+async def off_loop(coro: Coroutine[Any, Any, T], budget: Budget, receive: Receive) -> T:
     """Run ``coro`` in a worker thread; BudgetExceeded at the deadline or when the client leaves."""
     work = asyncio.get_running_loop().run_in_executor(_POOL, _run, coro)
-    waits: set[asyncio.Future[Any]] = {work}
-    if receive is not None:
-        waits.add(asyncio.ensure_future(_gone(receive)))
+    gone = asyncio.ensure_future(_gone(receive))
+    waits: set[asyncio.Future[Any]] = {work, gone}
     try:
-        done, _ = await asyncio.wait(waits, timeout=budget.left(), return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(waits, timeout=budget.deadline.left(), return_when=asyncio.FIRST_COMPLETED)
     finally:
-        for w in waits - {work}:
-            w.cancel()
+        gone.cancel()
     if work in done:
         return work.result()
     budget.stop("The client closed the connection." if done else budget.late())
@@ -164,13 +153,11 @@ class Context:
 
     store: Store
     base: str
-    request: Any = None
     budget: Budget = field(default_factory=Budget)
 
     def __post_init__(self) -> None:
         self._nodes: DataLoader[str, Node | None] = DataLoader(load_fn=self._load_nodes)
         self._edges: DataLoader[EdgeKey, list[tuple[Edge, Node | None]]] = DataLoader(load_fn=self._load_edges)
-        self._mentions: DataLoader[str, list[str]] = DataLoader(load_fn=self._load_mentions)
 
     async def nodes(self, ids: Sequence[str]) -> list[Node | None]:
         return await asyncio.shield(self._nodes.load_many(ids))
@@ -181,9 +168,6 @@ class Context:
     async def related(self, key: EdgeKey) -> list[tuple[Edge, Node | None]]:
         """The relations of one list, each with the entity at its far end."""
         return await asyncio.shield(self._edges.load(key))
-
-    async def mentions(self, source_id: str) -> list[str]:
-        return await asyncio.shield(self._mentions.load(source_id))
 
     async def _load_nodes(self, ids: Sequence[str]) -> list[Node | None]:
         self.budget.check()
@@ -212,8 +196,3 @@ class Context:
             sorted({other_end(e, k[0], k[2]) for k, es in zip(keys, lists, strict=True) for e in es})
         )
         return [[(e, far.get(other_end(e, k[0], k[2]))) for e in es] for k, es in zip(keys, lists, strict=True)]
-
-    async def _load_mentions(self, source_ids: Sequence[str]) -> list[list[str]]:
-        # The store has no batched form of mentions(); sources are few per request.
-        self.budget.check()
-        return [self.store.mentions(s) for s in source_ids]

@@ -22,7 +22,7 @@ from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
 from strawberry.extensions import SchemaExtension
 
 import graphql as g
-from kb.api.errors import MAX_PAGE
+from kb.api.errors import MAX_PAGE, ApiError
 
 MAX_COST = 50_000
 MAX_TOKENS = 4000
@@ -36,10 +36,6 @@ FIXED_SIZES = {("Query", "outcomeCounts"): 10_000, ("Query", "allegationCounts")
 
 
 Above = dict[str, int]  # the page arguments of the field above
-
-
-class Refused(Exception):
-    """The operation may not run; the message says why."""
 
 
 def _is_list(t: Any) -> bool:
@@ -71,7 +67,7 @@ def _introspection_sizes(schema: g.GraphQLSchema) -> dict[str, int]:
 
 
 class Estimator:
-    """Estimates one document's operations against a schema (Refused past ``limit``)."""
+    """Estimates one document's operations against a schema (ApiError past ``limit``)."""
 
     def __init__(self, schema: g.GraphQLSchema, doc: g.DocumentNode, limit: int, variables: dict[str, Any]) -> None:
         self.schema, self.limit, self.variables = schema, limit, variables
@@ -88,14 +84,13 @@ class Estimator:
             value = self.variables.get(given.name.value)
         return min(max(value, 0), CAPS[name]) if type(value) is int else CAPS[name]
 
-    def _size(self, node: g.FieldNode, parent: Any, field: Any, above: Above) -> int:
-        for name in ("first", "limit"):
-            if name in field.args and _is_list(field.type):
-                n = self._arg(node, name)
-                return n if n is not None else int(field.args[name].default_value)
-        key = (parent.name, node.name.value)
+    def _size(self, node: g.FieldNode, parent: Any, field: Any, args: Above, above: Above) -> int:
         if not _is_list(field.type):
             return 1
+        for name in ("first", "limit"):
+            if name in field.args:
+                return args[name]
+        key = (parent.name, node.name.value)
         if key in FIXED_SIZES:
             return FIXED_SIZES[key]
         sized = ("first", 1, 0) if parent.name.endswith("Connection") else SIZED_BY_PARENT.get(key)
@@ -120,7 +115,7 @@ class Estimator:
                     self.memo[key] = self.selection_set(frag.selection_set, t, above, seen | {s.name.value})
                 total += self.memo[key]
             if total > self.limit:
-                raise Refused(
+                raise ApiError(
                     f"Query is too expensive: its answer could hold more than {self.limit:,} objects (each list "
                     "counts its page size, `first` or its default). Ask for smaller pages or fewer nested lists."
                 )
@@ -135,11 +130,11 @@ class Estimator:
         args = {a: v for a in CAPS if (v := self._arg(node, a)) is not None}
         args |= {a: int(field.args[a].default_value) for a in CAPS if a in field.args and a not in args}
         child = self.selection_set(node.selection_set, g.get_named_type(field.type), args, seen)
-        return self._size(node, parent, field, above) * (1 + child)
+        return self._size(node, parent, field, args, above) * (1 + child)
 
 
 def estimate(schema: g.GraphQLSchema, doc: g.DocumentNode, variables: Any, operation: str | None, limit: int) -> int:
-    """Estimated cost of the operation that will run; Refused above ``limit``."""
+    """Estimated cost of the operation that will run; ApiError above ``limit``."""
     ops = [d for d in doc.definitions if isinstance(d, g.OperationDefinitionNode)]
     ops = [d for d in ops if operation is None or (d.name is not None and d.name.value == operation)]
     values: dict[str, Any] = {}  # variables take their defaults where the request leaves them out
@@ -150,11 +145,6 @@ def estimate(schema: g.GraphQLSchema, doc: g.DocumentNode, variables: Any, opera
     est = Estimator(schema, doc, limit, values)
     root = schema.get_root_type
     return max((est.selection_set(op.selection_set, root(op.operation), {}, frozenset()) for op in ops), default=0)
-
-
-def _validate(schema: g.GraphQLSchema, doc: g.DocumentNode, rules: tuple[Any, ...]) -> list[g.GraphQLError]:
-    """graphql-core's validation, unknown fragments first (strawberry's depth rule fails on them)."""
-    return g.validate(schema, doc, [g.KnownFragmentNamesRule]) or g.validate(schema, doc, rules)
 
 
 # Validation results by (schema, query text, rules): hashing the text is cheap, hashing (or
@@ -183,7 +173,10 @@ class Limits(SchemaExtension):
             key = (id(schema), ec.query, rules)
             errors = _VALIDATED.get(key)
             if errors is None:
-                errors = _VALIDATED[key] = _validate(schema, ec.graphql_document, rules)
+                # unknown fragments first (strawberry's depth rule fails on them)
+                doc = ec.graphql_document
+                errors = g.validate(schema, doc, [g.KnownFragmentNamesRule]) or g.validate(schema, doc, rules)
+                _VALIDATED[key] = errors
                 while len(_VALIDATED) > 256:
                     _VALIDATED.popitem(last=False)
             ec.pre_execution_errors = errors
@@ -194,6 +187,6 @@ class Limits(SchemaExtension):
         if ec.graphql_document is not None and ec.result is None:
             try:
                 estimate(ec.schema._schema, ec.graphql_document, ec.variables, ec.operation_name, self.max_cost)
-            except Refused as refused:
+            except ApiError as refused:
                 ec.result = g.ExecutionResult(data=None, errors=[g.GraphQLError(str(refused))])
         yield

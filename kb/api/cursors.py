@@ -1,11 +1,6 @@
-"""Connection cursors: the store's keyset cursor plus a small offset into its page.
-
-Stores hand back one keyset cursor per page (after its last entity). For a cursor on every Relay
-edge, the API pairs the cursor the page was read after with the position in that page; resuming
-from such a cursor reads at most one page size (100) further than needed. Cursors come from
-clients, so everything in one is checked before a store sees it: a forged cursor is an
-"invalid cursor", never an internal error.
-"""
+"""Connection cursors: the keyset cursor a store's page was read after, plus a position in it
+(stores give one cursor per page; resuming reads at most one page further than needed). Everything
+in a client's cursor is checked before a store sees it: a forged one is an "invalid cursor"."""
 
 from __future__ import annotations
 

@@ -26,8 +26,3 @@ def is_client_error(error: GraphQLError) -> bool:
     """A syntax, validation or request error (the client's doing), not a fault of the server."""
     original = error.original_error
     return original is None or isinstance(original, ApiError | GraphQLError)
-
-
-def should_mask(error: GraphQLError) -> bool:
-    """Mask internal errors; keep syntax, validation and request errors readable."""
-    return not is_client_error(error)

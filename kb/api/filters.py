@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Optional
+from typing import Any, Optional
 
 import strawberry
 
 from kb.api import types as t
 from kb.api.errors import ApiError
-from kb.api.objects import article, list_of, upper_snake
+from kb.api.objects import article, upper_snake
 from kb.model import Direction
 from kb.ontology import ClassDef
-from kb.store.query import And, Cond, Filter, HasRelation, Not, Or
+from kb.store.query import OPS, And, Cond, Filter, HasRelation, Not, Or
 
 CONCEPT_FIELDS = ("category", "measureConcept")  # SKOS concept keys: equality includes narrower concepts
 MAX_CONDITIONS = 200
@@ -45,7 +45,7 @@ def _ops(t: Any, ops: dict[str, str]) -> dict[str, tuple[Any, str, str | None]]:
 _EXISTS = {"exists": "True: has a value; false: has none."}
 _TEXT = {"eq": "Equal to.", "in": "Equal to one of.", "contains": "Contains the text."}
 _TEXT |= {
-    "starts_with": "Starts with the text (e.g. a year '2021').",
+    "startsWith": "Starts with the text (e.g. a year '2021').",
     "gt": "Sorts after (ISO dates compare as dates).",
 }
 _TEXT |= {"gte": "Sorts after or equal.", "lt": "Sorts before.", "lte": "Sorts before or equal."}
@@ -70,7 +70,7 @@ def _where_type(cls: ClassDef | None, rels: list[t.RelField]) -> Any:
     }
     meta: dict[str, tuple[str, ...]] = {"and_": ("and",), "or_": ("or",), "not_": ("not",), "f_id": ("cond", "id")}
     if cls is None:
-        fields["f_type"] = (Optional[list_of(t.EntityType)], "One of these classes (subclasses included).", "type")  # noqa: UP045
+        fields["f_type"] = (Optional[list[t.EntityType]], "One of these classes (subclasses included).", "type")  # noqa: UP045
         meta["f_type"] = ("type",)
     for p in cls.properties if cls else tuple(t.ONTO.properties):
         desc = t.ONTO.properties[p].description + (" Aliases match too." if p == "name" else "")
@@ -78,11 +78,8 @@ def _where_type(cls: ClassDef | None, rels: list[t.RelField]) -> Any:
     for rf in rels:
         way = "outgoing" if rf.direction == "out" else "incoming"
         desc = f"Has {rf.rel.name} relationships ({way}) to entities matching the filter."
-        fields[f"r_{rf.name}"] = (
-            f"Optional[{t.node_type_for(rf.other_classes).__name__}RelationFilter]",
-            desc,
-            rf.name,
-        )
+        target = t.node_type_for(rf.other_classes).__name__
+        fields[f"r_{rf.name}"] = (f"Optional[{target}RelationFilter]", desc, rf.name)
         meta[f"r_{rf.name}"] = ("rel", rf.rel.name, rf.direction)
     desc = "Has relationships of a given type and direction to entities matching a filter (any type)."
     fields["related"], meta["related"] = ("Optional[list[RelatedFilter]]", desc, "related"), ("related",)
@@ -117,16 +114,9 @@ def _order_input(cls: ClassDef) -> Any:
     return _input(f"{cls.name}Order", fields, f"Sort order for {cls.label} lists.", **defaults)
 
 
-# mypy sees a plain Enum; strawberry resolves the annotation to the generated RelationType.
-if TYPE_CHECKING:
-    from enum import Enum as RelationTypeEnum
-else:
-    RelationTypeEnum = t.RelationType
-
-
 @strawberry.input(description="Has at least `minCount` relationships of a type to entities matching `where`.")
 class RelatedFilter:
-    relation_type: RelationTypeEnum = strawberry.field(description="The relationship type.")
+    relation_type: t.RelationType = strawberry.field(description="The relationship type.")
     direction: t.EdgeDirection = strawberry.field(
         default=t.EdgeDirection.BOTH, description="Direction, relative to the entity."
     )
@@ -153,10 +143,6 @@ for _c in t.ONTO.classes.values():
 
 
 # ---- translation --------------------------------------------------------------------------------------
-_OPS = {"eq": "eq", "in_": "in", "contains": "contains", "starts_with": "startsWith", "gt": "gt", "gte": "gte"}
-_OPS |= {"lt": "lt", "lte": "lte"}
-
-
 class _Budget:
     """Counts the conditions of one filter tree (a huge `where` is a cheap way to load a server)."""
 
@@ -184,17 +170,15 @@ def narrower(keys: list[str]) -> list[str]:
 
 def _conds(field: str, flt: Any, budget: _Budget) -> list[Filter]:
     out: list[Filter] = []
-    for attr, op in _OPS.items():
-        if (v := getattr(flt, attr, None)) is None:
+    for op in OPS:  # the value filters' fields are the store's operators (`in` is the attribute `in_`)
+        if (v := getattr(flt, "in_" if op == "in" else op, None)) is None:
             continue
         budget.spend(len(v) if op == "in" else 0)
         if field in CONCEPT_FIELDS and op in ("eq", "in"):
             keys = narrower([v] if op == "eq" else list(v))
             out.append(Cond(field, "eq", keys[0]) if len(keys) == 1 else Cond(field, "in", keys))
         else:
-            out.append(Cond(field, op, list(v) if op == "in" else v))  # type: ignore[arg-type]
-    if getattr(flt, "exists", None) is not None:
-        out.append(Cond(field, "exists", bool(flt.exists)))
+            out.append(Cond(field, op, list(v) if op == "in" else bool(v) if op == "exists" else v))  # type: ignore[arg-type]
     return out
 
 

@@ -1,8 +1,5 @@
-"""Graph-shaped answers: neighbourhoods (nodes and edges for a graph view) and paths.
-
-Both read much of the KB for one request, so each holds one of the few heavy-work slots
-(kb.api.context) and checks the request's deadline between reads.
-"""
+"""Graph-shaped answers: neighbourhoods (nodes and edges for a graph view) and paths. Both read
+much of the KB, so each holds a heavy-work slot (kb.api.context) and checks the deadline between reads."""
 
 from __future__ import annotations
 
@@ -11,8 +8,7 @@ from typing import Any
 import strawberry
 
 from kb.api.context import Budget, Context, heavy
-from kb.api.objects import list_of
-from kb.api.types import Entity, edge_type, make, plain_type, wrap
+from kb.api.types import Entity, edge_type, wrap
 from kb.model import Direction, Edge
 from kb.ontology import ontology
 from kb.store.base import Store
@@ -23,60 +19,52 @@ MAX_GRAPH_NODES = 500
 MAX_PATHS = 50
 
 
-async def _source_node(root: Any, info: strawberry.Info[Context, None]) -> Entity | None:
-    n = await info.context.node(root._edge.source)
-    return wrap(n) if n is not None else None
+def _end(end: str, description: str) -> Any:
+    """The entity at one end (``source`` or ``target``) of a graph edge."""
+
+    async def resolve(root: Any, info: strawberry.Info[Context, None]) -> Entity | None:
+        n = await info.context.node(getattr(root._edge, end))
+        return wrap(n) if n is not None else None
+
+    return strawberry.field(resolver=resolve, name=f"{end}Node", description=description)
 
 
-async def _target_node(root: Any, info: strawberry.Info[Context, None]) -> Entity | None:
-    n = await info.context.node(root._edge.target)
-    return wrap(n) if n is not None else None
-
-
-GraphEdge = edge_type(
+GraphEdge: Any = edge_type(
     "GraphEdge",
     tuple(ontology().relation_props),
     None,
     "A relationship of any type, with its properties (for the types that have them) and evidence.",
-    {
-        "f_source_node": strawberry.field(resolver=_source_node, name="sourceNode", description="The subject entity."),
-        "f_target_node": strawberry.field(resolver=_target_node, name="targetNode", description="The object entity."),
-    },
+    {"f_source_node": _end("source", "The subject entity."), "f_target_node": _end("target", "The object entity.")},
 )
 
 
-Graph = plain_type(
-    "Graph",
-    {
-        "nodes": (list[Entity], "The entities (at most `limit`)."),
-        "edges": (list_of(GraphEdge), "The relationships between them (at most twice `limit`)."),
-        "truncated": (bool, "True when the node limit (or twice it, for edges) cut it short."),
-    },
-    "Entities and the relationships between them, ready for a graph view.",
-)
-Path = plain_type(
-    "Path",
-    {
-        "length": (int, "Number of hops."),
-        "nodes": (list[Entity], "The entities along the path, from start to end."),
-        "edges": (list_of(GraphEdge), "The hops, in order; each says which way the relationship points."),
-    },
-    "A path between two entities: the entities along it and every hop with its evidence.",
-)
+@strawberry.type(description="Entities and the relationships between them, ready for a graph view.")
+class Graph:
+    nodes: list[Entity] = strawberry.field(description="The entities (at most `limit`).")
+    edges: list[GraphEdge] = strawberry.field(description="The relationships between them (at most twice `limit`).")
+    truncated: bool = strawberry.field(description="True when the node limit (or twice it, for edges) cut it short.")
+
+
+@strawberry.type(description="A path between two entities: the entities along it and every hop with its evidence.")
+class Path:
+    length: int = strawberry.field(description="Number of hops.")
+    nodes: list[Entity] = strawberry.field(description="The entities along the path, from start to end.")
+    edges: list[GraphEdge] = strawberry.field(
+        description="The hops, in order; each says which way the relationship points."
+    )
 
 
 def neighbourhood(
     store: Store, budget: Budget, start: str, depth: int, types: list[str] | None, direction: Direction, limit: int
-) -> Any:
+) -> Graph | None:
     """Breadth-first from ``start``: one batched store call per level, at most ``limit`` nodes."""
     with heavy(budget):
         if store.get(start) is None:
             return None
         seen: dict[str, None] = {start: None}
         edges: dict[str, Edge] = {}
-        frontier = [start]
-        truncated = False
-        for _ in range(depth):
+        frontier, hops, truncated = [start], 0, False
+        while frontier and hops < depth:
             budget.check()
             nxt: list[str] = []
             for e in sorted(store.edges(frontier, types, direction), key=lambda e: e.id):
@@ -89,26 +77,21 @@ def neighbourhood(
                         nxt.append(end)
                 if e.source in seen and e.target in seen:
                     edges[e.id] = e
-            frontier = nxt
-            if not frontier:
-                break
+            frontier, hops = nxt, hops + 1
         nodes = store.get_many(list(seen))
     kept = sorted((nodes[i] for i in seen if i in nodes), key=lambda n: (n.id != start, n.id))
     ids = {n.id for n in kept}
     shown = sorted((e for e in edges.values() if e.source in ids and e.target in ids), key=lambda e: e.id)
     truncated = truncated or len(shown) > 2 * limit
     budget.spend(len(kept) + min(len(shown), 2 * limit))
-    return make(
-        Graph,
-        nodes=[wrap(n) for n in kept],
-        edges=[GraphEdge.of(e, None) for e in shown[: 2 * limit]],
-        truncated=truncated,
+    return Graph(
+        nodes=[wrap(n) for n in kept], edges=[GraphEdge.of(e) for e in shown[: 2 * limit]], truncated=truncated
     )
 
 
 def paths(
     store: Store, budget: Budget, a: str, b: str, max_hops: int, types: list[str] | None, first: int
-) -> list[Any]:
+) -> list[Path]:
     """Shortest paths between two entities, with the entities along each (one get_many for all)."""
     with heavy(budget):
         found = store.paths(a, b, max_hops=max_hops, rel_types=types, limit=first)
@@ -123,11 +106,6 @@ def paths(
     ordered = sorted(zip(seqs, found, strict=True), key=lambda p: (len(p[1]), [e.id for e in p[1]]))
     budget.spend(sum(2 * len(hops) + 1 for _, hops in ordered))
     return [
-        make(
-            Path,
-            length=len(hops),
-            nodes=[wrap(nodes[i]) for i in s if i in nodes],
-            edges=[GraphEdge.of(e, None) for e in hops],
-        )
+        Path(length=len(hops), nodes=[wrap(nodes[i]) for i in s if i in nodes], edges=[GraphEdge.of(e) for e in hops])
         for s, hops in ordered
     ]

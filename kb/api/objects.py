@@ -7,7 +7,7 @@ import inspect
 import math
 import re
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar, TypeVar, cast
+from typing import Annotated, Any, ClassVar, TypeVar, cast
 
 import strawberry
 
@@ -15,12 +15,11 @@ from kb.api.errors import ApiError
 from kb.model import Edge, Evidence, Node, PropValue
 
 F = TypeVar("F", bound=Callable[..., Any])
-REQUIRED = inspect.Parameter.empty  # the default of a required argument (see signed)
 
 
 def signed(func: F, params: Sequence[tuple[str, Any, Any]], returns: Any) -> F:
     """Give ``func`` the signature ``(root, info, *params) -> returns`` for strawberry to read:
-    ``params`` are ``(python name, annotation, default)`` (REQUIRED: no default)."""
+    ``params`` are ``(python name, annotation, default)``."""
     ps = [inspect.Parameter("root", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
     ps.append(inspect.Parameter("info", inspect.Parameter.KEYWORD_ONLY, annotation=strawberry.Info))
     ps += [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, annotation=a, default=d) for n, a, d in params]
@@ -38,14 +37,9 @@ def gql_field(description: str, name: str | None = None) -> Callable[[F], F]:
     return deco
 
 
-def list_of(t: Any) -> Any:
-    """``list[t]`` for a type only known at run time (a generated GraphQL type)."""
-    return list.__class_getitem__(t)
-
-
-def pascal(name: str) -> str:
-    """'SERVES_IN' -> 'ServesIn'."""
-    return "".join(part.capitalize() for part in name.lower().split("_"))
+def arg(t: Any, description: str, **kw: Any) -> Any:
+    """An argument's type, with its description."""
+    return Annotated[t, strawberry.argument(description=description, **kw)]
 
 
 def upper_snake(name: str) -> str:
@@ -67,8 +61,11 @@ def article(word: str) -> str:
 
 
 def sorted_evidence(evs: Sequence[Evidence]) -> list[Evidence]:
-    """Evidence in a deterministic order (stores may return contributions in any order)."""
-    return sorted(dict.fromkeys(evs), key=lambda e: (e.source_id, -1 if e.start is None else e.start, e.locator or ""))
+    """Each piece of evidence once, in a stable order (stores return contributions in any order)."""
+    return sorted(
+        dict.fromkeys(evs),
+        key=lambda e: (e.source_id, -1 if e.start is None else e.start, e.locator or "", e.quote or ""),
+    )
 
 
 def as_string(v: PropValue | None) -> str | None:
@@ -130,16 +127,15 @@ class NodeObj:
 
 
 class EdgeObj:
-    """Base of every generated relationship type: the store's :class:`Edge` and its far end."""
+    """Base of every generated relationship type: the store's :class:`Edge` and the GraphQL
+    object of its far end (``node``)."""
 
     _edge: Edge
     _props: ClassVar[PropSpec] = ()
-    _wrap: ClassVar[Callable[[Node], Any]]  # makes the GraphQL object for the far end (kb.api.types)
 
     @classmethod
-    def of(cls, edge: Edge, other: Node | None) -> Any:
+    def of(cls, edge: Edge, node: Any = None) -> Any:
         obj = cls.__new__(cls)
-        obj.__dict__.update(_edge=edge, id=edge.id, type=edge.type, source=edge.source, target=edge.target)
-        obj.__dict__["node"] = EdgeObj._wrap(other) if other is not None else None
+        obj.__dict__.update(_edge=edge, id=edge.id, type=edge.type, source=edge.source, target=edge.target, node=node)
         _set_props(obj.__dict__, edge.props, cls._props)
         return obj

@@ -1,9 +1,7 @@
 """Entity IRIs dereference: GET /id/{slug}/{key} answers HTML, Turtle or JSON-LD (by Accept).
 
-The HTML page comes from ``kb/api/templates/entity.html`` (jinja2, autoescaped): the entity,
-its properties, its relationships with their evidence, its sources, and the same
-neighbourhood as an interactive graph (``static/entity-graph.js`` over the vendored cytoscape)
-drawn in the Neo4j Browser style derived from the ontology registry.
+The HTML page (``templates/entity.html``) shows the entity, its properties, relationships with
+their evidence and sources, and the same neighbourhood as a graph (``static/entity-graph.js``).
 """
 
 from __future__ import annotations
@@ -17,12 +15,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 
 from kb.accept import preferences
-from kb.api.web import graph_style, page_headers, render
-from kb.model import Evidence, Node, PropValue
+from kb.api.context import other_end
+from kb.api.objects import as_string, sorted_evidence
+from kb.api.web import PAGE_HEADERS, graph_style, render
+from kb.model import Evidence, Node
 from kb.ontology import ontology
+from kb.rdf.describe import DESCRIBE_FORMATS, describe
 from kb.store.base import Store
 
-MEDIA = {"ttl": "text/turtle", "jsonld": "application/ld+json", "html": "text/html"}
 _ACCEPT = {
     "text/turtle": "ttl",
     "application/x-turtle": "ttl",
@@ -30,6 +30,8 @@ _ACCEPT = {
     "application/json": "jsonld",
     "text/html": "html",
     "application/xhtml+xml": "html",
+    "text/*": "html",
+    "*/*": "html",
 }
 _FORMAT_PARAM = {"ttl": "ttl", "turtle": "ttl", "jsonld": "jsonld", "json-ld": "jsonld", "html": "html"}
 MAX_EDGES_SHOWN = 200
@@ -39,21 +41,12 @@ def negotiate(accept: str) -> str | None:
     """The best of html / ttl / jsonld for an Accept header (html when it says nothing useful)."""
     if not accept.strip():
         return "html"
-    for media in preferences(accept):
-        fmt = _ACCEPT.get(media) or ("html" if media in ("*/*", "text/*") else None)
-        if fmt is not None:
-            return fmt
-    return None
+    return next((_ACCEPT[media] for media in preferences(accept) if media in _ACCEPT), None)
 
 
-def _describe(store: Store, entity_id: str, fmt: str, base: str) -> bytes:
-    from kb.rdf.describe import describe
-
-    data: bytes = describe(store, entity_id, fmt, base)
-    return data
-
-
-async def iri_endpoint(request: Request, store: Store, base: str) -> Response:
+async def iri_endpoint(request: Request) -> Response:
+    """GET /id/{slug}/{key} over the application's store (``request.app.state``)."""
+    store, base = request.app.state.store, request.app.state.base
     entity_id = f"{request.path_params['slug']}/{request.path_params['key']}"
     param = request.query_params.get("format")
     fmt = _FORMAT_PARAM.get(param.lower()) if param else negotiate(request.headers.get("accept", ""))
@@ -69,54 +62,32 @@ async def iri_endpoint(request: Request, store: Store, base: str) -> Response:
     if node is None:
         if fmt == "html":
             html = render("not_found.html", root=root, title="Not found", entity_id=entity_id)
-            return HTMLResponse(html, 404, headers=page_headers())
+            return HTMLResponse(html, 404, headers=PAGE_HEADERS)
         return PlainTextResponse(f"no entity with id {entity_id}\n", status_code=404)
-    headers = {"Vary": "Accept", "Link": _alternates(entity_id)}
+    links = (f'</id/{entity_id}?format={f}>; rel="alternate"; type="{DESCRIBE_FORMATS[f]}"' for f in ("ttl", "jsonld"))
+    headers = {"Vary": "Accept", "Link": ", ".join(links)}
     if fmt == "html":
-        html = await asyncio.to_thread(render_entity, store, node, base, root)
-        return HTMLResponse(html, headers=headers | page_headers())
-    body = await asyncio.to_thread(_describe, store, entity_id, fmt, base)
-    return Response(body, media_type=MEDIA[fmt], headers=headers)
-
-
-def _alternates(entity_id: str) -> str:
-    path = f"/id/{entity_id}"
-    return ", ".join(f'<{path}?format={f}>; rel="alternate"; type="{MEDIA[f]}"' for f in ("ttl", "jsonld"))
+        context = await asyncio.to_thread(entity_context, store, node, base)
+        html = render("entity.html", root=root, title=node.name, **context)
+        return HTMLResponse(html, headers=headers | PAGE_HEADERS)
+    body = await asyncio.to_thread(describe, store, entity_id, fmt, base)
+    return Response(body, media_type=DESCRIBE_FORMATS[fmt], headers=headers)
 
 
 # ---- the page's data -------------------------------------------------------------------------
-def _text(v: PropValue | None) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, list):
-        return "; ".join(str(x) for x in v)
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    return str(v)
-
-
-def _sorted(evs: Sequence[Evidence]) -> list[Evidence]:
-    """Each piece of evidence once, in a stable order (stores return contributions in any order)."""
-    return sorted(dict.fromkeys(evs), key=lambda e: (e.source_id, _start(e), e.locator or "", e.quote or ""))
-
-
-def _start(e: Evidence) -> int:
-    return -1 if e.start is None else e.start
-
-
 def _evidence(evs: Sequence[Evidence], sources: dict[str, Node]) -> list[dict[str, Any]]:
     out = []
-    for e in _sorted(evs):
+    for e in sorted_evidence(evs):
         src = sources.get(e.source_id)
         props = src.props if src else {}
-        url = _text(props.get("url"))
+        url = as_string(props.get("url")) or ""
         out.append(
             {
                 "source": e.source_id,
-                "title": _text(props.get("title")) or (src.name if src else e.source_id),
+                "title": as_string(props.get("title")) or (src.name if src else e.source_id),
                 "url": url if url.startswith(("http://", "https://")) else "",
-                "publisher": _text(props.get("publisher")),
-                "published": _text(props.get("published")),
+                "publisher": as_string(props.get("publisher")) or "",
+                "published": as_string(props.get("published")) or "",
                 "locator": e.locator or "",
                 "quote": e.quote or "",
                 "method": e.method,
@@ -133,14 +104,14 @@ def entity_context(store: Store, node: Node, base: str) -> dict[str, Any]:
     # The first relations of each type, not a hub's every one (a force has thousands).
     edges = sorted(store.first_edges([node.id], None, "both", MAX_EDGES_SHOWN), key=lambda e: (e.type, e.id))
     edges = edges[:MAX_EDGES_SHOWN]
-    others = store.get_many(sorted({e.target if e.source == node.id else e.source for e in edges}))
+    others = store.get_many(sorted({other_end(e, node.id, "both") for e in edges}))
     src_ids = {e.source_id for e in node.evidence} | {ev.source_id for e in edges for ev in e.evidence}
     sources = store.get_many(sorted(src_ids))
 
     properties = []
     for k, v in sorted(node.props.items()):
         pdef = onto.properties.get(k)
-        text = _text(v)
+        text = as_string(v) or ""
         link = text if k == "url" and text.startswith(("http://", "https://")) else ""
         properties.append({"key": k, "help": pdef.description if pdef else k, "value": text, "link": link})
 
@@ -148,11 +119,10 @@ def entity_context(store: Store, node: Node, base: str) -> dict[str, Any]:
     graph_edges = []
     for e in edges:
         rel = onto.relations.get(e.type)
-        outgoing = e.source == node.id
-        label = (rel.forward if outgoing else rel.inverse) if rel else e.type
-        other_id = e.target if outgoing else e.source
+        label = (rel.forward if e.source == node.id else rel.inverse) if rel else e.type
+        other_id = other_end(e, node.id, "both")
         other = others.get(other_id)
-        props = [(k, _text(v)) for k, v in sorted(e.props.items())]
+        props = {k: as_string(v) or "" for k, v in sorted(e.props.items())}
         evidence = _evidence(e.evidence, sources)
         groups[(label, e.type)].append(
             {"id": other_id, "name": other.name if other else other_id, "props": props, "evidence": evidence}
@@ -160,14 +130,7 @@ def entity_context(store: Store, node: Node, base: str) -> dict[str, Any]:
         if other is None:
             continue  # a relation to an entity the store no longer holds: listed, not drawn
         graph_edges.append(
-            {
-                "id": e.id,
-                "type": e.type,
-                "source": e.source,
-                "target": e.target,
-                "props": dict(props),
-                "evidence": evidence,
-            }
+            {"id": e.id, "type": e.type, "source": e.source, "target": e.target, "props": props, "evidence": evidence}
         )
     shown = {node.id: node, **others}
     graph = {
@@ -190,12 +153,3 @@ def entity_context(store: Store, node: Node, base: str) -> dict[str, Any]:
         "sources": _evidence(node.evidence, sources),
         "graph": graph,
     }
-
-
-def render_entity(store: Store, node: Node, base: str, root: str = "") -> str:
-    """The entity's HTML page (``root``: the path the application is mounted under)."""
-    ctx = entity_context(store, node, base)
-    return render("entity.html", root=root, title=node.name, **ctx)
-
-
-__all__ = ["MAX_EDGES_SHOWN", "entity_context", "iri_endpoint", "negotiate", "render_entity"]

@@ -1,10 +1,7 @@
-"""The GraphQL playground at GET /graphql: GraphiQL served from the package, no CDN.
+"""The GraphQL playground at GET /graphql: GraphiQL from the package's vendored files, no CDN.
 
-The page (``templates/playground.html``) loads React, ReactDOM and GraphiQL from
-``/static/vendor`` and ``static/playground.js``, which opens GraphiQL on a welcome query
-(``templates/welcome.graphql``: a force with its officers, their cases and the evidence), with
-the Docs pane open, a tab for every example of ``graphql/examples`` (with its variables) and
-an "Examples" pane listing their questions.
+``static/playground.js`` opens it on ``templates/welcome.graphql`` with the Docs pane, a tab for
+every example of ``graphql/examples`` (with its variables) and an "Examples" pane of their questions.
 """
 
 from __future__ import annotations
@@ -19,8 +16,8 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from kb.api.web import page_headers, render
-from kb.paths import examples_dir as package_examples_dir
+from kb.api.web import PAGE_HEADERS, render
+from kb.paths import examples_dir as examples_dir  # graphql/examples, shipped as package data (see kb/paths.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,12 +32,6 @@ class Example:
 
 def welcome_query() -> str:
     return (files("kb.api") / "templates" / "welcome.graphql").read_text(encoding="utf-8")
-
-
-def examples_dir() -> Path:
-    """The examples' folder (graphql/examples in a checkout), shipped as package data so an
-    installed package lists them too; see kb/paths.py."""
-    return package_examples_dir()
 
 
 _QUESTION = re.compile(r"#\s*Question:\s*(.*?)(?:\n#\s*\n|\n[^#])", re.S)
@@ -67,16 +58,10 @@ def load_examples(folder: Path) -> tuple[Example, ...]:
     return tuple(out)
 
 
-def playground_config(root: str) -> dict[str, object]:
-    """What playground.js needs: the endpoint, the first tab and the examples."""
-    return {
-        "url": f"{root}/graphql",
-        "welcome": welcome_query(),
-        "examples": [asdict(e) for e in load_examples(examples_dir())],
-    }
-
-
 def playground_response(request: Request) -> HTMLResponse:
+    """The page, with what playground.js needs: the endpoint, the first tab and the examples."""
     root = request.scope.get("root_path", "")
-    html = render("playground.html", root=root, title="GraphQL playground", config=playground_config(root))
-    return HTMLResponse(html, headers=page_headers())
+    examples = [asdict(e) for e in load_examples(examples_dir())]
+    config = {"url": f"{root}/graphql", "welcome": welcome_query(), "examples": examples}
+    html = render("playground.html", root=root, title="GraphQL playground", config=config)
+    return HTMLResponse(html, headers=PAGE_HEADERS)

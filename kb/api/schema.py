@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from functools import cache
-from typing import Annotated, Any, Optional
+from typing import Any, Optional
 
 import strawberry
 from strawberry.extensions import (
@@ -25,9 +25,9 @@ from kb.api import graph as g
 from kb.api import types as t
 from kb.api.context import Context, heavy
 from kb.api.cost import Limits
-from kb.api.errors import DEFAULT_PAGE, ApiError, check_first, is_client_error, should_mask
+from kb.api.errors import DEFAULT_PAGE, ApiError, check_first, is_client_error
 from kb.api.filters import ORDER_INPUTS, WHERE_TYPES, narrower, to_filter
-from kb.api.objects import REQUIRED, gql_field, signed
+from kb.api.objects import arg, gql_field, signed
 from kb.ontology import ClassDef, ontology
 from kb.store.query import And, Cond, Filter, HasRelation, ScanTimeout
 
@@ -35,11 +35,6 @@ log = logging.getLogger("kb.api")
 MAX_DEPTH, MAX_ALIASES = 15, 50
 ONTO = ontology()
 Info = strawberry.Info[Context, None]
-
-
-def arg(t: Any, description: str, **kw: Any) -> Any:
-    """An argument's type, with its description."""
-    return Annotated[t, strawberry.argument(description=description, **kw)]
 
 
 ID: Any = arg(strawberry.ID, "Entity id (`force/thames-valley`), or its IRI.")
@@ -58,12 +53,7 @@ HOPS: Any = arg(int, f"Longest path to look for (1 to {g.MAX_HOPS}).")
 PATHS: Any = arg(int, f"At most this many paths (max {g.MAX_PATHS}).")
 SCHEME: Any = arg(Optional[str], "Only this scheme: allegation-category, outcome-category or measure.")  # noqa: UP045
 COUNTS = list[aggregates.CategoryCount]
-STAT_ARGS: list[tuple[str, Any, Any]] = [
-    ("subject", arg(Optional[strawberry.ID], "Only statistics ABOUT this entity."), None),  # noqa: UP045
-    ("measure", arg(Optional[str], "Measure concept key, or words in the measure."), None),  # noqa: UP045
-    ("from_", arg(Optional[str], "Period ends on or after this ISO date.", name="from"), None),  # noqa: UP045
-    ("to", arg(Optional[str], "Period starts on or before this ISO date."), None),  # noqa: UP045
-]
+STAT_ARGS = [("subject", arg(Optional[strawberry.ID], "Only statistics ABOUT this entity."), None), *t.STAT_ARGS]  # noqa: UP045
 
 
 def normalise_id(raw: str, slug: str | None, base: str) -> str:
@@ -77,12 +67,12 @@ def normalise_id(raw: str, slug: str | None, base: str) -> str:
 
 # ---- per-class root fields ------------------------------------------------------------------------------
 def _one_field(cls: ClassDef, name: str) -> Any:
-    async def one(root: Any, info: Info, id: strawberry.ID) -> Any:
+    async def one(root: Any, info: Info, id: ID) -> Any:
         node = await info.context.node(normalise_id(str(id), cls.slug, info.context.base))
         return t.wrap(node) if node is not None and ONTO.is_a(node.type, cls.name) else None
 
-    resolver = signed(one, [("id", ID, REQUIRED)], Optional[t.node_type_for([cls.name])])  # noqa: UP045
-    return strawberry.field(resolver=resolver, name=name, description=f"One {cls.label} by id ({cls.description})")
+    desc = f"One {cls.label} by id ({cls.description})"
+    return strawberry.field(resolver=one, graphql_type=t.node_type_for([cls.name]) | None, name=name, description=desc)
 
 
 def list_page(ctx: Context, cls: str, flt: Filter | None, order: Any, first: int, after: str | None) -> Any:
@@ -103,9 +93,9 @@ def list_page(ctx: Context, cls: str, flt: Filter | None, order: Any, first: int
             except ScanTimeout:
                 ctx.budget.stop(ctx.budget.late())
                 ctx.budget.check()
-    nodes, last = page.nodes[skip:], len(page.nodes) - 1
+    nodes = page.nodes[skip:]
     cur = [cursors.encode(store_after, skip + i + 1, key) for i in range(len(nodes))]
-    if nodes and skip + len(nodes) - 1 == last:  # the page's last entity: the store's own cursor
+    if nodes:  # the page's last entity: the store's own cursor
         cur[-1] = cursors.encode(page.end_cursor, 0, key)
     ctx.budget.spend(2 * len(nodes))
     return t.CONNECTIONS[cls].of(nodes, cur, page.total, page.has_next, after is not None)
@@ -152,9 +142,9 @@ class Concept:
     broader: str | None = strawberry.field(description="Key of the broader concept, if any.")
 
 
-def _counts(ctx: Context, walk: aggregates.Walk, force: str | None, date_from: str | None, date_to: str | None) -> Any:
+def _counts(ctx: Context, walk: aggregates.Walk, force: str | None, from_: str | None, to: str | None) -> COUNTS:
     force_id = normalise_id(force, "force", ctx.base) if force else None
-    return aggregates.counts(ctx.store, ctx.budget, walk, force_id, date_from, date_to)
+    return aggregates.counts(ctx.store, ctx.budget, walk, force_id, from_, to)
 
 
 class _Fixed:
@@ -208,19 +198,19 @@ class _Fixed:
         "themselves, and of incidents the force handled)."
     )
     def outcome_counts(self, info: Info, force: FORCE = None, from_: FROM = None, to: TO = None) -> COUNTS:
-        return _counts(info.context, aggregates.outcomes, force, from_, to)  # type: ignore[no-any-return]
+        return _counts(info.context, aggregates.outcomes, force, from_, to)
 
     @gql_field("Allegations by category, per force and year (allegations against the force or its officers).")
     def allegation_counts(self, info: Info, force: FORCE = None, from_: FROM = None, to: TO = None) -> COUNTS:
-        return _counts(info.context, aggregates.allegations, force, from_, to)  # type: ignore[no-any-return]
+        return _counts(info.context, aggregates.allegations, force, from_, to)
 
     @gql_field("The SKOS concepts used as categories and measures.")
     def concepts(self, scheme: SCHEME = None) -> list[Concept]:
-        schemes = [s for s in ONTO.schemes.values() if scheme is None or s.key == scheme]
-        concepts = [(s, c) for s in schemes for c in s.concepts.values()]
         return [
             Concept(scheme=s.key, key=c.key, label=c.label, definition=c.definition, broader=c.broader)
-            for s, c in concepts
+            for s in ONTO.schemes.values()
+            if scheme is None or s.key == scheme
+            for c in s.concepts.values()
         ]
 
 
@@ -253,19 +243,13 @@ class KBSchema(strawberry.Schema):
 _RULES = [*QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules, *MaxAliasesLimiter(MAX_ALIASES).validation_rules]
 
 
-class LimitRules(AddValidationRules):
-    """The query depth and alias limits (strawberry's QueryDepthLimiter and MaxAliasesLimiter)."""
-
-    def __init__(self) -> None:
-        super().__init__(list(_RULES))
-
-
 @cache
 def build_schema(introspection: bool = True) -> strawberry.Schema:
     """The schema (one per setting); the extensions are made afresh for each request."""
     masked = "Internal error: the request could not be completed."
-    ext: list[Any] = [Limits, lambda: ParserCache(maxsize=256), LimitRules]
-    ext += [lambda: MaskErrors(should_mask_error=should_mask, error_message=masked)]
+    ext: list[Any] = [Limits, lambda: ParserCache(maxsize=256), lambda: AddValidationRules(_RULES)]
+    # internal errors are masked; syntax, validation and request errors stay readable
+    ext += [lambda: MaskErrors(should_mask_error=lambda e: not is_client_error(e), error_message=masked)]
     ext += [] if introspection else [DisableIntrospection]
     return KBSchema(query=query_type(), types=[*t.ENTITY_TYPES.values(), *t.EDGE_TYPES.values()], extensions=ext)
 

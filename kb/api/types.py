@@ -8,7 +8,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Optional, cast
+from typing import Any, Optional, cast
 
 import strawberry
 
@@ -26,9 +26,7 @@ CORE_PROPS = ("name", "aliases")
 ONTO: Ontology = ontology()
 NS = globals()
 Info = strawberry.Info[Context, None]
-FIRST: Any = Annotated[
-    int, strawberry.argument(description=f"At most this many (default {DEFAULT_PAGE}, max {MAX_PAGE}).")
-]
+FIRST: Any = o.arg(int, f"At most this many (default {DEFAULT_PAGE}, max {MAX_PAGE}).")
 SOURCES_DOC = "The sources that state it (articles, FOI responses, reference tables)."
 
 
@@ -88,18 +86,17 @@ def evidence_page(ctx: Context, evs: Sequence[EvidenceRecord], first: int) -> li
     return cast(list[Evidence], shown)
 
 
-async def sources_of(root: Any, info: Info, first: int = DEFAULT_PAGE) -> list[Any]:
+def _evidence(root: Any, info: Info, first: FIRST = DEFAULT_PAGE) -> list[Evidence]:
+    """A page of an entity's or a relationship's evidence."""
+    return evidence_page(info.context, (root._node if isinstance(root, o.NodeObj) else root._edge).evidence, first)
+
+
+async def _sources(root: Any, info: Info, first: FIRST = DEFAULT_PAGE) -> list[Source]:  # type: ignore[name-defined]  # noqa: F821
     """A page of the Source entities behind an entity's or a relationship's evidence (batched)."""
     evs, own = (root._node.evidence, root._node.id) if isinstance(root, o.NodeObj) else (root._edge.evidence, None)
     ids = sorted({e.source_id for e in evs} - {own})[: check_first(first)]
     info.context.budget.spend(len(ids))
     return [wrap(n) for n in await info.context.nodes(ids) if n is not None and n.type == "Source"]
-
-
-def paged(resolver: Any, returns: Any, description: str, name: str | None = None) -> Any:
-    """A field whose resolver takes only a page size ``first``."""
-    resolver = o.signed(resolver, [("first", FIRST, DEFAULT_PAGE)], returns)
-    return strawberry.field(resolver=resolver, name=name, description=description)
 
 
 @strawberry.interface(description="Anything in the KB. Every entity has an id, a name and the evidence for it.")
@@ -113,11 +110,10 @@ class Entity(o.NodeObj):
     def iri(self, info: Info) -> str:
         return f"{info.context.base}/id/{self._node.id}"
 
-    @o.gql_field("The evidence for the entity: its mentions, in every source.")
-    def evidence(self, info: Info, first: FIRST = DEFAULT_PAGE) -> list[Evidence]:
-        return evidence_page(info.context, self._node.evidence, first)
-
-    sources = paged(sources_of, "list[Source]", SOURCES_DOC)
+    evidence = strawberry.field(
+        resolver=_evidence, description="The evidence for the entity: its mentions, in every source."
+    )
+    sources = strawberry.field(resolver=_sources, description=SOURCES_DOC)
 
 
 @strawberry.type(description="Relay page information.")
@@ -145,8 +141,9 @@ class Mention:
         return evidence_page(info.context, evs, first)
 
 
-async def _mentions(root: Any, info: Info, first: int = DEFAULT_PAGE) -> list[Mention]:
-    ids = (await info.context.mentions(root._node.id))[: check_first(first)]
+async def _mentions(root: Any, info: Info, first: FIRST = DEFAULT_PAGE) -> list[Mention]:
+    info.context.budget.check()  # (the store has no batched form of mentions(); sources are few per request)
+    ids = info.context.store.mentions(root._node.id)[: check_first(first)]
     info.context.budget.spend(2 * len(ids))
     return [Mention(_source_id=root._node.id, node=wrap(n)) for n in await info.context.nodes(ids) if n is not None]
 
@@ -191,9 +188,6 @@ def wrap(node: Node) -> Any:
     return (ENTITY_TYPES.get(node.type) or ENTITY_TYPES["Organisation"]).of(node)
 
 
-o.EdgeObj._wrap = staticmethod(wrap)
-
-
 def statistic_matches(node: Node, measure: str | None, date_from: str | None, date_to: str | None) -> bool:
     """True when a Statistic node's measure and period fit the arguments."""
     if measure:
@@ -216,15 +210,12 @@ def page(edges: list[Edge], entity_id: str, direction: Direction, after: str | N
     return ordered[pos + 1 :]
 
 
-def _arg(description: str, **kw: Any) -> Any:
-    return Annotated[Optional[str], strawberry.argument(description=description, **kw)]  # noqa: UP045
-
-
-AFTER_ARG = _arg("Continue after the relationship with this `id` (lists are sorted by the far end's id).")
-STAT_ARGS = [
-    ("measure", _arg("Measure concept key, or words the measure contains."), None),
-    ("from_", _arg("On or after this ISO date.", name="from"), None),
-    ("to", _arg("On or before this ISO date.", name="to"), None),
+AFTER_ARG = o.arg(str | None, "Continue after the relationship with this `id` (lists are sorted by the far end's id).")
+# A statistic's measure and period, for statistics lists (root and relationship fields alike).
+STAT_ARGS: list[tuple[str, Any, Any]] = [
+    ("measure", o.arg(str | None, "Measure concept key, or words in the measure."), None),
+    ("from_", o.arg(str | None, "Period ends on or after this ISO date.", name="from"), None),
+    ("to", o.arg(str | None, "Period starts on or before this ISO date."), None),
 ]
 
 
@@ -241,7 +232,7 @@ def _rel_field(rf: RelField, edge_cls: Any) -> Any:
         pairs = await ctx.related((nid, rel.name, direction, limit))
         far = {id(e): n for e, n in pairs}
         out = [
-            edge_cls.of(e, n)
+            edge_cls.of(e, wrap(n))
             for e in page([e for e, _ in pairs], nid, direction, after)
             if (n := far[id(e)]) is not None
             and fits.get(n.type, False)
@@ -253,12 +244,8 @@ def _rel_field(rf: RelField, edge_cls: Any) -> Any:
     params = [("first", FIRST, DEFAULT_PAGE), ("after", AFTER_ARG, None), *(STAT_ARGS if stats else [])]
     other = o.article(" or ".join(classes))
     desc = f"{rel.name} relationships " + (f"from here to {other}" if direction == "out" else f"from {other} to here")
-    resolver = o.signed(resolve, params, o.list_of(edge_cls))
+    resolver = o.signed(resolve, params, list[edge_cls])
     return strawberry.field(resolver=resolver, name=rf.name, description=f"{desc}: {rel.description}")
-
-
-def _edge_evidence(root: Any, info: Info, first: int = DEFAULT_PAGE) -> list[Evidence]:
-    return evidence_page(info.context, root._edge.evidence, first)
 
 
 def edge_type(name: str, props: Sequence[str], node_t: Any, description: str, extra: dict[str, Any]) -> Any:
@@ -273,8 +260,8 @@ def edge_type(name: str, props: Sequence[str], node_t: Any, description: str, ex
         "type": strawberry.field(description="The relationship type."),
         "source": strawberry.field(description="Id of the subject (the relation's domain end)."),
         "target": strawberry.field(description="Id of the object (the relation's range end)."),
-        "f_evidence": paged(_edge_evidence, list[Evidence], ev_doc, "evidence"),
-        "f_sources": paged(sources_of, "list[Source]", SOURCES_DOC, "sources"),
+        "f_evidence": strawberry.field(resolver=_evidence, name="evidence", description=ev_doc),
+        "f_sources": strawberry.field(resolver=_sources, name="sources", description=SOURCES_DOC),
         **extra,
     }
     if node_t is not None:
@@ -288,7 +275,7 @@ def edge_type(name: str, props: Sequence[str], node_t: Any, description: str, ex
 
 
 def _edge_type(rel: RelationDef, direction: Direction) -> Any:
-    name = o.pascal(rel.name) + ("Relationship" if direction == "out" else "InverseRelationship")
+    name = rel.name.title().replace("_", "") + ("Relationship" if direction == "out" else "InverseRelationship")
     far, near = (rel.range, rel.domain) if direction == "out" else (rel.domain, rel.range)
     node = {"node": strawberry.field(description=f"The {' or '.join(far)} at the other end.")}
     return edge_type(name, rel.props, node_type_for(far), f"{rel.description} Seen from the {' or '.join(near)}.", node)
@@ -296,26 +283,19 @@ def _edge_type(rel: RelationDef, direction: Direction) -> Any:
 
 # ---- connections -------------------------------------------------------------------------------------
 def plain_type(name: str, fields: dict[str, tuple[Any, str]], description: str) -> Any:
-    """A GraphQL object type whose fields are plain attributes, set by :func:`make`."""
+    """A GraphQL object type whose fields are plain attributes."""
     attrs: dict[str, Any] = {"__module__": __name__, "__annotations__": {k: t for k, (t, _) in fields.items()}}
     attrs.update({k: strawberry.field(description=d) for k, (_, d) in fields.items()})
     return register(strawberry.type(type(name, (), attrs), description=description))
 
 
-def make(cls: Any, **values: Any) -> Any:
-    """An object of a generated type, its attributes set directly (no dataclass __init__)."""
-    obj = cls.__new__(cls)
-    obj.__dict__.update(values)
-    return obj
-
-
 def _connection_type(cls: ClassDef) -> Any:
-    node_t = node_type_for([cls.name])
+    node_t: Any = node_type_for([cls.name])
     edge_fields = {"node": (node_t, "The entity."), "cursor": (str, "Opaque cursor; pass as `after`.")}
-    edge_cls = plain_type(f"{cls.name}Edge", edge_fields, f"{o.article(cls.label).capitalize()} in a list.")
+    edge_cls: Any = plain_type(f"{cls.name}Edge", edge_fields, f"{o.article(cls.label).capitalize()} in a list.")
     fields = {
-        "edges": (o.list_of(edge_cls), "The page."),
-        "nodes": (o.list_of(node_t), "The page's entities (without cursors)."),
+        "edges": (list[edge_cls], "The page."),
+        "nodes": (list[node_t], "The page's entities (without cursors)."),
         "total_count": (int, "How many entities match, over all pages."),
         "page_info": (PageInfo, "Paging."),
     }
@@ -325,8 +305,8 @@ def _connection_type(cls: ClassDef) -> Any:
         nodes = [wrap(n) for n in records]
         start, end = (cursors[0], cursors[-1]) if cursors else (None, None)
         info = PageInfo(has_next_page=has_next, has_previous_page=has_previous, start_cursor=start, end_cursor=end)
-        edges = [make(edge_cls, node=n, cursor=c) for n, c in zip(nodes, cursors, strict=True)]
-        return make(conn, edges=edges, nodes=nodes, total_count=total, page_info=info)
+        edges = [edge_cls(node=n, cursor=c) for n, c in zip(nodes, cursors, strict=True)]
+        return conn(edges=edges, nodes=nodes, total_count=total, page_info=info)
 
     conn.of = of
     return conn
@@ -361,7 +341,9 @@ for _c in ONTO.classes.values():
         setattr(_k, f"r_{_rf.name}", _rel_field(_rf, EDGE_TYPES[(_rf.rel.name, _rf.direction)]))
     if _c.name == "Source":
         _mdoc = "The entities this source gives evidence for, with the evidence it gives."
-        _k.r_mentions = paged(_mentions, list[Mention], _mdoc, ONTO.relations[MENTIONED_IN].inverse)
+        _k.r_mentions = strawberry.field(
+            resolver=_mentions, name=ONTO.relations[MENTIONED_IN].inverse, description=_mdoc
+        )
     strawberry.type(_k, description=_c.description)
 # 4. connections
 CONNECTIONS.update((c, _connection_type(ONTO.classes[c])) for c in ONTO.classes)

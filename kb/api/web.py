@@ -1,10 +1,8 @@
-"""What the HTML pages share: jinja2 templates, static files, security headers, the graph style.
+"""What the HTML pages share: jinja2 templates, security headers, the graph style.
 
-Templates live in ``kb/api/templates/`` and static files in ``kb/api/static/`` (package data,
-so an installed wheel serves them). Every script and style a page loads comes from
-``/static``: the JavaScript libraries are vendored from npm into ``static/vendor/`` (see
-``static/vendor.mjs``), so the pages work on a machine with no internet, and the
-Content-Security-Policy header tells the browser to load nothing from anywhere else.
+Templates (``kb/api/templates/``) and static files (``kb/api/static/``) are package data. Every
+script and style comes from ``/static`` (libraries vendored from npm by ``static/vendor.mjs``), so
+the pages work offline, and the Content-Security-Policy lets the browser load nothing else.
 """
 
 from __future__ import annotations
@@ -14,7 +12,6 @@ from functools import cache
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
-from starlette.staticfiles import StaticFiles
 
 from kb.ontology import ontology
 from kb.store.neo4j_style import render_grass
@@ -24,31 +21,19 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
-
-
-@cache
-def _env() -> Environment:
-    return Environment(
-        loader=PackageLoader("kb.api", "templates"),
-        autoescape=True,  # every value is HTML-escaped unless a template says otherwise
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+PAGE_HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
+_ENV = Environment(
+    loader=PackageLoader("kb.api", "templates"),
+    autoescape=True,  # every value is HTML-escaped unless a template says otherwise
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 
 
 def render(template: str, **context: Any) -> str:
     """A template of kb/api/templates rendered with ``context``."""
-    return _env().get_template(template).render(**context)
-
-
-def page_headers() -> dict[str, str]:
-    return {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
-
-
-def static_files() -> StaticFiles:
-    """The ASGI app serving kb/api/static (mounted at /static)."""
-    return StaticFiles(packages=[("kb.api", "static")])
+    return _ENV.get_template(template).render(**context)
 
 
 _RULE = re.compile(r"(node|relationship)(?:\.(\w+))?\s*\{([^}]*)\}")
@@ -71,13 +56,9 @@ def graph_style() -> dict[str, Any]:
                 out.update({name: value.strip().strip('"') for name, value in decls.items()})
         return out
 
-    types = {}
-    for name in onto.classes:
-        labels, c = {name}, onto.classes[name]
-        while c.parent is not None:
-            labels.add(c.parent)
-            c = onto.classes[c.parent]
-        types[name] = _node_style(merged("node", labels))
+    types = {
+        name: _node_style(merged("node", {k for k in onto.classes if onto.is_a(name, k)})) for name in onto.classes
+    }
     relations = {name: _edge_style(merged("relationship", {name})) for name in [*onto.relations, "MENTIONED_IN"]}
     return {"node": _node_style(merged("node", set())), "types": types, "relations": relations}
 
