@@ -12,6 +12,7 @@ naming the file, the sheet and the cell, before calamine allocates anything.
 from __future__ import annotations
 
 import re
+import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
 from loaders.base import LoadError
+from loaders.tables.xls_extent import xls_extents
 
 CHUNK = 1 << 20
 _XLSX_ROW_R = re.compile(rb'<row\b[^>]*?\sr="(\d+)"')
@@ -71,8 +73,11 @@ def _column_number(letters: bytes) -> int:
 def check_workbook(path: Path, sheets: list[str] | None, *, max_unzipped_bytes: int, max_sheet_cells: int) -> None:
     """Raise a LoadError when the workbook decompresses to too much or a sheet spans too many cells."""
     suffix = path.suffix.lower()
+    if suffix == ".xls":
+        _check_extents(path, sheets, _xls_extents(path), max_sheet_cells)
+        return
     if suffix not in {".xlsx", ".xlsm", ".ods"}:
-        return  # XLS (BIFF) is not compressed and its grid is at most 65,536 x 256
+        return
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
@@ -89,6 +94,20 @@ def check_workbook(path: Path, sheets: list[str] | None, *, max_unzipped_bytes: 
             extents = _ods_extents(zf, infos) if suffix == ".ods" else _xlsx_extents(zf, infos)
         except (zipfile.BadZipFile, zlib.error, EOFError, ParseError, NotImplementedError, DefusedXmlException) as exc:
             raise LoadError(path, f"cannot read the workbook: {exc}") from None
+    _check_extents(path, sheets, extents, max_sheet_cells)
+
+
+def _xls_extents(path: Path) -> dict[str, Extent]:
+    """An XLS workbook's sheets: not compressed, but one record can name a far cell (BIFF8 rows and
+    columns are 16-bit in cell records, 32-bit in DIMENSIONS), and calamine builds the grid it names."""
+    try:
+        got = xls_extents(path)
+    except (OSError, struct.error, ValueError, IndexError) as exc:  # olefile on a damaged container
+        raise LoadError(path, f"cannot read the workbook: not a valid XLS file ({exc})") from None
+    return {name: Extent(r, c, f"{column_name(c)}{r}") for name, (r, c) in (got or {}).items()}
+
+
+def _check_extents(path: Path, sheets: list[str] | None, extents: dict[str, Extent], max_sheet_cells: int) -> None:
     for name, ext in extents.items():
         if sheets is not None and name not in sheets:
             continue
