@@ -19,11 +19,12 @@ from kb.identity import make_id
 from kb.model import Entity, Evidence, Facts, Props, Relation
 from kb.ontology import ontology
 from loaders.base import LoadError
-from loaders.tables.cells import INT_CELLS, Cell, CellError, parse_cell
+from loaders.tables.cells import Cell, CellError, parse_cell
 from loaders.tables.concepts import concept_exists, match_concept
 from loaders.tables.layout import Layout
 from loaders.tables.mapping import ColumnSpec, Mapping
 from loaders.tables.meta import TableMeta
+from loaders.tables.objects import about, statistic, table_evidence
 from loaders.tables.periods import Period, parse_period, span
 from loaders.tables.read import Sheet
 from loaders.tables.skips import Skipped
@@ -315,13 +316,16 @@ def build_statistics(
     sid_prefix = ontology().slug("Statistic") + "/"
     source_id = source.id
     sha = _sha256
+    evidence, new_statistic, new_about = table_evidence(source_id), statistic, about
     entities: list[Entity] = []
     relations: list[Relation] = []
     add_entity, add_relation = entities.append, relations.append
     seen: dict[str, Entity] = {}  # statistics by id (a repeated id is a repeated figure)
     measures: dict[str, tuple[str | None, str | None]] = {}
     suppressed, zeros = mapping.suppressed, mapping.zeros
-    ints = INT_CELLS
+    # Cells by their text: figures repeat, and each keeps its text twice (valueText, quote).
+    cells: dict[str, tuple[str, Cell]] = {}
+    known_cells, max_cells = cells.get, 100_000
     fast_loc = sheet.pivot is None
     row0 = sheet.offset + 1  # grid row 0 is this row of the file
     if sheet.name is not None:
@@ -418,14 +422,18 @@ def build_statistics(
                 continue
             if template is None:
                 raise b.error("no measure name for this figure", i, j)
-            cell = ints.get(raw)
-            if cell is None:
+            known = known_cells(raw)
+            if known is None:
                 try:
                     cell = parse_cell(raw, suppressed, zeros)
                 except CellError as exc:
                     raise b.error(str(exc), i, j) from None
                 if cell is None:
                     continue
+                if len(cells) < max_cells:
+                    cells[raw] = (raw, cell)
+            else:
+                raw, cell = known  # the first copy of this text: one string for all its figures
             # Same formula as kb.identity.hashed_id, inlined: this runs once per figure.
             sid = sid_prefix + sha((subj_id + key_tail).encode()).hexdigest()[:20]
             prev = seen.get(sid)
@@ -450,12 +458,10 @@ def build_statistics(
                 name = f"{measure}: {subj_name}{suffix}"
             else:
                 props, name = _props(col, measure, when, cell, raw, measures, subj_name)
-            ev = Evidence(
-                source_id, raw, None, None, "table", 1.0, row_text + col_loc[j] if fast_loc else b.locator(i, j)
-            )
-            stat = seen[sid] = Entity(sid, "Statistic", name, [], props, [ev])
+            ev = evidence(raw, row_text + col_loc[j] if fast_loc else b.locator(i, j))
+            stat = seen[sid] = new_statistic(sid, name, props, ev)
             add_entity(stat)
-            add_relation(Relation("ABOUT", sid, subj_id, {}, [ev]))
+            add_relation(new_about(sid, subj_id, ev))
         if len(entities) > max_figures:
             raise b.error(
                 f"the table holds more than {max_figures:,} figures, over the limit for one table; split the file",
