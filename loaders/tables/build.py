@@ -193,8 +193,9 @@ class _Builder:
 # a "Total" row replayed after the pass, its period and measure parts worked out in its place.
 _Item = tuple[int, list[str], Subject, str, "tuple[str, tuple[str, ...]] | None"]
 # What one figure column of a row gives: the column, its index, measure, period, props template
-# (None: no measure name), the end of the statistic's name and the end of its id text.
-_Fig = tuple["Column", int, str, "When | None", "Props | None", str, str]
+# (None: no measure name), the end of the statistic's name, the end of its id text, and the
+# statistics with that id text so far by subject id.
+_Fig = tuple["Column", int, str, "When | None", "Props | None", str, str, "dict[str, Entity]"]
 
 
 def build_statistics(
@@ -320,7 +321,10 @@ def build_statistics(
     entities: list[Entity] = []
     relations: list[Relation] = []
     add_entity, add_relation = entities.append, relations.append
-    seen: dict[str, Entity] = {}  # statistics by id (a repeated id is a repeated figure)
+    # Statistics by the end of their id text, then by subject id: a repeated id is a repeated
+    # figure. Many small dicts, not one keyed by id: a dict of millions of ids is a cache miss
+    # per figure (a tenth of the load time of a long table).
+    seen: dict[str, dict[str, Entity]] = {}
     measures: dict[str, tuple[str | None, str | None]] = {}
     suppressed, zeros = mapping.suppressed, mapping.zeros
     # Cells by their text: figures repeat, and each keeps its text twice (valueText, quote).
@@ -366,11 +370,12 @@ def build_statistics(
             measure = _compose(dim_parts[0], col_measure, dim_parts[1], default_measure) if dims else col_measure
             when = row_when or col_when
             if not measure:
-                out.append((col, j, "", when, None, "", ""))
+                out.append((col, j, "", when, None, "", "", {}))
                 continue
             template, suffix = _template(col, measure, when, measures)
             start, end = (when[1], when[2]) if when is not None else ("", "")
-            out.append((col, j, measure, when, template, suffix, f"\x1f{measure}\x1f{start}\x1f{end}\x1f{source_id}"))
+            tail = f"\x1f{measure}\x1f{start}\x1f{end}\x1f{source_id}"
+            out.append((col, j, measure, when, template, suffix, tail, seen.setdefault(tail, {})))
         return out
 
     # Rows share their plan when their period and measure parts are the same (in a long table,
@@ -416,7 +421,7 @@ def build_statistics(
         subj_name = subj.name
         if fast_loc:
             row_text = f"{sheet_name}!R{i + row0}" if sheet_name is not None else f"row {i + row0}"
-        for col, j, measure, when, template, suffix, key_tail in rp:
+        for col, j, measure, when, template, suffix, key_tail, same_tail in rp:
             raw = row[j] if j < n else ""
             if not raw:
                 continue
@@ -436,7 +441,7 @@ def build_statistics(
                 raw, cell = known  # the first copy of this text: one string for all its figures
             # Same formula as kb.identity.hashed_id, inlined: this runs once per figure.
             sid = sid_prefix + sha((subj_id + key_tail).encode()).hexdigest()[:20]
-            prev = seen.get(sid)
+            prev = same_tail.get(subj_id)
             if prev is not None:
                 if prev.props["valueText"] == raw:
                     continue  # the same figure repeated (a duplicated row): one statistic
@@ -459,7 +464,7 @@ def build_statistics(
             else:
                 props, name = _props(col, measure, when, cell, raw, measures, subj_name)
             ev = evidence(raw, row_text + col_loc[j] if fast_loc else b.locator(i, j))
-            stat = seen[sid] = new_statistic(sid, name, props, ev)
+            stat = same_tail[subj_id] = new_statistic(sid, name, props, ev)
             add_entity(stat)
             add_relation(new_about(sid, subj_id, ev))
         if len(entities) > max_figures:
