@@ -29,14 +29,16 @@ def _spellings() -> list[tuple[str, str]]:
     return [(f.name, (f.short_names or (f.name,))[0]) for f in reference().forces]
 
 
-def write_long_csv(path: Path, rows: int, seed: int = 0) -> int:
-    """A long table: force, period, measure, value; one row per combination (unique keys)."""
+def write_long_csv(path: Path, rows: int, seed: int = 0, note_chars: int = 0) -> int:
+    """A long table: force, period, measure, value; one row per combination (unique keys).
+    ``note_chars``: a "Notes" column of that many characters on every row (read, never kept)."""
     rng = random.Random(seed)
     forces = [f.name for f in reference().forces]
     # Unique (force, year, measure, series) keys: a "Series" dimension numbers the repeats.
     combos = len(forces) * len(YEARS) * len(MEASURES)
     with path.open("w", encoding="utf-8", newline="") as fh:
-        fh.write("Long table benchmark (synthetic figures)\n\nForce,Financial year,Measure,Series,Value\n")
+        notes = ",Notes" if note_chars else ""
+        fh.write(f"Long table benchmark (synthetic figures)\n\nForce,Financial year,Measure,Series,Value{notes}\n")
         buf: list[str] = []
         for i in range(rows):
             k, series = divmod(i, combos)[1], i // combos
@@ -45,12 +47,24 @@ def write_long_csv(path: Path, rows: int, seed: int = 0) -> int:
             value = _MARKERS[i % 6] if i % 50 == 0 else str(rng.randrange(0, 5000))
             if "," in value:
                 value = f'"{value}"'
-            buf.append(f"{forces[f]},{YEARS[y]},{MEASURES[m]},S{series},{value}\n")
+            note = f",{_note(rng, note_chars)}" if note_chars else ""
+            buf.append(f"{forces[f]},{YEARS[y]},{MEASURES[m]},S{series},{value}{note}\n")
             if len(buf) >= 10000:
                 fh.write("".join(buf))
                 buf.clear()
         fh.write("".join(buf))
     return rows * 5
+
+
+_WORDS = ("figure", "revised", "includes", "transfers", "from", "other", "forces", "see", "note", "estimate")
+
+
+def _note(rng: random.Random, chars: int) -> str:
+    """Free text of about ``chars`` characters, different on every row."""
+    words: list[str] = []
+    while sum(map(len, words)) + len(words) < chars:
+        words.append(_WORDS[rng.randrange(len(_WORDS))])
+    return " ".join(words)[:chars]
 
 
 def write_wide_xlsx(path: Path, rows: int, seed: int = 0) -> int:
