@@ -318,6 +318,8 @@ def build_statistics(
     source_id = source.id
     sha = _sha256
     evidence, new_statistic, new_about = table_evidence(source_id), statistic, about
+    no_aliases: list[str] = []  # shared by the table's statistics (see loaders.tables.objects)
+    no_props: Props = {}
     entities: list[Entity] = []
     relations: list[Relation] = []
     add_entity, add_relation = entities.append, relations.append
@@ -336,7 +338,7 @@ def build_statistics(
         col_loc = {c.index: f"C{c.index + 1}" for c in cols}
     else:
         col_loc = {c.index: f", column {shown[c.index]!r}" for c in cols}
-    row_text = ""
+    row_head = f"{sheet.name}!R" if sheet.name is not None else "row "
     plan = [(c, c.index, c.measure, when_of(c.period)) for c in cols]
     subjects = b.subjects
 
@@ -385,7 +387,6 @@ def build_statistics(
     single_dim = dims[0] if len(dims) == 1 else None
     last_dim = max(dims, default=0)
     dims_of = operator.itemgetter(*dims) if len(dims) > 1 else operator.itemgetter(0)  # used for 2+ dims
-    sheet_name = sheet.name
 
     for i, row, subj, raw_subj, pre in itertools.chain(subject_rows(), totals()):
         n = len(row)
@@ -419,8 +420,6 @@ def build_statistics(
         if subj_id not in subjects:
             b.subject(subj, raw_subj, i, sc or 0)
         subj_name = subj.name
-        if fast_loc:
-            row_text = f"{sheet_name}!R{i + row0}" if sheet_name is not None else f"row {i + row0}"
         for col, j, measure, when, template, suffix, key_tail, same_tail in rp:
             raw = row[j] if j < n else ""
             if not raw:
@@ -439,8 +438,6 @@ def build_statistics(
                     cells[raw] = (raw, cell)
             else:
                 raw, cell = known  # the first copy of this text: one string for all its figures
-            # Same formula as kb.identity.hashed_id, inlined: this runs once per figure.
-            sid = sid_prefix + sha((subj_id + key_tail).encode()).hexdigest()[:20]
             prev = same_tail.get(subj_id)
             if prev is not None:
                 if prev.props["valueText"] == raw:
@@ -451,6 +448,8 @@ def build_statistics(
                     i,
                     j,
                 )
+            # Same formula as kb.identity.hashed_id, inlined: this runs once per figure.
+            sid = sid_prefix + sha((subj_id + key_tail).encode()).hexdigest()[:20]
             if cell.unit is None and cell.qualifier is None:
                 props = template.copy()
                 props["status"] = "revised" if col.revised and cell.status == "reported" else cell.status
@@ -463,10 +462,10 @@ def build_statistics(
                 name = f"{measure}: {subj_name}{suffix}"
             else:
                 props, name = _props(col, measure, when, cell, raw, measures, subj_name)
-            ev = evidence(raw, row_text + col_loc[j] if fast_loc else b.locator(i, j))
-            stat = same_tail[subj_id] = new_statistic(sid, name, props, ev)
+            cited = [evidence(raw, f"{row_head}{i + row0}{col_loc[j]}" if fast_loc else b.locator(i, j))]
+            stat = same_tail[subj_id] = new_statistic(sid, name, props, cited, no_aliases)
             add_entity(stat)
-            add_relation(new_about(sid, subj_id, ev))
+            add_relation(new_about(sid, subj_id, cited, no_props))
         if len(entities) > max_figures:
             raise b.error(
                 f"the table holds more than {max_figures:,} figures, over the limit for one table; split the file",
