@@ -19,11 +19,12 @@ from kb.identity import make_id
 from kb.model import Entity, Evidence, Facts, Props, Relation
 from kb.ontology import ontology
 from loaders.base import LoadError
-from loaders.tables.cells import INT_CELLS, Cell, CellError, parse_cell
+from loaders.tables.cells import Cell, CellError, parse_cell
 from loaders.tables.concepts import concept_exists, match_concept
 from loaders.tables.layout import Layout
 from loaders.tables.mapping import ColumnSpec, Mapping
 from loaders.tables.meta import TableMeta
+from loaders.tables.objects import about, statistic, table_evidence
 from loaders.tables.periods import Period, parse_period, span
 from loaders.tables.read import Sheet
 from loaders.tables.skips import Skipped
@@ -192,8 +193,9 @@ class _Builder:
 # a "Total" row replayed after the pass, its period and measure parts worked out in its place.
 _Item = tuple[int, list[str], Subject, str, "tuple[str, tuple[str, ...]] | None"]
 # What one figure column of a row gives: the column, its index, measure, period, props template
-# (None: no measure name), the end of the statistic's name and the end of its id text.
-_Fig = tuple["Column", int, str, "When | None", "Props | None", str, str]
+# (None: no measure name), the end of the statistic's name, the end of its id text, and the
+# statistics with that id text so far by subject id.
+_Fig = tuple["Column", int, str, "When | None", "Props | None", str, str, "dict[str, Entity]"]
 
 
 def build_statistics(
@@ -315,20 +317,28 @@ def build_statistics(
     sid_prefix = ontology().slug("Statistic") + "/"
     source_id = source.id
     sha = _sha256
+    evidence, new_statistic, new_about = table_evidence(source_id), statistic, about
+    no_aliases: list[str] = []  # shared by the table's statistics (see loaders.tables.objects)
+    no_props: Props = {}
     entities: list[Entity] = []
     relations: list[Relation] = []
     add_entity, add_relation = entities.append, relations.append
-    seen: dict[str, Entity] = {}  # statistics by id (a repeated id is a repeated figure)
+    # Statistics by the end of their id text, then by subject id: a repeated id is a repeated
+    # figure. Many small dicts, not one keyed by id: a dict of millions of ids is a cache miss
+    # per figure (a tenth of the load time of a long table).
+    seen: dict[str, dict[str, Entity]] = {}
     measures: dict[str, tuple[str | None, str | None]] = {}
     suppressed, zeros = mapping.suppressed, mapping.zeros
-    ints = INT_CELLS
+    # Cells by their text: figures repeat, and each keeps its text twice (valueText, quote).
+    cells: dict[str, tuple[str, Cell]] = {}
+    known_cells, max_cells = cells.get, 100_000
     fast_loc = sheet.pivot is None
     row0 = sheet.offset + 1  # grid row 0 is this row of the file
     if sheet.name is not None:
         col_loc = {c.index: f"C{c.index + 1}" for c in cols}
     else:
         col_loc = {c.index: f", column {shown[c.index]!r}" for c in cols}
-    row_text = ""
+    row_head = f"{sheet.name}!R" if sheet.name is not None else "row "
     plan = [(c, c.index, c.measure, when_of(c.period)) for c in cols]
     subjects = b.subjects
 
@@ -362,11 +372,12 @@ def build_statistics(
             measure = _compose(dim_parts[0], col_measure, dim_parts[1], default_measure) if dims else col_measure
             when = row_when or col_when
             if not measure:
-                out.append((col, j, "", when, None, "", ""))
+                out.append((col, j, "", when, None, "", "", {}))
                 continue
             template, suffix = _template(col, measure, when, measures)
             start, end = (when[1], when[2]) if when is not None else ("", "")
-            out.append((col, j, measure, when, template, suffix, f"\x1f{measure}\x1f{start}\x1f{end}\x1f{source_id}"))
+            tail = f"\x1f{measure}\x1f{start}\x1f{end}\x1f{source_id}"
+            out.append((col, j, measure, when, template, suffix, tail, seen.setdefault(tail, {})))
         return out
 
     # Rows share their plan when their period and measure parts are the same (in a long table,
@@ -376,7 +387,6 @@ def build_statistics(
     single_dim = dims[0] if len(dims) == 1 else None
     last_dim = max(dims, default=0)
     dims_of = operator.itemgetter(*dims) if len(dims) > 1 else operator.itemgetter(0)  # used for 2+ dims
-    sheet_name = sheet.name
 
     for i, row, subj, raw_subj, pre in itertools.chain(subject_rows(), totals()):
         n = len(row)
@@ -410,25 +420,25 @@ def build_statistics(
         if subj_id not in subjects:
             b.subject(subj, raw_subj, i, sc or 0)
         subj_name = subj.name
-        if fast_loc:
-            row_text = f"{sheet_name}!R{i + row0}" if sheet_name is not None else f"row {i + row0}"
-        for col, j, measure, when, template, suffix, key_tail in rp:
+        for col, j, measure, when, template, suffix, key_tail, same_tail in rp:
             raw = row[j] if j < n else ""
             if not raw:
                 continue
             if template is None:
                 raise b.error("no measure name for this figure", i, j)
-            cell = ints.get(raw)
-            if cell is None:
+            known = known_cells(raw)
+            if known is None:
                 try:
                     cell = parse_cell(raw, suppressed, zeros)
                 except CellError as exc:
                     raise b.error(str(exc), i, j) from None
                 if cell is None:
                     continue
-            # Same formula as kb.identity.hashed_id, inlined: this runs once per figure.
-            sid = sid_prefix + sha((subj_id + key_tail).encode()).hexdigest()[:20]
-            prev = seen.get(sid)
+                if len(cells) < max_cells:
+                    cells[raw] = (raw, cell)
+            else:
+                raw, cell = known  # the first copy of this text: one string for all its figures
+            prev = same_tail.get(subj_id)
             if prev is not None:
                 if prev.props["valueText"] == raw:
                     continue  # the same figure repeated (a duplicated row): one statistic
@@ -438,6 +448,8 @@ def build_statistics(
                     i,
                     j,
                 )
+            # Same formula as kb.identity.hashed_id, inlined: this runs once per figure.
+            sid = sid_prefix + sha((subj_id + key_tail).encode()).hexdigest()[:20]
             if cell.unit is None and cell.qualifier is None:
                 props = template.copy()
                 props["status"] = "revised" if col.revised and cell.status == "reported" else cell.status
@@ -450,12 +462,10 @@ def build_statistics(
                 name = f"{measure}: {subj_name}{suffix}"
             else:
                 props, name = _props(col, measure, when, cell, raw, measures, subj_name)
-            ev = Evidence(
-                source_id, raw, None, None, "table", 1.0, row_text + col_loc[j] if fast_loc else b.locator(i, j)
-            )
-            stat = seen[sid] = Entity(sid, "Statistic", name, [], props, [ev])
+            cited = [evidence(raw, f"{row_head}{i + row0}{col_loc[j]}" if fast_loc else b.locator(i, j))]
+            stat = same_tail[subj_id] = new_statistic(sid, name, props, cited, no_aliases)
             add_entity(stat)
-            add_relation(Relation("ABOUT", sid, subj_id, {}, [ev]))
+            add_relation(new_about(sid, subj_id, cited, no_props))
         if len(entities) > max_figures:
             raise b.error(
                 f"the table holds more than {max_figures:,} figures, over the limit for one table; split the file",

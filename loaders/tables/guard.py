@@ -11,6 +11,7 @@ naming the file, the sheet and the cell, before calamine allocates anything.
 
 from __future__ import annotations
 
+import operator
 import re
 import struct
 import zipfile
@@ -31,7 +32,9 @@ _XLSX_ROW_R = re.compile(rb'<row\b[^>]*?\sr="(\d+)"')
 _XLSX_CELL_R = re.compile(rb'<c\b[^>]*?\sr="([A-Za-z]+)(\d+)"')
 _XLSX_CELL = re.compile(rb"<c[\s>/]")
 _ROW_START = re.compile(rb"<row(?=[\s>/])")
-_HAS_R = re.compile(rb'\sr="')
+# A row start tag with a reference (up to the tag's end).
+_ROW_WITH_R = re.compile(rb'<row(?=[\s>/])[^>]*?\sr="')
+_FIRST, _SECOND = operator.itemgetter(0), operator.itemgetter(1)
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -164,7 +167,10 @@ def _xlsx_extents(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> dict[str
 
 def _xlsx_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Extent:
     """The grid a worksheet part needs: the farthest row and column any reference names, and
-    for rows and cells written without one (calamine numbers them on) their count."""
+    for rows and cells written without one (calamine numbers them on) their count.
+
+    Per chunk the work is done by the regex engine and set/map over its matches (a sheet holds
+    millions of cells: a Python step per cell would cost as much as reading the sheet)."""
     max_row = max_col = 0
     rows_without_r = 0
     most_cells = open_cells = 0  # cells of the widest row; of the row still open at a chunk's end
@@ -174,21 +180,28 @@ def _xlsx_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Extent:
         # Up to the last tag start: no tag is cut in two (the rest waits for the next chunk).
         cut = data.rfind(b"<") if chunk else len(data)
         body, tail = (data[:cut], data[cut:]) if cut > 0 else (data, b"")
-        for r in set(_XLSX_ROW_R.findall(body)):
-            if len(r) > 12:  # no sheet has a trillion rows: do not even read the number
-                return Extent(10**12, 1, f"A{r[:12].decode()}...")
-            max_row = max(max_row, int(r))
-        for letters, digits in set(_XLSX_CELL_R.findall(body)):
-            if len(digits) > 12 or len(letters) > 6:
-                return Extent(10**12, 1, (letters + digits)[:20].decode() + "...")
-            max_row, max_col = max(max_row, int(digits)), max(max_col, _column_number(letters))
+        row_numbers = set(_XLSX_ROW_R.findall(body))
+        if row_numbers:
+            longest = max(row_numbers, key=len)
+            if len(longest) > 12:  # no sheet has a trillion rows: do not even read the number
+                return Extent(10**12, 1, f"A{longest[:12].decode()}...")
+            max_row = max(max_row, *map(int, row_numbers))
+        refs = _XLSX_CELL_R.findall(body)
+        if refs:
+            letters, digits = set(map(_FIRST, refs)), set(map(_SECOND, refs))
+            if len(max(digits, key=len)) > 12 or len(max(letters, key=len)) > 6:
+                far = next(a + b for a, b in refs if len(b) > 12 or len(a) > 6)
+                return Extent(10**12, 1, far[:20].decode() + "...")
+            max_row = max(max_row, *map(int, digits))
+            max_col = max(max_col, *map(_column_number, letters))
         pieces = _ROW_START.split(body)
-        open_cells += len(_XLSX_CELL.findall(pieces[0]))
-        for piece in pieces[1:]:
-            most_cells = max(most_cells, open_cells)
-            open_cells = len(_XLSX_CELL.findall(piece))
-            if not _HAS_R.search(piece, 0, piece.find(b">") + 1):
-                rows_without_r += 1
+        counts = list(map(len, map(_XLSX_CELL.findall, pieces)))
+        open_cells += counts[0]
+        if len(pieces) > 1:
+            most_cells = max(most_cells, open_cells, *counts[1:-1])
+            open_cells = counts[-1]
+            # rows whose start tag has no r="": every row start, less those that have one
+            rows_without_r += len(pieces) - 1 - len(_ROW_WITH_R.findall(body))
     most_cells = max(most_cells, open_cells)
     rows = max_row + rows_without_r
     cols = max(max_col, most_cells)

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from loaders.base import LoadError
@@ -150,6 +152,7 @@ def _names_subject(cell: str) -> bool:
     return not cell[0].isdigit() and len(cell) <= 80 and resolve(cell) is not None
 
 
+@lru_cache(maxsize=65536)  # detection asks about the same texts (years, small counts) many times
 def _is_figure(cell: str) -> bool:
     """A number that is not a period heading ("2019" heads a column; "1,234" is a figure)."""
     if not _DIGIT(cell) or parse_period(cell) is not None:
@@ -269,7 +272,7 @@ def _classify(path: Path, sheet: Sheet, mapping: Mapping, layout: Layout) -> Non
         if spec is None and _ROW_ID_HEADER.match(label.strip()):
             text_cols.append(j)
             continue
-        numeric = sum(1 for c in cells if _is_value(c, mapping))
+        numeric = sum(n for c, n in Counter(cells).items() if _is_value(c, mapping))  # each text once
         if (spec is not None and spec.measure is not None) or (numeric * 2 >= len(cells) and numeric > 0):
             periods = sum(1 for c in cells if parse_period(c, mapping.period_type) is not None)
             if _PERIOD_HEADER.search(label) and periods == len(cells) and parse_period(label) is None and not spec:

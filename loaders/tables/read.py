@@ -289,6 +289,14 @@ def _reason(exc: BaseException) -> str:
     return reason if type(exc).__name__ != "PanicException" else f"the spreadsheet reader failed ({reason})"
 
 
+def _number_text(value: float, known: dict[float, str]) -> str:
+    """``cell_text(value)``, remembered (a few thousand distinct numbers at most are kept)."""
+    text = cell_text(value)
+    if len(known) < 10_000:
+        known[value] = text
+    return text
+
+
 def read_workbook(path: Path, sheets: list[str] | None = None, limits: Limits = Limits()) -> list[Sheet]:
     """Read every sheet of a workbook (or the named ones) into text grids."""
     from python_calamine import CalamineWorkbook
@@ -328,16 +336,23 @@ def read_workbook(path: Path, sheets: list[str] | None = None, limits: Limits = 
         except errors as exc:
             raise LoadError(path, f"cannot read the sheet: {_reason(exc)}", where=f"sheet {name!r}") from None
         rows = []
+        numbers: dict[float, str] = {}  # texts of the numbers met so far: figures repeat
+        cap = limits.max_cell_chars
         for i, r in enumerate(raw, start=1):
-            row = [cell_text(v) for v in r]
-            for j, c in enumerate(row, start=1):
-                if len(c) > limits.max_cell_chars:
-                    raise LoadError(
-                        path,
-                        f"a cell is longer than {limits.max_cell_chars:,} characters",
-                        line=i,
-                        where=f"sheet {name!r}, row {i}, column {j}",
-                    )
+            # cell_text, with its two common cases inline (a call per cell is most of the work)
+            row = [
+                v.strip() if type(v) is str else numbers.get(v) or _number_text(v, numbers) if type(v) is float
+                else cell_text(v)
+                for v in r
+            ]  # fmt: skip
+            if row and max(map(len, row)) > cap:
+                j = next(j for j, c in enumerate(row, start=1) if len(c) > cap)
+                raise LoadError(
+                    path,
+                    f"a cell is longer than {cap:,} characters",
+                    line=i,
+                    where=f"sheet {name!r}, row {i}, column {j}",
+                )
             rows.append(row)
         out.append(Sheet(name, _trim(rows)))
     return out
