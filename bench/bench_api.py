@@ -199,6 +199,7 @@ def _start(server: Server, p: dict[str, Any], result: dict[str, Any]) -> None:
     probe = json.dumps({"query": ENTITY_Q, "variables": {"id": p["busy"][0]}}).encode()
     server.wait(probe)
     result["start"] = {"health_s": server.health_s, "open_s": server.open_s, "graphql_s": server.graphql_s}
+    result["start"]["early"] = server.early_answer
     t0 = time.perf_counter()
     search = Op("search", SEARCH_Q, lambda r: {"t": p["texts"][0]})
     status, answer = asyncio.run(_once(server.port, body(search, random.Random(0))))
@@ -276,7 +277,8 @@ def report(r: dict[str, Any]) -> str:
         f"  server start (1 worker), seconds after launch: /health answers {_s(st['health_s'])},"
         f" store open (/health 200) {_s(st['open_s'])}, an entity query sent at once answered {_s(st['graphql_s'])},"
         f" first search {_s(st['search_s'])} ({st['search_wait_s']:.1f} s after open),"
-        f" background indexes done by {_s(st['settled_s'])}",
+        f" background indexes done by {_s(st['settled_s'])}"
+        + (f"; before that the query got {st['early']}" if st["early"] else ""),
         f"  machine load average {r['load']:.1f} on {os.cpu_count()} cores at the end of the run"
         f" ({', '.join(f'{k} {v:.1f}' for k, v in r['load_at'].items())}); server RSS "
         + ", ".join(

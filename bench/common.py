@@ -112,6 +112,7 @@ class Server:
         self.health_s: float | None = None  # first /health answer, any status
         self.open_s: float | None = None  # first /health 200
         self.graphql_s: float | None = None  # the probe answered
+        self.early_answer: str | None = None  # what the probe got before that, if anything else
 
     def wait(self, probe: bytes | None = None) -> float:
         """Wait until /health says the store is open (and every worker has it); seconds since start."""
@@ -138,11 +139,20 @@ class Server:
         raise RuntimeError("server did not start in time")
 
     def _probe(self, body: bytes) -> None:
-        with contextlib.suppress(httpx.HTTPError):
-            headers = {"Content-Type": "application/json"}
-            r = httpx.post(f"{self.url}/graphql", content=body, headers=headers, timeout=SERVER_START_TIMEOUT)
-            if ok(r.status_code, r.content):
-                self.graphql_s = time.perf_counter() - self.started
+        """Send ``body`` until it is answered with data; the first refusal is kept (what a request
+        sent while the store opens gets)."""
+        headers = {"Content-Type": "application/json"}
+        while self.graphql_s is None and self.proc.poll() is None:
+            t0 = time.perf_counter()
+            with contextlib.suppress(httpx.HTTPError):
+                r = httpx.post(f"{self.url}/graphql", content=body, headers=headers, timeout=SERVER_START_TIMEOUT)
+                if ok(r.status_code, r.content):
+                    self.graphql_s = time.perf_counter() - self.started
+                    return
+                if self.early_answer is None:
+                    waited = time.perf_counter() - t0
+                    self.early_answer = f"{r.status_code} after {waited:.1f} s: {r.text[:160]}"
+            time.sleep(0.05)
 
     def _settle(self, t0: float) -> None:
         """With several workers, /health answers as soon as the first is up: wait until every
