@@ -9,6 +9,11 @@ requests over loopback. Four operations are measured:
 * ``search``  - full-text search over names and aliases (10 hits);
 * ``paths``   - shortest paths between two officers of one force.
 
+First the start of one worker is timed: /health's first answer (503 while the store opens), the
+store open (/health 200), an entity query sent as soon as the port listens (answered once the
+store is open), the first search (it waits for the search index, built in the background), and
+the end of the background work; the timings below start after it.
+
 Latency (p50 / p99) comes from sequential requests on one keep-alive connection to ONE worker;
 throughput from CONCURRENCY connections for a bounded time, with one worker and with
 ``--workers 2`` (a minimal asyncio HTTP/1.1 client, so that the load generator takes as little
@@ -18,7 +23,9 @@ others send the hostile requests of issue 20 (refused, cut at the deadline, or a
 probe times /health: the p99 of the normal requests there is the figure to compare with the
 normal p99 alone. Targets at N = 10^6 on one worker: entity p99 < 10 ms, 2-hop p99 < 50 ms.
 
-Run one size by hand: ``python -m bench.bench_api 100000``.
+Run one size by hand: ``python -m bench.bench_api 100000``; ``--keep DIR`` leaves the
+built KB (DIR/kb.snapshot), ``--snapshot`` serves one built before (also by ``bench_memory --keep``). The load
+average is printed beside each group of figures: on a shared 2-core machine it moves them.
 """
 
 from __future__ import annotations
@@ -221,14 +228,16 @@ def measure(
     n: int, quick: bool, workers: tuple[int, ...] = (1, 2), snapshot: Path | None = None, keep: Path | None = None
 ) -> dict[str, Any]:
     """Build (or, with ``snapshot``, reuse: its ``.pools.json`` beside it) the synthetic KB, serve
-    it with each worker count in turn and time the operations; ``keep``: where to leave the built
-    snapshot (and its pools) for another run."""
+    it with each worker count in turn and time the operations; ``keep``: a folder to leave the
+    built snapshot (and its pools) in, for another run."""
     lat_n = QUICK_LATENCY_REQUESTS if quick else LATENCY_REQUESTS
     seconds = QUICK_THROUGHPUT_SECONDS if quick else THROUGHPUT_SECONDS
     result: dict[str, Any] = {"n": n, "latency": {}, "rps": {}, "rss_mb": {}, "load_at": {}}
     with tempfile.TemporaryDirectory(prefix="kb-bench-api-") as tmp:
         if snapshot is None:
-            snapshot = keep or Path(tmp) / "kb.snapshot"
+            if keep is not None:
+                keep.mkdir(parents=True, exist_ok=True)
+            snapshot = (keep or Path(tmp)) / "kb.snapshot"
             result["build_s"] = _build_child(n, snapshot)
         else:
             result["build_s"] = 0.0
@@ -319,7 +328,7 @@ if __name__ == "__main__":
     ap.add_argument("n", nargs="?", type=int, help="one size to measure")
     ap.add_argument("--quick", action="store_true", help="small sizes, short runs")
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="server worker counts to measure (1 first)")
-    ap.add_argument("--keep", type=Path, help="build the snapshot here and leave it (with its .pools.json)")
+    ap.add_argument("--keep", type=Path, help="leave the built snapshot in this folder (kb.snapshot, kb.pools.json)")
     ap.add_argument("--snapshot", type=Path, help="serve this snapshot (built by --keep) instead of building one")
     ap.add_argument("--build", nargs=2, metavar=("N", "PATH"), help=argparse.SUPPRESS)
     ns = ap.parse_args()
