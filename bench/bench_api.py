@@ -9,6 +9,11 @@ requests over loopback. Four operations are measured:
 * ``search``  - full-text search over names and aliases (10 hits);
 * ``paths``   - shortest paths between two officers of one force.
 
+First the start of one worker is timed: /health's first answer (503 while the store opens), the
+store open (/health 200), an entity query sent as soon as the port listens (answered once the
+store is open), the first search (it waits for the search index, built in the background), and
+the end of the background work; the timings below start after it.
+
 Latency (p50 / p99) comes from sequential requests on one keep-alive connection to ONE worker;
 throughput from CONCURRENCY connections for a bounded time, with one worker and with
 ``--workers 2`` (a minimal asyncio HTTP/1.1 client, so that the load generator takes as little
@@ -18,30 +23,41 @@ others send the hostile requests of issue 20 (refused, cut at the deadline, or a
 probe times /health: the p99 of the normal requests there is the figure to compare with the
 normal p99 alone. Targets at N = 10^6 on one worker: entity p99 < 10 ms, 2-hop p99 < 50 ms.
 
-Run one size by hand: ``python -m bench.bench_api 100000``.
+Run one size by hand: ``python -m bench.bench_api 100000``; ``--keep DIR`` leaves the
+built KB (DIR/kb.snapshot), ``--snapshot`` serves one built before (also by ``bench_memory --keep``). The load
+average is printed beside each group of figures: on a shared 2-core machine it moves them.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import random
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
-
+from bench.common import (
+    ENTITY_Q,
+    ROOT,
+    SEARCH_Q,
+    Conn,
+    Op,
+    Server,
+    body,
+    env,
+    latency,
+    load_avg,
+    ok,
+    operations,
+    percentiles,
+    pools,
+)
 from kb.store.memory import MemoryStore
 
 SIZES = (100_000, 1_000_000)
@@ -56,15 +72,7 @@ MIX_SECONDS = 20.0
 QUICK_MIX_SECONDS = 6.0
 NORMAL_CONNECTIONS = 4
 HOSTILE_CONNECTIONS = 2
-SERVER_START_TIMEOUT = 900.0
-ROOT = Path(__file__).resolve().parent.parent
 
-ENTITY_Q = "query($id: ID!) { entity(id: $id) { id type name aliases ... on Officer { rank } } }"
-TWO_HOP_Q = """query($id: ID!) { force(id: $id) { name officers(first: 20) { node { id name
-  ... on Officer { rank allegations { node { id ... on Allegation { category date } } } } } } } }"""
-SEARCH_Q = "query($t: String!) { search(text: $t, first: 10) { score node { id type name } } }"
-PATHS_Q = """query($a: ID!, $b: ID!) { paths(from: $a, to: $b, maxHops: 4, first: 3) { length
-  edges { type source target evidence { quote } } } }"""
 _ORS = ", ".join(f'{{name: {{contains: "zz-{i}"}}}}' for i in range(150))
 HOSTILE = [
     "{ forces(first:1){ nodes { sources { mentions { node { evidence { source { mentions { node { id } "
@@ -78,22 +86,6 @@ HOSTILE = [
     "{ outcomeCounts { forceId year category count } }",
     '{ force(id: "kent") { } }',
 ]
-
-
-@dataclass
-class Op:
-    name: str
-    query: str
-    variables: Callable[[random.Random], dict[str, Any]]
-
-
-def _percentiles(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    return statistics.median(ordered), ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
-
-
-def _env() -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
 
 
 # ---- building the snapshot (child process) ----------------------------------------------------
@@ -116,152 +108,15 @@ def build(n: int, path: Path, seed: int = 0) -> None:
 def _build_child(n: int, path: Path) -> float:
     t0 = time.perf_counter()
     cmd = [sys.executable, "-m", "bench.bench_api", "--build", str(n), str(path)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=ROOT, env=_env())
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=ROOT, env=env())
     if proc.returncode != 0:
         raise RuntimeError(f"building the synthetic KB (N={n}) failed:\n{proc.stderr.strip()[-2000:]}")
     return time.perf_counter() - t0
 
 
-# ---- the server ---------------------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    """``policekb serve`` on a free loopback port, stopped (by its own pid) on exit."""
-
-    def __init__(self, snapshot: Path, workers: int) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.workers = workers
-        cmd = [sys.executable, "-m", "kb.app.cli", "serve", "--store", "memory", "--data", str(snapshot)]
-        cmd += ["--host", "127.0.0.1", "--port", str(self.port), "--no-ide", "--workers", str(workers)]
-        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=_env(), stdout=self.log, stderr=subprocess.STDOUT)
-
-    def wait(self) -> float:
-        t0 = time.perf_counter()
-        while time.perf_counter() - t0 < SERVER_START_TIMEOUT:
-            if self.proc.poll() is not None:
-                self.log.seek(0)
-                raise RuntimeError(f"server exited: {self.log.read().decode(errors='replace')[-2000:]}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.url}/health", timeout=1.0).status_code == 200:
-                    self._settle(t0)
-                    return time.perf_counter() - t0
-            time.sleep(0.2)
-        raise RuntimeError("server did not start in time")
-
-    def _settle(self, t0: float) -> None:
-        """With several workers, /health answers as soon as the first is up: wait until every
-        worker has loaded the store (their CPU use stops growing)."""
-        last = -1.0
-        while self.workers > 1 and time.perf_counter() - t0 < SERVER_START_TIMEOUT:
-            time.sleep(1.0)
-            now = self.cpu_seconds()
-            if len(self._pids()) > self.workers and now - last < 0.05:
-                return
-            last = now
-
-    def _pids(self) -> list[int]:
-        """The server's process and its workers (Linux /proc)."""
-        pids = [self.proc.pid]
-        with contextlib.suppress(OSError):
-            pids += [int(p) for p in Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()]
-        return pids
-
-    def cpu_seconds(self) -> float:
-        """User + system CPU time the server and its workers have used so far (Linux /proc)."""
-        total = 0.0
-        for pid in self._pids():
-            with contextlib.suppress(OSError):
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        return total
-
-    def rss_mb(self) -> float:
-        """Resident memory of the server and its workers (Linux /proc)."""
-        total = 0
-        for pid in self._pids():
-            with contextlib.suppress(OSError):
-                total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-        return total / 2**20
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.log.close()
-
-
-# ---- load ------------------------------------------------------------------------------------------
-# A minimal HTTP/1.1 keep-alive client on asyncio streams: httpx costs about a millisecond of
-# CPU per request, which on a 2-core machine would be taken from the server being measured.
-class Conn:
-    """One keep-alive connection sending requests."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-
-    async def send(self, body: bytes | None, path: str = "/graphql") -> tuple[int, bytes]:
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
-        assert self.reader is not None
-        method = "POST" if body is not None else "GET"
-        head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\n"
-        if body is not None:
-            head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-        self.writer.write((head + "\r\n").encode() + (body or b""))
-        await self.writer.drain()
-        status = int((await self.reader.readline()).split()[1])
-        length = 0
-        while (line := await self.reader.readline()) not in (b"\r\n", b""):
-            name, _, value = line.partition(b":")
-            if name.strip().lower() == b"content-length":
-                length = int(value.strip())
-        return status, await self.reader.readexactly(length)
-
-    async def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-            await self.writer.wait_closed()
-
-
-def _ok(status: int, body: bytes) -> bool:
-    return status == 200 and b'"errors"' not in body and b'"data"' in body
-
-
-def _body(op: Op, rng: random.Random) -> bytes:
-    return json.dumps({"query": op.query, "variables": op.variables(rng)}).encode()
-
-
-async def _latency(port: int, op: Op, n: int, seed: int) -> tuple[float, float, int]:
-    rng, conn, times, errors = random.Random(seed), Conn(port), [], 0
-    try:
-        for _ in range(5):  # warm-up
-            await conn.send(_body(op, rng))
-        for _ in range(n):
-            body = _body(op, rng)
-            t0 = time.perf_counter()
-            status, answer = await conn.send(body)
-            times.append((time.perf_counter() - t0) * 1000)
-            errors += 0 if _ok(status, answer) else 1
-    finally:
-        await conn.close()
-    p50, p99 = _percentiles(times)
-    return p50, p99, errors
-
-
 async def _throughput(port: int, op: Op, seconds: float, seed: int) -> tuple[float, int, int]:
     rng = random.Random(seed)
-    bodies = [_body(op, rng) for _ in range(500)]
+    bodies = [body(op, rng) for _ in range(500)]
     done = errors = 0
     deadline = time.perf_counter() + seconds
 
@@ -273,7 +128,7 @@ async def _throughput(port: int, op: Op, seconds: float, seed: int) -> tuple[flo
                 status, answer = await conn.send(bodies[i % len(bodies)])
                 i += CONCURRENCY
                 done += 1
-                errors += 0 if _ok(status, answer) else 1
+                errors += 0 if ok(status, answer) else 1
         finally:
             await conn.close()
 
@@ -295,11 +150,11 @@ async def _mixed(port: int, normal: list[Op], seconds: float, hostile: bool) -> 
         rng, conn = random.Random(k), Conn(port)
         try:
             while time.perf_counter() < stop:
-                body = _body(normal[k % len(normal)], rng)
+                request = body(normal[k % len(normal)], rng)
                 t0 = time.perf_counter()
-                status, answer = await conn.send(body)
+                status, answer = await conn.send(request)
                 times.append((time.perf_counter() - t0) * 1000)
-                normal_errors += 0 if _ok(status, answer) else 1
+                normal_errors += 0 if ok(status, answer) else 1
         finally:
             await conn.close()
 
@@ -308,7 +163,7 @@ async def _mixed(port: int, normal: list[Op], seconds: float, hostile: bool) -> 
         try:
             while time.perf_counter() < stop:
                 status, answer = await conn.send(json.dumps({"query": HOSTILE[i % len(HOSTILE)]}).encode())
-                kind = "answered" if _ok(status, answer) else f"refused {status}"
+                kind = "answered" if ok(status, answer) else f"refused {status}"
                 if b"deadline" in answer:
                     kind = "stopped at the deadline"
                 statuses[kind] = statuses.get(kind, 0) + 1
@@ -330,8 +185,8 @@ async def _mixed(port: int, normal: list[Op], seconds: float, hostile: bool) -> 
     jobs = [normal_worker(k) for k in range(NORMAL_CONNECTIONS)] + [probe()]
     jobs += [hostile_worker(k) for k in range(HOSTILE_CONNECTIONS)] if hostile else []
     await asyncio.gather(*jobs)
-    p50, p99 = _percentiles(times)
-    hp50, _ = _percentiles(health)
+    p50, p99 = percentiles(times)
+    hp50, _ = percentiles(health)
     return {
         "p50": p50,
         "p99": p99,
@@ -343,76 +198,101 @@ async def _mixed(port: int, normal: list[Op], seconds: float, hostile: bool) -> 
     }
 
 
-# ---- picking realistic arguments --------------------------------------------------------------------
-def pools(store: MemoryStore, seed: int = 0) -> dict[str, Any]:
-    """Argument pools for the four operations, drawn from the KB (and its size)."""
-    rng = random.Random(seed)
-    forces = sorted(n.id for n in store.iter_nodes("PoliceForce"))
-    serving = store.edges(forces, ["SERVES_IN"], "in")
-    by_force: dict[str, list[str]] = {}
-    for e in serving:
-        by_force.setdefault(e.target, []).append(e.source)
-    busy = sorted(f for f, os_ in by_force.items() if len(os_) >= 20)
-    officers = [e.source for e in serving]
-    sample = rng.sample(officers, min(500, len(officers)))
-    entity_ids = sample + [e.source for e in store.edges(sample, ["AGAINST"], "in")] + forces
-    names = [n.name for n in store.get_many(sample[:200]).values()]
-    texts = [*names, *(nm.split()[-1] for nm in names), "thames valley", "met police", "devon & cornwall", "iopc"]
-    pairs = [rng.sample(by_force[f], 2) for f in busy for _ in range(5)]
-    stats = store.stats()
-    size = {"entities": stats.total_entities + stats.sources, "relations": stats.total_relations}
-    return {"entity": entity_ids, "busy": busy, "texts": texts, "pairs": pairs, **size}
-
-
-def operations(p: dict[str, Any]) -> list[Op]:
-    return [
-        Op("entity", ENTITY_Q, lambda r: {"id": r.choice(p["entity"])}),
-        Op("2-hop", TWO_HOP_Q, lambda r: {"id": r.choice(p["busy"])}),
-        Op("search", SEARCH_Q, lambda r: {"t": r.choice(p["texts"])}),
-        Op("paths", PATHS_Q, lambda r: dict(zip(("a", "b"), r.choice(p["pairs"]), strict=True))),
-    ]
-
-
 # ---- one size ----------------------------------------------------------------------------------------
-def measure(n: int, quick: bool, workers: tuple[int, ...] = (1, 2)) -> dict[str, Any]:
+def _start(server: Server, p: dict[str, Any], result: dict[str, Any]) -> None:
+    """Wait for the server and time its start: /health's first answer (any status), the store
+    open (/health 200), an entity lookup sent as soon as the port listens, the first search (it
+    waits for the search index, built in the background), and the rest of the background work."""
+    probe = json.dumps({"query": ENTITY_Q, "variables": {"id": p["busy"][0]}}).encode()
+    server.wait(probe)
+    result["start"] = {"health_s": server.health_s, "open_s": server.open_s, "graphql_s": server.graphql_s}
+    result["start"]["early"] = server.early_answer
+    t0 = time.perf_counter()
+    search = Op("search", SEARCH_Q, lambda r: {"t": p["texts"][0]})
+    status, answer = asyncio.run(_once(server.port, body(search, random.Random(0))))
+    result["start"]["search_s"] = time.perf_counter() - server.started if ok(status, answer) else None
+    result["start"]["search_wait_s"] = time.perf_counter() - t0
+    server.settle_background()  # (to within a second or two: it polls the server's CPU time)
+    result["start"]["settled_s"] = time.perf_counter() - server.started
+
+
+async def _once(port: int, request: bytes) -> tuple[int, bytes]:
+    conn = Conn(port)
+    try:
+        return await conn.send(request)
+    finally:
+        await conn.close()
+
+
+def measure(
+    n: int, quick: bool, workers: tuple[int, ...] = (1, 2), snapshot: Path | None = None, keep: Path | None = None
+) -> dict[str, Any]:
+    """Build (or, with ``snapshot``, reuse: its ``.pools.json`` beside it) the synthetic KB, serve
+    it with each worker count in turn and time the operations; ``keep``: a folder to leave the
+    built snapshot (and its pools) in, for another run."""
     lat_n = QUICK_LATENCY_REQUESTS if quick else LATENCY_REQUESTS
     seconds = QUICK_THROUGHPUT_SECONDS if quick else THROUGHPUT_SECONDS
-    result: dict[str, Any] = {"n": n, "latency": {}, "rps": {}, "rss_mb": {}}
+    result: dict[str, Any] = {"n": n, "latency": {}, "rps": {}, "rss_mb": {}, "load_at": {}}
     with tempfile.TemporaryDirectory(prefix="kb-bench-api-") as tmp:
-        snapshot = Path(tmp) / "kb.snapshot"
-        result["build_s"] = _build_child(n, snapshot)
+        if snapshot is None:
+            if keep is not None:
+                keep.mkdir(parents=True, exist_ok=True)
+            snapshot = (keep or Path(tmp)) / "kb.snapshot"
+            result["build_s"] = _build_child(n, snapshot)
+        else:
+            result["build_s"] = 0.0
         p = json.loads(snapshot.with_suffix(".pools.json").read_text())  # (the build child's: one store in memory)
         result["entities"], result["relations"] = p["entities"], p["relations"]
         ops = operations(p)
         for w in workers:
             server = Server(snapshot, w)
             try:
-                result.setdefault("start_s", server.wait())
+                if w == 1:
+                    _start(server, p, result)
+                else:
+                    server.wait()
+                    server.settle_background()
                 result["rss_mb"][w] = server.rss_mb()
                 for i, op in enumerate(ops):
                     if w == 1:
-                        result["latency"][op.name] = asyncio.run(_latency(server.port, op, lat_n, seed=i))
+                        result["latency"][op.name] = asyncio.run(latency(server.port, op, lat_n, seed=i))
+                        result["load_at"][op.name] = load_avg()
                     cpu0 = server.cpu_seconds()
                     rps, done, errors = asyncio.run(_throughput(server.port, op, seconds, seed=100 + i))
                     cpu_ms = (server.cpu_seconds() - cpu0) * 1000 / max(done, 1)
                     result["rps"][(op.name, w)] = (rps, cpu_ms, errors)
+                result["load_at"][f"rps w={w}"] = load_avg()
                 if w == 1:
                     mix_s = QUICK_MIX_SECONDS if quick else MIX_SECONDS
                     normal = [ops[0], ops[1]]
                     result["alone"] = asyncio.run(_mixed(server.port, normal, mix_s / 2, hostile=False))
                     result["mixed"] = asyncio.run(_mixed(server.port, normal, mix_s, hostile=True))
+                    result["load_at"]["mixed"] = load_avg()
+                result.setdefault("peak_mb", {})[w] = server.peak_mb()
             finally:
                 server.stop()
-    result["load"] = os.getloadavg()[0]
+    result["load"] = load_avg()
     return result
 
 
+def _s(v: float | None) -> str:
+    return "never" if v is None else f"{v:.1f} s"
+
+
 def report(r: dict[str, Any]) -> str:
+    st = r["start"]
     lines = [
-        f"N = {r['n']:,}: {r['entities']:,} entities, {r['relations']:,} relations "
-        f"(built in {r['build_s']:.0f} s; server ready {r['start_s']:.1f} s after start)",
-        f"  machine load average {r['load']:.1f} on {os.cpu_count()} cores at the end of the run; server RSS "
-        + ", ".join(f"{mb:,.0f} MB with {w} worker(s)" for w, mb in r["rss_mb"].items()),
+        f"N = {r['n']:,}: {r['entities']:,} entities, {r['relations']:,} relations (built in {r['build_s']:.0f} s)",
+        f"  server start (1 worker), seconds after launch: /health answers {_s(st['health_s'])},"
+        f" store open (/health 200) {_s(st['open_s'])}, an entity query sent at once answered {_s(st['graphql_s'])},"
+        f" first search {_s(st['search_s'])} ({st['search_wait_s']:.1f} s after open),"
+        f" background indexes done by {_s(st['settled_s'])}"
+        + (f"; before that the query got {st['early']}" if st["early"] else ""),
+        f"  machine load average {r['load']:.1f} on {os.cpu_count()} cores at the end of the run"
+        f" ({', '.join(f'{k} {v:.1f}' for k, v in r['load_at'].items())}); server RSS "
+        + ", ".join(
+            f"{mb:,.0f} MB (peak {r['peak_mb'][w]:,.0f} MB) with {w} worker(s)" for w, mb in r["rss_mb"].items()
+        ),
         f"  {'operation':<8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}   (one worker, sequential)"
         + "".join(f" {'req/s w=' + str(w):>10} {'cpu ms':>7}" for w in r["rss_mb"]),
     ]
@@ -448,11 +328,13 @@ if __name__ == "__main__":
     ap.add_argument("n", nargs="?", type=int, help="one size to measure")
     ap.add_argument("--quick", action="store_true", help="small sizes, short runs")
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="server worker counts to measure (1 first)")
+    ap.add_argument("--keep", type=Path, help="leave the built snapshot in this folder (kb.snapshot, kb.pools.json)")
+    ap.add_argument("--snapshot", type=Path, help="serve this snapshot (built by --keep) instead of building one")
     ap.add_argument("--build", nargs=2, metavar=("N", "PATH"), help=argparse.SUPPRESS)
     ns = ap.parse_args()
     if ns.build:
         build(int(ns.build[0]), Path(ns.build[1]))
     elif ns.n:
-        print(report(measure(ns.n, ns.quick, tuple(ns.workers))))
+        print(report(measure(ns.n, ns.quick, tuple(ns.workers), ns.snapshot, ns.keep)))
     else:
         main(quick=ns.quick)

@@ -1,7 +1,8 @@
 """Benchmark of the embedded store: load the synthetic KB into a MemoryStore and query it.
 
-For each size N the measurement runs in a fresh Python process, so peak memory figures
-do not mix. A run loads the synthetic KB source by source (upsert_many in batches, then
+For each size N every step runs in a fresh Python process of its own, one after the other, so
+peak memory figures do not mix (peaks are VmHWM: getrusage's would carry over the parent's).
+A run loads the synthetic KB source by source (upsert_many in batches, then
 flush to a snapshot), then times two 2-hop relationship queries through the public store
 interface (``edges`` + ``get_many``):
 
@@ -14,32 +15,42 @@ pickle's. Then it serves the snapshot with ``policekb serve`` (one worker) and t
 paths (maxHops 4) and neighbourhood (depth 2) over real HTTP on loopback, p50 and p99.
 
 Wall-clock times suffer when other work shares the machine; the CPU time of the load is
-printed beside them. Run one size by hand with ``python -m bench.bench_memory 100000`` (add ``--profile`` for a
-cProfile of the load).
+printed beside them, and the load average beside each figure. Run one size by hand with
+``python -m bench.bench_memory 100000`` (``--profile`` for a cProfile of the load; ``--keep DIR``
+leaves the snapshot for ``python -m bench.bench_api 100000 --snapshot DIR/kb.snapshot``).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import gc
 import itertools
 import json
-import os
 import pickle
 import random
-import resource
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from bench import bench_api
+from bench.common import (
+    ENTITY_Q,
+    ROOT,
+    Op,
+    Server,
+    env,
+    latency,
+    load_avg,
+    operations,
+    peak_rss_bytes,
+    percentiles,
+    pools,
+    rss_bytes,
+    run_async,
+)
 from bench.synthetic import iter_generate
 from kb.store.memory import MemoryStore
 from kb.store.memory_snapshot import no_gc
@@ -55,32 +66,6 @@ NEIGHBOURHOOD_Q = """query($id: ID!) { neighbourhood(id: $id, depth: 2, limit: 2
   edges { type source target } } }"""
 
 
-def _rss_bytes() -> int:
-    """Current resident set size (Linux /proc; falls back to the peak elsewhere)."""
-    try:
-        with open("/proc/self/statm") as fh:
-            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except OSError:
-        return _peak_rss_bytes()
-
-
-def _peak_rss_bytes() -> int:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    peak = peak if sys.platform == "darwin" else peak * 1024  # bytes on macOS, KiB on Linux
-    try:
-        # the kernel updates ru_maxrss lazily: the resident size now can be a few pages above it
-        with open("/proc/self/statm") as fh:
-            return max(peak, int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE"))
-    except OSError:
-        return peak
-
-
-def _percentiles(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
-    return statistics.median(ordered), p99
-
-
 def _time_queries(run: Callable[[str], int], roots: list[str]) -> tuple[float, float, float]:
     """p50 and p99 latency in ms, and the mean number of entities reached."""
     times: list[float] = []
@@ -89,7 +74,7 @@ def _time_queries(run: Callable[[str], int], roots: list[str]) -> tuple[float, f
         t0 = time.perf_counter()
         reached += run(root)
         times.append((time.perf_counter() - t0) * 1000)
-    p50, p99 = _percentiles(times)
+    p50, p99 = percentiles(times)
     return p50, p99, reached / max(len(roots), 1)
 
 
@@ -121,53 +106,40 @@ def query_figures(store: MemoryStore, seed: int = 0) -> dict[str, float]:
     }
 
 
-def measure(n: int, seed: int = 0) -> dict[str, float]:
-    """Load N synthetic entities into a fresh store, flush it, query it; return the figures."""
-    rss_before = _rss_bytes()
-    with tempfile.TemporaryDirectory(prefix="kb-bench-") as tmp:
-        path = Path(tmp) / "kb.snapshot"
-        # Generating alone first: interleaved with loading, garbage-collector work that the
-        # store's allocations cause can fall inside generator calls, so the store's cost is
-        # taken as (generate + load) minus generate alone.
-        t0, c0 = time.perf_counter(), time.process_time()
-        for _ in iter_generate(n, seed):
-            pass
-        gen_s, gen_cpu = time.perf_counter() - t0, time.process_time() - c0
-        store = MemoryStore(path)
-        t0, c0 = time.perf_counter(), time.process_time()
-        stream = iter_generate(n, seed)
-        while batch := list(itertools.islice(stream, BATCH)):
-            store.upsert_many(batch)
-        del batch
-        peak_upsert = _peak_rss_bytes()
-        t1 = time.perf_counter()
-        store.flush()
-        flush_s = time.perf_counter() - t1
-        load_s = max(time.perf_counter() - t0 - gen_s, 1e-9)
-        load_cpu = max(time.process_time() - c0 - gen_cpu, 0.0)
-        gc.collect()
-        rss_loaded = _rss_bytes()
-        stats = store.stats()
-        entities = stats.total_entities + stats.sources
-        snapshot = path.stat().st_size
-
-        queries = query_figures(store, seed)
-        pools = bench_api.pools(store, seed)
-        # The reference: the same dicts the snapshot holds, written by plain pickle (memo on).
-        ref = Path(tmp) / "kb.pickle"
-        with ref.open("wb") as fh, no_gc():
-            pickle.dump((store.g.nodes, store.g.succ, store.g.pred, store.g.by_source), fh, protocol=5)
-        peak_load = _peak_rss_bytes()
-        del store
-        gc.collect()
-        # Open the snapshot in a fresh process, as `policekb serve` would: memory the loading
-        # process freed but kept would otherwise blur what the opened store needs.
-        reopened = _run_module(["--reopen", str(path)])
-        if reopened["entities"] != entities:
-            raise RuntimeError("the reopened snapshot does not hold what was loaded")
-        ref_bytes = ref.stat().st_size
-        pickled = _run_module(["--pickle-load", str(ref)])
-        http = http_figures(path, pools)
+def load_figures(n: int, folder: Path, seed: int = 0) -> dict[str, Any]:
+    """Load N synthetic entities into a fresh store at ``folder``/kb.snapshot, flush it, query it,
+    write the argument pools of the HTTP operations beside it and the pickle reference; the figures."""
+    rss_before = rss_bytes()
+    path = folder / "kb.snapshot"
+    # Generating alone first: interleaved with loading, garbage-collector work that the
+    # store's allocations cause can fall inside generator calls, so the store's cost is
+    # taken as (generate + load) minus generate alone.
+    t0, c0 = time.perf_counter(), time.process_time()
+    for _ in iter_generate(n, seed):
+        pass
+    gen_s, gen_cpu = time.perf_counter() - t0, time.process_time() - c0
+    store = MemoryStore(path)
+    t0, c0 = time.perf_counter(), time.process_time()
+    stream = iter_generate(n, seed)
+    while batch := list(itertools.islice(stream, BATCH)):
+        store.upsert_many(batch)
+    del batch
+    peak_upsert = peak_rss_bytes()
+    t1 = time.perf_counter()
+    store.flush()
+    flush_s = time.perf_counter() - t1
+    load_s = max(time.perf_counter() - t0 - gen_s, 1e-9)
+    load_cpu = max(time.process_time() - c0 - gen_cpu, 0.0)
+    peak_flush = peak_rss_bytes()  # the load's own peak (the pickle reference below adds its memo)
+    gc.collect()
+    rss_loaded = rss_bytes()
+    stats = store.stats()
+    entities = stats.total_entities + stats.sources
+    queries = query_figures(store, seed)
+    path.with_suffix(".pools.json").write_text(json.dumps(pools(store, seed)))
+    # The reference: the same dicts the snapshot holds, written by plain pickle (memo on).
+    with (folder / "kb.pickle").open("wb") as fh, no_gc():
+        pickle.dump((store.g.nodes, store.g.succ, store.g.pred, store.g.by_source), fh, protocol=5)
     return {
         "n": n,
         "entities": entities,
@@ -176,13 +148,41 @@ def measure(n: int, seed: int = 0) -> dict[str, float]:
         "load_s": load_s,
         "load_cpu_s": load_cpu,
         "flush_s": flush_s,
-        "reopen_s": reopened["reopen_s"],
         "entities_per_s": entities / load_s,
-        "snapshot_bytes": snapshot,
+        "snapshot_bytes": path.stat().st_size,
         "rss_before": rss_before,
         "rss_loaded": rss_loaded,
         "peak_upsert": peak_upsert,
-        "peak_rss": peak_load,
+        "peak_rss": peak_flush,
+        "peak_with_reference": peak_rss_bytes(),
+        "load_avg_load": load_avg(),
+        **queries,
+    }
+
+
+def measure(n: int, seed: int = 0, keep: Path | None = None) -> dict[str, Any]:
+    """The figures of one size. Each step runs in a fresh process of its own, one after the
+    other, so that no two copies of the KB are in memory at once and every peak belongs to one
+    step: the load (:func:`load_figures`), opening the snapshot as ``policekb serve`` would, the
+    reference ``pickle.load``, and the server. ``keep``: a folder to leave the snapshot (and its
+    ``kb.pools.json``) in, for ``python -m bench.bench_api N --snapshot``."""
+    with tempfile.TemporaryDirectory(prefix="kb-bench-") as tmp:
+        folder = keep or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "kb.snapshot"
+        loaded = _run_module(["--load", str(n), str(folder)])
+        reopened = _run_module(["--reopen", str(path)])
+        if reopened["entities"] != loaded["entities"]:
+            raise RuntimeError("the reopened snapshot does not hold what was loaded")
+        ref = folder / "kb.pickle"
+        ref_bytes = ref.stat().st_size
+        pickled = _run_module(["--pickle-load", str(ref)])
+        ref.unlink()
+        loaded["load_avg_open"] = load_avg()
+        http = http_figures(path, json.loads(path.with_suffix(".pools.json").read_text()))
+    return {
+        **loaded,
+        "reopen_s": reopened["reopen_s"],
         "rss_reopened": reopened["rss"],
         "reopen_cpu_s": reopened["cpu_s"],
         "reopen_peak": reopened["peak"],
@@ -190,8 +190,7 @@ def measure(n: int, seed: int = 0) -> dict[str, float]:
         "pickle_s": pickled["load_s"],
         "pickle_cpu_s": pickled["cpu_s"],
         "pickle_peak": pickled["peak"],
-        "load_avg": os.getloadavg()[0],
-        **queries,
+        "load_avg": load_avg(),
         **http,
     }
 
@@ -199,28 +198,30 @@ def measure(n: int, seed: int = 0) -> dict[str, float]:
 def http_figures(snapshot: Path, pools: dict[str, Any]) -> dict[str, float]:
     """Serve ``snapshot`` with ``policekb serve`` (one worker) and time search, paths and
     neighbourhood over loopback HTTP, one request at a time."""
-    ops = bench_api.operations(pools)
+    ops = operations(pools)
     by_name = {op.name: op for op in ops}
-    hood = bench_api.Op("neighbourhood", NEIGHBOURHOOD_Q, lambda r: {"id": r.choice(pools["pairs"])[0]})
-    server = bench_api.Server(snapshot, 1)
+    hood = Op("neighbourhood", NEIGHBOURHOOD_Q, lambda r: {"id": r.choice(pools["pairs"])[0]})
+    server = Server(snapshot, 1)
     out: dict[str, float] = {}
     try:
-        out["serve_start_s"] = server.wait()
+        probe = json.dumps({"query": ENTITY_Q, "variables": {"id": pools["busy"][0]}}).encode()
+        server.wait(probe)
+        out["serve_health_s"] = server.health_s or 0.0
+        out["serve_open_s"] = server.open_s or 0.0
+        out["serve_graphql_s"] = server.graphql_s if server.graphql_s is not None else float("nan")
+        out["serve_early"] = server.early_answer or ""  # type: ignore[assignment]
         # /health answers once the store is open; the search and hub indexes build after it in
         # the background: let that finish (the server's CPU stops growing) before timing.
-        last = -1.0
-        while (now := server.cpu_seconds()) - last > 0.05:
-            last = now
-            time.sleep(1.0)
+        server.settle_background()
+        out["serve_settled_s"] = time.perf_counter() - server.started
         for i, op in enumerate([by_name["search"], by_name["paths"], hood]):
-            # in a thread of its own: the caller may already run an event loop (pytest with Playwright)
-            with ThreadPoolExecutor(1) as pool:
-                run = pool.submit(asyncio.run, bench_api._latency(server.port, op, HTTP_REQUESTS, seed=i))
-                p50, p99, errors = run.result()
+            p50, p99, errors = run_async(latency(server.port, op, HTTP_REQUESTS, seed=i))
             if errors:
                 raise RuntimeError(f"{errors} of {HTTP_REQUESTS} {op.name} requests failed")
             out[f"http_{op.name}_p50_ms"], out[f"http_{op.name}_p99_ms"] = p50, p99
+            out[f"load_avg_{op.name}"] = load_avg()
         out["serve_rss"] = server.rss_mb() * 2**20
+        out["serve_peak"] = server.peak_mb() * 2**20
     finally:
         server.stop()
     return out
@@ -232,7 +233,7 @@ def pickle_load(path: Path) -> dict[str, float]:
     with path.open("rb") as fh, no_gc():
         loaded = pickle.load(fh)  # noqa: S301 - our own file, written a moment ago
     load_s, cpu_s = time.perf_counter() - t0, time.process_time() - c0
-    return {"load_s": load_s, "cpu_s": cpu_s, "peak": _peak_rss_bytes(), "nodes": len(loaded[0])}
+    return {"load_s": load_s, "cpu_s": cpu_s, "peak": peak_rss_bytes(), "nodes": len(loaded[0])}
 
 
 def reopen(path: Path) -> dict[str, float]:
@@ -244,32 +245,25 @@ def reopen(path: Path) -> dict[str, float]:
     return {
         "reopen_s": reopen_s,
         "cpu_s": cpu_s,
-        "rss": _rss_bytes(),
-        "peak": _peak_rss_bytes(),
+        "rss": rss_bytes(),
+        "peak": peak_rss_bytes(),
         "entities": stats.total_entities + stats.sources,
     }
 
 
-def _run_child(n: int) -> dict[str, float]:
-    """Measure one size in a fresh interpreter so that peak RSS belongs to that size alone."""
-    return _run_module([str(n)])
-
-
-def _run_module(args: list[str]) -> dict[str, float]:
+def _run_module(args: list[str]) -> dict[str, Any]:
     """Run this module in a fresh interpreter and return the JSON figures it prints."""
-    root = Path(__file__).resolve().parent.parent
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
     proc = subprocess.run(
         [sys.executable, "-m", "bench.bench_memory", *args, "--json"],
         capture_output=True,
         text=True,
         check=False,
-        cwd=root,
-        env=env,
+        cwd=ROOT,
+        env=env(),
     )
     if proc.returncode != 0:
         raise RuntimeError(f"bench_memory child {' '.join(args)} failed:\n{proc.stderr.strip()}")
-    result: dict[str, float] = json.loads(proc.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
     return result
 
 
@@ -288,7 +282,8 @@ def report(r: dict[str, float]) -> str:
             f"  load     {r['load_s']:.1f} s ({r['entities_per_s']:,.0f} entities/s; flush {r['flush_s']:.1f} s)"
             f" [{ok_time} < {TARGET_SECONDS:.0f} s]; CPU {r['load_cpu_s']:.1f} s (generating alone {r['gen_s']:.1f} s)",
             f"  memory   peak RSS {_mb(r['peak_rss'])} [{ok_mem} < {_mb(TARGET_BYTES)}]"
-            f" (before flush {_mb(r['peak_upsert'])}); after load {_mb(r['rss_loaded'])}"
+            f" (before flush {_mb(r['peak_upsert'])}; with the reference pickle.dump after it"
+            f" {_mb(r['peak_with_reference'])}); after load {_mb(r['rss_loaded'])}"
             f" (interpreter alone {_mb(r['rss_before'])})",
             f"  snapshot {_mb(r['snapshot_bytes'])}; reopening it took {r['reopen_s']:.1f} s"
             f" (CPU {r['reopen_cpu_s']:.1f} s) in a fresh process (RSS then {_mb(r['rss_reopened'])},"
@@ -302,30 +297,39 @@ def report(r: dict[str, float]) -> str:
             f" p99 {r['force_p99_ms']:.2f} ms ({r['force_reach']:,.0f} entities per query)",
             f"  2-hop officer -> allegations -> investigations: p50 {r['officer_p50_ms']:.3f} ms,"
             f" p99 {r['officer_p99_ms']:.3f} ms ({r['officer_reach']:,.1f} entities per query)",
-            f"  over HTTP (policekb serve, 1 worker, up in {r['serve_start_s']:.1f} s, RSS {_mb(r['serve_rss'])}):"
+            f"  policekb serve (1 worker), seconds after launch: /health answers {r['serve_health_s']:.1f},"
+            f" store open (/health 200) {r['serve_open_s']:.1f}, an entity query sent at once answered"
+            f" {r['serve_graphql_s']:.1f}, background indexes done by {r['serve_settled_s']:.0f};"
+            f" RSS {_mb(r['serve_rss'])}, peak {_mb(r['serve_peak'])}"
+            + (f"; before that the query got {r['serve_early']}" if r["serve_early"] else ""),
+            "  over HTTP:"
             + "".join(
                 f" {name} p50 {r[f'http_{name}_p50_ms']:.1f} ms p99 {r[f'http_{name}_p99_ms']:.1f} ms"
-                f" [{'ok' if r[f'http_{name}_p99_ms'] < TARGET_P99_MS else 'OVER TARGET'} < {TARGET_P99_MS:.0f} ms];"
+                f" [{'ok' if r[f'http_{name}_p99_ms'] < TARGET_P99_MS else 'OVER TARGET'} < {TARGET_P99_MS:.0f} ms]"
+                f" (load {r[f'load_avg_{name}']:.1f});"
                 for name in ("search", "paths", "neighbourhood")
             ),
-            f"  load average {r['load_avg']:.2f} (1 min, at the end of this size)",
+            f"  load average (1 min) after loading {r['load_avg_load']:.1f}, after the open/pickle.load"
+            f" children {r['load_avg_open']:.1f}, at the end {r['load_avg']:.1f}",
         ]
     )
 
 
 def main(quick: bool = False) -> None:
     """Print load speed, memory, snapshot size and 2-hop query latency for each size."""
-    print("MemoryStore: load the synthetic KB, flush a snapshot, 2-hop queries (one process per size)")
+    print("MemoryStore: load the synthetic KB, flush a snapshot, 2-hop queries (one process per step)")
     for n in SIZES[:1] if quick else SIZES:
-        print(report(_run_child(n)), flush=True)
+        print(report(measure(n)), flush=True)
 
 
 def _cli() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("n", type=int, nargs="?", help="measure one size in this process")
+    parser.add_argument("n", type=int, nargs="?", help="measure one size")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON line")
-    parser.add_argument("--profile", action="store_true", help="cProfile the run; top functions to stderr")
+    parser.add_argument("--profile", action="store_true", help="cProfile the load of N; top functions to stderr")
+    parser.add_argument("--keep", type=Path, help="leave the snapshot (and kb.pools.json) in this folder")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--load", nargs=2, metavar=("N", "DIR"), help=argparse.SUPPRESS)
     parser.add_argument("--reopen", type=Path, help="only open this snapshot (used for a fresh-process figure)")
     parser.add_argument("--pickle-load", type=Path, help="only pickle.load this file (the reference)")
     args = parser.parse_args()
@@ -335,6 +339,9 @@ def _cli() -> None:
     if args.reopen is not None:
         print(json.dumps(reopen(args.reopen)))
         return
+    if args.load is not None:
+        print(json.dumps(load_figures(int(args.load[0]), Path(args.load[1]))))
+        return
     if args.n is None:
         main(quick=args.quick)
         return
@@ -343,10 +350,12 @@ def _cli() -> None:
         import pstats
 
         prof = cProfile.Profile()
-        result = prof.runcall(measure, args.n)
+        with tempfile.TemporaryDirectory(prefix="kb-bench-") as tmp:
+            figures = prof.runcall(load_figures, args.n, Path(tmp))
         pstats.Stats(prof, stream=sys.stderr).sort_stats("cumulative").print_stats(40)
-    else:
-        result = measure(args.n)
+        print(json.dumps(figures))
+        return
+    result = measure(args.n, keep=args.keep)
     print(json.dumps(result) if args.json else report(result))
 
 

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kb.identity import normalise_name
 from kb.store import search_index
 from kb.store.search_index import SearchIndex
 
@@ -129,3 +130,36 @@ def test_search_stops_early_on_common_words(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(search_index, "score", real)
     assert got == index._scan(["investigation", "into"], None, 10)
     assert calls <= 20
+
+
+PLAIN_AND_NOT = [
+    "John Smith",
+    "the Met",
+    "The Metropolitan Police Service",
+    "The",
+    "the  double  space",
+    " leading",
+    "trailing ",
+    "Devon & Cornwall",
+    "O'Brien",
+    "Zoë Müller",
+    "MAJOR-GENERAL",
+    "police.uk",
+    "Unit 7",
+    "ǅemal",
+    "İstanbul",
+    "",
+    "   ",
+    "Straße",
+]
+
+
+@pytest.mark.parametrize("text", PLAIN_AND_NOT)
+def test_label_normalising_is_normalise_name(text: str) -> None:
+    assert search_index.normalise_label(text) == normalise_name(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("aZ09 &'-.éİ\tT"), max_size=12))
+def test_label_normalising_is_normalise_name_on_any_text(text: str) -> None:
+    assert search_index.normalise_label(text) == normalise_name(text)

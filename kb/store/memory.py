@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, ClassVar
 
-from kb.identity import normalise_name
 from kb.model import Direction, Edge, Facts, Node, Relation, Stats, UpsertResult
 from kb.ontology import ontology
 from kb.reference import REFERENCE_SOURCE_ID
@@ -51,7 +50,7 @@ from kb.store.merge import (
     rel_type,
 )
 from kb.store.query import CHECK_EVERY, NO_DEADLINE, Deadline, Filter, HasRelation, Matcher
-from kb.store.search_index import SearchIndex
+from kb.store.search_index import SearchIndex, normalise_label
 
 # Entities with at least this many contributions keep their merged Node (see MemoryStore._merged).
 _MANY_PARTS = 32
@@ -456,12 +455,10 @@ class MemoryStore(Store):
                 continue
             ref = data.get(REFERENCE_SOURCE_ID)
             name = ref[1] if ref else next(iter(data.values()))[1]
-            labs = tuple(
-                dict.fromkeys(
-                    [normalise_name(name)] + [normalise_name(x) for c in data.values() for x in (c[1], *c[2])]
-                )
-            )
-            yield n, t, name, labs
+            # each distinct spelling normalised once (most entities say their name twice: as the
+            # name and as their one source's name)
+            raw = dict.fromkeys([name, *(x for c in data.values() for x in (c[1], *c[2]))])
+            yield n, t, name, tuple(dict.fromkeys(map(normalise_label, raw)))
 
     def search(self, text: str, types: Sequence[str] | None = None, limit: int = 20) -> builtins.list[SearchHit]:
         onto = ontology()

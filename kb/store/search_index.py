@@ -27,9 +27,12 @@ from __future__ import annotations
 import bisect
 import heapq
 import itertools
+import re
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+
+from kb.identity import normalise_name
 
 # Words that do not narrow a search on their own ("police" is in most forces' names).
 STOP = frozenset({"the", "of", "and", "for", "a", "an", "in", "on", "at", "to", "police"})
@@ -46,6 +49,19 @@ Labels = tuple[int, str, str, tuple[str, ...], int, int]
 Key = tuple[float, int, str]
 Accept = Callable[[str], bool] | None
 Hits = list[tuple[str, float]]
+
+
+# A name already in normalised form but for its case: ASCII letters and digits, single spaces.
+_PLAIN = re.compile(r"[A-Za-z0-9]+(?: [A-Za-z0-9]+)*")
+
+
+def normalise_label(text: str) -> str:
+    """``kb.identity.normalise_name(text)``, with a fast path for the common plain name (one
+    regex match instead of five passes: a sixth of building the index at 10^6 entities)."""
+    if _PLAIN.fullmatch(text):
+        s = text.lower()
+        return s[4:] if s.startswith("the ") else s
+    return normalise_name(text)
 
 
 def score(labs: tuple[str, ...], qnorm: str, words: Sequence[str]) -> float:
@@ -80,19 +96,21 @@ class SearchIndex:
         labels: dict[str, Labels] = {}
         ranked: defaultdict[str, list[str]] = defaultdict(list)
         by_type: defaultdict[str, set[str]] = defaultdict(set)
+        tie_of: dict[str, int] = {}
         for rank, (fewest, _, n, t, name, labs) in enumerate(rows):
             labels[n] = (rank, t, name, labs, fewest, tie[rank])
+            tie_of[n] = tie[rank]
             by_type[t].add(n)
-            for tok in dict.fromkeys(tok for lab in labs for tok in lab.split()):
+            # labels hold single spaces only: one join and split in C gives every word
+            for tok in dict.fromkeys(" ".join(labs).split() if len(labs) > 1 else labs[0].split()):
                 ranked[tok].append(n)  # entities come in rank order, so every list is in it
         self._tie_node = [rows[i][2] for i in tie_order]
-        tied: defaultdict[str, list[str]] = defaultdict(list)
-        for n in self._tie_node:
-            for tok in dict.fromkeys(tok for lab in labels[n][3] for tok in lab.split()):
-                tied[tok].append(n)
+        # the same holders in (name length, id) order: sorted in C, most lists are short
+        tied = {w: sorted(ids, key=tie_of.__getitem__) if len(ids) > 1 else ids for w, ids in ranked.items()}
+        del tie_of
         self.labels = labels
         self.ranked: dict[str, list[str]] = dict(ranked)
-        self.tied: dict[str, list[str]] = dict(tied)  # the same holders in (name length, id) order
+        self.tied: dict[str, list[str]] = tied
         self.index: dict[str, set[str]] = {w: set(ids) for w, ids in self.ranked.items()}
         self.by_type: dict[str, set[str]] = dict(by_type)
         self.words = sorted(self.index)
