@@ -20,9 +20,10 @@ from kb.rdf.terms import RDF_TYPE
 _PN_LOCAL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?")
 _CACHE_MAX = 50_000
 # Turtle literals escape what N-Triples does, and "<" too: written as \u003C, a literal can
-# never contain the "<{base}" the writer rewrites to relative IRIs.
+# never contain the "<{base}" the writer rewrites to relative IRIs. Whether a literal needs
+# escaping is tested with str.isprintable (false for every control character) and three
+# ``in`` tests, cheaper than a regex search per literal.
 _TABLE = {**_NT_TABLE, ord("<"): "\\u003C"}
-_NEEDS = re.compile(r'[\x00-\x1f\x7f"\\<]').search
 
 
 class TurtleWriter:
@@ -45,7 +46,8 @@ class TurtleWriter:
         # longest namespaces first, so the most specific prefix wins
         self._ns = sorted(((ns, p) for p, ns in prefixes.items()), key=lambda t: -len(t[0]))
         self._terms: dict[str, str] = {RDF_TYPE: "a"}
-        self._suffix: dict[str, str] = {}
+        self._heads: dict[str, str] = {}  # predicate IRI -> " ;\n    {name} "
+        self._suffixes: dict[str, str] = {}  # literal kind -> "@lang" or "^^{datatype}"
         self._graph = ""
         self._parts: list[str] = []
         # ``continued``: this writer serialises a later part of a document (a parallel export
@@ -77,15 +79,28 @@ class TurtleWriter:
             self._terms[iri] = t
         return t
 
+    def _pred_head(self, pred: str) -> str:
+        """What starts a new predicate's line within a statement: ' ;', newline, indent, name."""
+        head = self._heads[pred] = f" ;\n    {self.iri(pred)} "
+        return head
+
+    def _suffix(self, kind: str) -> str:
+        suffix = self._suffixes[kind] = kind if kind[0] == "@" else "^^" + self.iri(kind)
+        return suffix
+
     def write(self, blocks: Iterable[Block]) -> None:
-        # Hot path. IRIs under the base are written in full here and made relative by one
-        # str.replace per chunk (see flush); literals escape "<", so the replace cannot touch them.
+        # Hot path: one f-string per triple. IRIs under the base are written in full here and
+        # made relative by one str.replace per chunk (see flush); literals escape "<", so the
+        # replace cannot touch them. ``lead`` is what precedes the object: the predicate's
+        # line head, or ", " when the predicate repeats.
         parts = self._parts
         append = parts.append
         terms = self._terms
-        suffixes = self._suffix
+        heads = self._heads
+        head = self._pred_head
+        suffixes = self._suffixes
+        suffix = self._suffix
         iri = self.iri
-        needs = _NEEDS
         table = _TABLE
         base = self.base or "\x00"
         trig = self.trig
@@ -99,28 +114,23 @@ class TurtleWriter:
                 if g:
                     append(f"{iri(g)} {{\n")
                 self._graph = g
-            append(f"<{s}>" if s.startswith(base) else iri(s))
-            prev = None
+            prev = pairs[0][0]
+            first = heads.get(prev) or head(prev)
+            # the statement's first line: subject, newline, indent, first predicate
+            append(f"<{s}>\n    {first[7:]}" if s.startswith(base) else f"{iri(s)}\n    {first[7:]}")
+            lead = ""
             for p, o, k in pairs:
+                if p != prev:
+                    lead = heads.get(p) or head(p)
+                    prev = p
                 if k is None:
                     # entity IRIs (most objects) are never in the cache: test for them first
-                    ot = f"<{o}>" if o.startswith(base) else (terms.get(o) or iri(o))
+                    append(f"{lead}<{o}>" if o.startswith(base) else f"{lead}{terms.get(o) or iri(o)}")
                 else:
-                    if needs(o) is not None:
+                    if not o.isprintable() or '"' in o or "\\" in o or "<" in o:
                         o = o.translate(table)
-                    if k == "":
-                        ot = f'"{o}"'
-                    else:
-                        suffix = suffixes.get(k)
-                        if suffix is None:
-                            suffix = suffixes[k] = k if k[0] == "@" else "^^" + iri(k)
-                        ot = f'"{o}"{suffix}'
-                if p == prev:
-                    append(f", {ot}")
-                else:
-                    pt = terms.get(p) or iri(p)
-                    append(f" ;\n    {pt} {ot}" if prev is not None else f"\n    {pt} {ot}")
-                    prev = p
+                    append(f'{lead}"{o}"' if k == "" else f'{lead}"{o}"{suffixes.get(k) or suffix(k)}')
+                lead = ", "
             append(" .\n\n")
             n += len(pairs)
         self.count += n

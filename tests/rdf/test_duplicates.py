@@ -79,3 +79,21 @@ def test_in_named_graphs_each_source_states_the_plain_triple_once(restated_store
     assert graphs == sorted(
         f"<https://w3id.org/policing-kb/graph/{k}>" for k in ("rdf-test-article", "rdf-test-restated", "rdf-test-table")
     )
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_the_sample_kb_states_no_triple_twice(sample_store: MemoryStore, fmt: str) -> None:
+    one = assert_no_duplicates(sample_store, fmt, workers=1)
+    assert assert_no_duplicates(sample_store, fmt, workers=2, chunk_records=7) == one
+
+
+def test_every_source_of_the_sample_kb_has_one_name(sample_store: MemoryStore) -> None:
+    buf = io.BytesIO()
+    export(sample_store, "nt", buf, workers=1)
+    names = Counter(
+        line.split(" ", 1)[0]
+        for line in buf.getvalue().decode().splitlines()
+        if "/id/source/" in line.split(" ", 1)[0] and " <https://schema.org/name> " in line
+    )
+    assert len(names) == sample_store.stats().sources
+    assert set(names.values()) == {1}
