@@ -60,3 +60,48 @@ def test_a_quoted_subheading_is_not_a_quote() -> None:
         'She said: "His account was wholly dishonest from start to finish."\n'
     )
     assert [w for _, w in q] == ["His account was"]
+
+
+def test_a_pronoun_later_in_the_sentence_gives_an_anonymised_officer_a_gender() -> None:
+    q = _quotes(
+        "Sergeant Colin Weatherby of Lancashire Constabulary was dismissed after a hearing.\n"
+        "A former colleague, known only as Officer K, said he had reported the messages twice.\n"
+        'He told the hearing Mr Weatherby had "made the whole shift afraid to speak up".\n'
+    )
+    assert ("Officer K", "made the whole") in q
+
+
+def test_the_officer_said_is_the_officer_speaking() -> None:
+    q = _quotes(
+        "Sergeant Colin Weatherby of Lancashire Constabulary was dismissed after a hearing.\n"
+        "A former colleague, known only as Officer K, gave evidence against him.\n"
+        'Officer K said the messages were "sent every night for a month".\n'
+        'The officer said: "I reported it twice and nothing happened."\n'
+    )
+    assert ("Officer K", "I reported it") in q
+
+
+def test_a_question_closing_a_quotation_runs_on_to_its_speaker() -> None:
+    q = _quotes(
+        "Superintendent Hilary Brandreth of Durham Constabulary wrote to every officer.\n"
+        'In a section headed "Why Do We Stop People?" Ms Brandreth wrote, "Every stop must have a reason."\n'
+    )
+    assert ("Hilary Brandreth", "Why Do We") in q and ("Hilary Brandreth", "Every stop must") in q
+
+
+def test_a_report_nobody_wrote_speaks_for_the_oversight_body() -> None:
+    q = _quotes(
+        "The Police Ombudsman for Northern Ireland has criticised the Police Service of Northern Ireland.\n"
+        'The report said: "Officers did not record the complaint for eleven weeks."\n'
+    )
+    assert q == [("Police Ombudsman for Northern Ireland", "Officers did not")]
+
+
+def test_a_short_word_before_a_named_persons_surname_is_not_another_person() -> None:
+    text = (
+        "Former constable Gareth Pryddech of Dyfed-Powys Police resigned before the hearing.\n"
+        'Interviewed by the force, Pr Pryddech said he had been "too frightened to say anything".\n'
+    )
+    f = extract_text(text, text_source(text, title="t.txt"))
+    assert not any(e.name.startswith("Pr ") for e in f.entities)
+    assert ("Gareth Pryddech", "too frightened to") in _quotes(text)

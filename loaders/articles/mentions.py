@@ -183,6 +183,8 @@ _AFTER_PLACE_WORD = re.compile(
     r"\s+(?:and|or|but|on|in|at|to|for|with|was|were|is|are|has|had|have|where|when|which|who|after|before|last"
     r"|this|that|by|from|during|since|until|over|town|city|village|area|centre|earlier|yesterday)\b"
 )
+# a short capitalised word that reads as an abbreviated title ("Pr", "Cllr"), not a first name
+_ABBREV_TITLE = re.compile(r"[A-Z][a-z]{0,3}\.?")
 _SURNAME_SAFE = re.compile(r"^[A-Z][a-z'’\-]+[a-z]$|^[A-Z][a-z]?[A-Z][a-z]+$")
 
 
@@ -974,6 +976,15 @@ class MentionFinder:
         for m in self.mentions:
             if m.type in {"Person", "Officer"} and not m.surname_only and not m.anonymised:
                 full.setdefault(m.name.split()[-1], []).append(m)
+        # "Pr Name" beside "Aaron Name": a short unknown word before a named person's surname is a title or
+        # a typo for one, not a second person
+        for last, ms in full.items():
+            if any(lx.is_given_name(x.name.split()[0]) for x in ms):
+                for x in ms:
+                    toks = x.name.split()
+                    if len(toks) == 2 and _ABBREV_TITLE.fullmatch(toks[0]) and not lx.is_given_name(toks[0]):
+                        x.surname_only = True
+                full[last] = [x for x in ms if not x.surname_only]
         # a possible full name is a person when a title or a surname-only mention confirms it
         confirmed = {m.text.split()[-1] for m in self.mentions if m.surname_only and m.type in {"Person", "Officer"}}
         for m in self.mentions:

@@ -44,6 +44,9 @@ _PRONOUN = re.compile(
 )
 
 
+# a personal pronoun later in a sentence that names one person, which shows that person's gender
+_LATER_PRONOUN = re.compile(r"\b(he|him|his|she|her)\b", re.I)
+
 _GOES_ON = re.compile(r"\b(?:added|adds|continued|continues|went\s+on)\b", re.I)
 
 
@@ -66,6 +69,7 @@ class _Memory:
     _by_word: dict[str, str] | None = None
     last_female: str | None = None
     last_male: str | None = None
+    last_officer: str | None = None
     _genders: dict[str, str | None] | None = None
     last_speaker: str | None = None  # the person who spoke last, and in which paragraph
     last_speaker_para: int = -10
@@ -109,8 +113,17 @@ class _Memory:
             self._genders[eid] = lx.gender_of(e.name.split()[0], hon) if " " in e.name or hon else None
         return self._genders[eid]
 
+    def learn_gender(self, doc: ArticleDoc, eid: str, pronoun: str) -> None:
+        """The gender the article's pronoun shows for a person whose name did not ("PC A said he ...")."""
+        if self.gender(doc, eid) is None and self._genders is not None:
+            self._genders[eid] = "m" if pronoun.lower() in {"he", "him", "his"} else "f"
+            if self.last_person == eid:
+                self.saw_person(doc, eid)
+
     def saw_person(self, doc: ArticleDoc, eid: str) -> None:
         self.last_person = eid
+        if doc.ents[eid].type == "Officer":
+            self.last_officer = eid
         g = self.gender(doc, eid)
         if g == "f":
             self.last_female = eid
@@ -204,9 +217,18 @@ def speaker_candidates(doc: ArticleDoc, mem: _Memory, i: int) -> list[Candidate]
         # a spokesperson is a person speaking for the organisation: "a spokesperson for Suffolk Constabulary"
         out = [c for c in out if not (a <= c.start < b and c.key == org)]
         out.append(Candidate(spokesperson(doc, org, a, b), a, b, True))
+    for m in pat["officer_nominal"].finditer(s.text):
+        # "The officer said:": the officer who has been speaking, else the officer last named
+        target = mem.last_speaker if mem.last_speaker and doc.ents[mem.last_speaker].type == "Officer" else None
+        target = target or mem.last_officer
+        if target and not any(c.start <= s.start + m.start() < c.end for c in out):
+            out.append(Candidate(target, s.start + m.start(), s.start + m.end(), True))
     for m in _DOC.finditer(s.text):
         if mem.doc_author:
             out.append(Candidate(mem.doc_author, s.start + m.start(), s.start + m.end(), True))
+        elif m.group(0).lower().endswith("report") and mem.last_body:
+            # "The report said:": a report nobody is said to have written is the oversight body's own
+            out.append(Candidate(mem.last_body, s.start + m.start(), s.start + m.end(), False))
     for m in _PRONOUN.finditer(s.text):
         p = m.group("p").lower()
         target = None
@@ -302,6 +324,14 @@ def quotes(doc: ArticleDoc) -> None:
                 mem.last_org = eid
                 if t == "OversightBody":
                     mem.last_body = eid
+        people = [(m, eid) for m, eid in free if doc.ents[eid].type in {"Person", "Officer"}]
+        if len({eid for _m, eid in people}) == 1:
+            later = {
+                "m" if p.group(1).lower() in {"he", "him", "his"} else "f"
+                for p in _LATER_PRONOUN.finditer(doc.text, people[0][0].end, s.end)
+            }
+            if len(later) == 1:
+                mem.learn_gender(doc, people[0][1], "he" if later == {"m"} else "she")
         if free:
             first_id = free[0][1]
             if doc.ents[first_id].type in {"Organisation", "OversightBody", "PoliceForce", "Programme"}:
