@@ -105,3 +105,45 @@ def test_a_short_word_before_a_named_persons_surname_is_not_another_person() -> 
     f = extract_text(text, text_source(text, title="t.txt"))
     assert not any(e.name.startswith("Pr ") for e in f.entities)
     assert ("Gareth Pryddech", "too frightened to") in _quotes(text)
+
+
+def test_a_rank_without_a_name_is_the_officer_of_that_rank() -> None:
+    q = _quotes(
+        "Chief Constable Miriam Oakworth of Cumbria Constabulary chaired the hearing into PC Dale Fennick.\n"
+        'The Chief Constable said Mr Fennick had given "accounts that could not both be true".\n'
+    )
+    assert q == [("Miriam Oakworth", "accounts that could")]
+
+
+def test_a_person_inside_the_reported_clause_is_not_the_speaker() -> None:
+    q = _quotes(
+        "PC Dale Fennick of Cumbria Constabulary was dismissed.\n"
+        'The panel said Mr Fennick had shown "a settled disregard for the truth".\n'
+    )
+    assert not any(s == "Dale Fennick" for s, _ in q)
+
+
+def test_a_police_spokesman_speaks_for_the_force() -> None:
+    q = _quotes(
+        "Lincolnshire Police dealt with 412 complaints last year.\n"
+        'A police spokesman said: "Every complaint is recorded and assessed."\n'
+    )
+    assert q == [("a spokesperson for Lincolnshire Police", "Every complaint is")]
+
+
+def test_a_rating_is_the_raters_words_not_the_rated_forces() -> None:
+    first = "Lincolnshire Police dealt with 412 complaints last year.\n"
+    q = _quotes(first + 'HM Inspectorate of Constabulary rates the force as "adequate" in how it handles complaints.\n')
+    assert q == [("HM Inspectorate of Constabulary and Fire & Rescue Services", "adequate")]
+    q = _quotes(first + 'An inspection body rates the force as "adequate" in how it handles complaints.\n')
+    assert not any(s == "Lincolnshire Police" for s, _ in q)
+
+
+def test_a_caption_does_not_change_who_he_is() -> None:
+    q = _quotes(
+        "PC Dale Fennick of Cumbria Constabulary told the court about his family.\n"
+        "Mr Fennick said he had joined the force at 22.\n"
+        "Trevor Wainhouse, who was restrained during the arrest, died in hospital days later\n"
+        'He said: "My father was a nurse and my mother a teacher."\n'
+    )
+    assert q == [("Dale Fennick", "My father was")]

@@ -16,12 +16,14 @@ from loaders.articles.doc import ArticleDoc
 from loaders.articles.quotes import Candidate, QuoteSpan, find_quotes, pick_speaker
 from loaders.articles.registry import component
 
-# what makes a word or two in quote marks somebody's words (reported speech), not a scare quote
-_SHORT_QUOTE_CUE = re.compile(
-    rf"\b(?:{lx.REPORTING_VERBS}|describ\w+|call\w*|labell?\w+|branded|term\w*|according\s+to|in\s+(?:a|his|her|its|their)\s+"
-    r"(?:statement|letter|report|words))\b",
-    re.I,
-)
+
+@cache
+def _short_quote_cue() -> re.Pattern[str]:
+    """What makes a word or two in quote marks somebody's words, not a scare quote: a reporting verb or
+    a word of data/speakers.toml's short_quote_cue."""
+    return re.compile(rf"\b(?:{lx.REPORTING_VERBS}|{_patterns()['short_quote_cue'].pattern})\b", re.I)
+
+
 SPEAKER_TYPES = {"Person", "Officer", "PoliceForce", "OversightBody", "Organisation", "Programme"}
 
 _FORCE_NOMINAL = re.compile(
@@ -29,7 +31,7 @@ _FORCE_NOMINAL = re.compile(
 )
 
 _SPOKES = re.compile(
-    r"\b(?:[Aa]|[Tt]he)\s+(?:(?P<org>[A-Z][\w'’&\- ]{1,60}?)\s+)?"
+    r"\b(?:[Aa]|[Tt]he)\s+(?:(?P<org>[A-Z][\w'’&\- ]{1,60}?)\s+|(?P<force>police|force|constabulary)\s+)?"
     r"(?P<kind>spokesperson|spokesman|spokeswoman|spokespeople|statement)\b"
 )
 
@@ -46,6 +48,12 @@ _PRONOUN = re.compile(
 
 # a personal pronoun later in a sentence that names one person, which shows that person's gender
 _LATER_PRONOUN = re.compile(r"\b(he|him|his|she|her)\b", re.I)
+
+# "the chief constable", "the Deputy Commissioner": a rank written without a name (looked up in the rank table)
+_RANK_NOMINAL = re.compile(r"\b[Tt]he\s+(?P<r>[A-Za-z]+(?:\s+[A-Za-z]+){0,3})")
+
+# how a paragraph of prose ends (captions and headings end without punctuation)
+_CLOSED = re.compile(r"[.!?:;\"“”‘’')\]…]\s*$")
 
 _GOES_ON = re.compile(r"\b(?:added|adds|continued|continues|went\s+on)\b", re.I)
 
@@ -76,6 +84,7 @@ class _Memory:
     named_since: set[str] = field(default_factory=set)  # people named (outside quotes) since they spoke
     _surnames: dict[str, str] | None = None
     _holders: dict[str, str] | None = None
+    _ranked: dict[str, str] | None = None
 
     def surnames(self, doc: ArticleDoc) -> dict[str, str]:
         """Each named person's last name -> the person, when only one person has it (built once)."""
@@ -102,6 +111,20 @@ class _Memory:
             self._holders = {k: next(iter(v)) for k, v in got.items() if len(v) == 1}
         head = post.lower().split()[-1] if post.strip() else ""
         return self._holders.get(org) or self._holders.get("title:" + head)
+
+    def of_rank(self, doc: ArticleDoc, words: str) -> str | None:
+        """The one officer of the article with the rank ``words`` names ("the chief constable"), else None."""
+        info = lx.ranks().get(lx.norm(words))
+        if info is None or not info.canonical:
+            return None
+        if self._ranked is None:
+            got: dict[str, set[str]] = {}
+            for eid, e in doc.ents.items():
+                r = lx.ranks().get(lx.norm(str(e.props.get("rank") or "")))
+                if e.type == "Officer" and r and not e.props.get("anonymised"):
+                    got.setdefault(r.canonical, set()).add(eid)
+            self._ranked = {k: next(iter(v)) for k, v in got.items() if len(v) == 1}
+        return self._ranked.get(info.canonical)
 
     def gender(self, doc: ArticleDoc, eid: str) -> str | None:
         """A person's gender as the article shows it (an honorific, else a given name used for one only)."""
@@ -195,7 +218,9 @@ def speaker_candidates(doc: ArticleDoc, mem: _Memory, i: int) -> list[Candidate]
     for m in _SPOKES.finditer(s.text):
         a, b = s.start + m.start(), s.start + m.end()
         org: str | None = None
-        if m.group("org"):
+        if m.group("force"):
+            org = doc.primary_force  # "a police spokesman": the force the article is about
+        elif m.group("org"):
             # "A Home Office spokesperson": the organisation named inside the phrase
             org = next((c.key for c in out if a <= c.start < b and not c.person), None)
             if org is None:
@@ -217,6 +242,19 @@ def speaker_candidates(doc: ArticleDoc, mem: _Memory, i: int) -> list[Candidate]
         # a spokesperson is a person speaking for the organisation: "a spokesperson for Suffolk Constabulary"
         out = [c for c in out if not (a <= c.start < b and c.key == org)]
         out.append(Candidate(spokesperson(doc, org, a, b), a, b, True))
+    for m in _RANK_NOMINAL.finditer(s.text):
+        # "The Chief Constable said": the one officer of that rank the article names
+        if any(c.start <= s.start + m.start("r") < c.end for c in out):
+            continue
+        words = m.group("r").split()
+        for k in range(len(words), 0, -1):
+            rest = s.text[m.start("r") :].split(None, k)
+            if len(rest) > k and rest[k][:1].isupper():
+                continue  # "the Chief Constable Jane Smith": a name follows, which the name finder took
+            pid = mem.of_rank(doc, " ".join(words[:k]))
+            if pid:
+                out.append(Candidate(pid, s.start + m.start(), s.start + m.start("r") + len(" ".join(words[:k])), True))
+                break
     for m in pat["officer_nominal"].finditer(s.text):
         # "The officer said:": the officer who has been speaking, else the officer last named
         target = mem.last_speaker if mem.last_speaker and doc.ents[mem.last_speaker].type == "Officer" else None
@@ -290,7 +328,7 @@ def quotes(doc: ArticleDoc) -> None:
             ):
                 continue  # a quoted subheading ("'Wholly unconvincing'"): the words are quoted again below
             short = len(q.text.split()) <= 2
-            if short and not _SHORT_QUOTE_CUE.search(s.text):
+            if short and not _short_quote_cue().search(s.text):
                 continue  # a word or two in quote marks with nobody saying it: a scare quote
             sp = pick_speaker(s, q, cands, in_s)
             if sp is None and q.opens_paragraph and i > 0 and doc.sents[i - 1].text.rstrip().endswith(":"):
@@ -312,10 +350,14 @@ def quotes(doc: ArticleDoc) -> None:
                 mem.named_since = set()
         # memory for pronouns and nominals, from the words outside quotes
         free = [(m, eid) for m, eid in doc.ids_in_sentence(i) if not any(q.start <= m.start < q.end for q in in_s)]
+        # a line with no closing punctuation (a caption, a heading) does not say who "he" or "she" is
+        prose = bool(_CLOSED.search(doc.paras[s.para].text))
         spoken_to = _patterns()["spoken_to"]
         for m, eid in free:
             t = doc.ents[eid].type
             if t in {"Person", "Officer"}:
+                if not prose:
+                    continue
                 if len(free) > 1 and spoken_to.search(doc.text[max(s.start, m.start - 60) : m.start]):
                     continue  # "X told BBC Radio's Y that ...": Y is not who "he" will be
                 mem.saw_person(doc, eid)
