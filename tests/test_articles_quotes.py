@@ -147,3 +147,23 @@ def test_a_caption_does_not_change_who_he_is() -> None:
         'He said: "My father was a nurse and my mother a teacher."\n'
     )
     assert q == [("Dale Fennick", "My father was")]
+
+
+def test_one_quoted_word_is_a_label_unless_someone_called_it_that() -> None:
+    first = "Chief Constable Miriam Oakworth of Cumbria Constabulary chaired the hearing.\n"
+    assert _quotes(first + 'Ms Oakworth said the conduct had been "disgraceful".\n') == []
+    called = _quotes(first + 'Ms Oakworth described the conduct as "disgraceful".\n')
+    assert called == [("Miriam Oakworth", "disgraceful")]
+
+
+def test_a_phrase_quoted_in_a_plain_statement_has_no_speaker() -> None:
+    q = _quotes('A Cumbria Constabulary officer who "shared offensive images" with colleagues has been dismissed.\n')
+    assert q == []
+
+
+def test_a_colon_introduces_speech_without_a_reporting_verb() -> None:
+    q = _quotes(
+        "PC Dale Fennick of Cumbria Constabulary began collecting statements from neighbours:\n"
+        '"Nobody wanted to give evidence until they saw the footage."\n'
+    )
+    assert q == [("Dale Fennick", "Nobody wanted to")]

@@ -198,6 +198,9 @@ def pick_speaker(
     # otherwise the sentence's subject: its first candidate before the quote (a person first); a candidate
     # after a reporting verb is inside the reported clause ("said Mr A had been 'dishonest'"), not its subject
     pre = [c for c in cs if c.start < quote.start and not any(vb <= c.start for _va, vb, _w in verbs)]
-    if pre:
+    # with no reporting verb, only a colon introduces speech ("X, at one point heard saying: '...'"); a phrase
+    # quoted in a plain statement ("an officer who 'broke the rules' was dismissed") has no speaker
+    introduced = bool(verbs) or sent.text[: quote.start - 1 - sent.start].rstrip().endswith(":")
+    if pre and introduced:
         return next((c for c in pre if c.person), pre[0])
     return None

@@ -19,9 +19,10 @@ from loaders.articles.registry import component
 
 @cache
 def _short_quote_cue() -> re.Pattern[str]:
-    """What makes a word or two in quote marks somebody's words, not a scare quote: a reporting verb or
-    a word of data/speakers.toml's short_quote_cue."""
-    return re.compile(rf"\b(?:{lx.REPORTING_VERBS}|{_patterns()['short_quote_cue'].pattern})\b", re.I)
+    """What makes two words in quote marks somebody's words, not a scare quote: a reporting verb, a label
+    word or another cue of data/speakers.toml."""
+    p = _patterns()
+    return re.compile(rf"\b(?:{lx.REPORTING_VERBS}|{p['label_cue'].pattern}|{p['short_quote_cue'].pattern})\b", re.I)
 
 
 SPEAKER_TYPES = {"Person", "Officer", "PoliceForce", "OversightBody", "Organisation", "Programme"}
@@ -327,14 +328,17 @@ def quotes(doc: ArticleDoc) -> None:
                 and not q.text.rstrip("'\"’”").endswith((".", "!", "?"))
             ):
                 continue  # a quoted subheading ("'Wholly unconvincing'"): the words are quoted again below
-            short = len(q.text.split()) <= 2
+            n_words = len(q.text.split())
+            short = n_words <= 2
             if short and not _short_quote_cue().search(s.text):
                 continue  # a word or two in quote marks with nobody saying it: a scare quote
+            if n_words == 1 and not _patterns()["label_cue"].search(s.text):
+                continue  # one word picked out ("had been 'shameful'") is a label unless someone called it that
             sp = pick_speaker(s, q, cands, in_s)
             if sp is None and q.opens_paragraph and i > 0 and doc.sents[i - 1].text.rstrip().endswith(":"):
                 prev = doc.sents[i - 1]
                 pc = speaker_candidates(doc, mem, i - 1)
-                fake = QuoteSpan(prev.end, prev.end, "", q.para, False)
+                fake = QuoteSpan(prev.end + 1, prev.end + 1, "", q.para, False)  # as if its mark followed
                 sp = pick_speaker(prev, fake, pc, [])
             speaker = sp.key if sp else None
             if speaker is None and not short and q.opens_paragraph and prev_speaker and q.para - prev_para <= 2:
