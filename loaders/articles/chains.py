@@ -22,6 +22,9 @@ from loaders.articles.doc import ArticleDoc, CaseEvent, Ent
 from loaders.articles.mentions import Mention
 from loaders.articles.registry import component
 
+# an officer written as a common noun, not followed by a name ("the officer, who cannot be named")
+_THE_OFFICER = re.compile(r"\b[Tt]he\s+(?:former\s+|serving\s+|same\s+)?(?:police\s+)?officer\b(?!\s+[A-Z])")
+
 # what kind of proceedings an outcome comes from, by the outcome's kind in data/cases.toml
 _FROM = {"criminal": "trial", "investigative": "investigation", "inspection": "inspection"}
 
@@ -112,10 +115,22 @@ class _Chains:
                     if fid:
                         doc.relate("SERVES_IN", sub, fid, evd)
                 doc.relate("AGAINST", a.id, sub, evd)
-        else:
+        elif not self.unnamed_officer_near(a.sent):
+            # an allegation with no officer named or described is against the force itself; one made
+            # against "an officer" the article does not name is not the force's
             fid = doc.force_near(a.sent) or doc.primary_force
             if fid:
                 doc.relate("AGAINST", a.id, fid, evd)
+
+    def unnamed_officer_near(self, i: int) -> bool:
+        """The sentence ``i`` or one of the two before it speaks of an officer it does not name ("a Kent
+        Police officer who ...", "the officer", "a third officer")."""
+        single = self.p.unnamed
+        the_officer = _THE_OFFICER
+        return any(
+            single.search(self.doc.sents[k].text) or the_officer.search(self.doc.sents[k].text)
+            for k in range(max(0, i - 2), i + 1)
+        )
 
     def incidents(self, allegations: list[CaseEvent]) -> dict[tuple[str, ...], str]:
         """The incident of each subject group: one reported that involves them, else the conduct alleged."""

@@ -1,0 +1,60 @@
+"""Posts, forces and allegations' targets read from the words around a name (issue 18). Every sentence here is
+written for the test."""
+
+from __future__ import annotations
+
+from kb.model import Facts
+from loaders.articles import extract_text, text_source
+from tests.test_articles import names, rels
+
+
+def _facts(text: str) -> Facts:
+    return extract_text(text, text_source(text, title="t.txt"))
+
+
+def test_a_gerund_before_a_job_is_part_of_the_post() -> None:
+    f = _facts('Ruth Evans, visiting fellow in law at the London School of Economics, said: "The data are thin."')
+    assert ("Ruth Evans", "London School of Economics") in rels(f, "HOLDS_POST")
+
+
+def test_a_post_written_between_an_organisation_and_a_name() -> None:
+    f = _facts('IOPC director of operations Harriet Quayle said: "We will publish our findings."')
+    assert ("Harriet Quayle", "Independent Office for Police Conduct") in rels(f, "HOLDS_POST")
+
+
+def test_who_chairs_an_organisation_holds_a_post_there() -> None:
+    f = _facts(
+        "Malcolm Ferrie, the former minister who chairs the Scottish Police Authority, said the choice was unanimous."
+    )
+    assert ("Malcolm Ferrie", "Scottish Police Authority") in rels(f, "HOLDS_POST")
+
+
+def test_a_rank_after_a_body_that_is_not_a_force_is_a_post_in_the_body() -> None:
+    f = _facts('IPCC Commissioner Derek Ollerton said: "Taser use has risen sharply."')
+    assert "Derek Ollerton" in names(f, "Person") and "Derek Ollerton" not in names(f, "Officer")
+    assert ("Derek Ollerton", "Independent Office for Police Conduct") in rels(f, "HOLDS_POST")
+    assert not any(s == "Derek Ollerton" for s, _ in rels(f, "SERVES_IN"))
+
+
+def test_rank_of_a_force_before_a_name_makes_an_officer_of_that_force() -> None:
+    f = _facts('Assistant Chief Constable of Durham Constabulary Priya Mandal said: "Well done to you all."')
+    assert "Priya Mandal" in names(f, "Officer")
+    assert ("Priya Mandal", "Durham Constabulary") in rels(f, "SERVES_IN")
+
+
+def test_head_of_a_named_forces_professional_standards_holds_that_post() -> None:
+    f = _facts(
+        "Superintendent Owen Lacey, head of Durham Constabulary's Professional Standards Department, said the "
+        "officer had been dismissed."
+    )
+    posts = rels(f, "HOLDS_POST")
+    assert any(s == "Owen Lacey" and "Professional Standards" in o for s, o in posts)
+
+
+def test_an_allegation_against_an_unnamed_officer_is_not_against_the_force() -> None:
+    f = _facts(
+        "A Durham Constabulary officer who sent offensive messages to a colleague has been dismissed without notice."
+    )
+    assert not any(o == "Durham Constabulary" for _, o in rels(f, "AGAINST"))
+    g = _facts("Complaints of excessive force against Durham Constabulary rose by a third last year.")
+    assert any(o == "Durham Constabulary" for _, o in rels(g, "AGAINST"))
