@@ -58,3 +58,10 @@ def test_an_allegation_against_an_unnamed_officer_is_not_against_the_force() -> 
     assert not any(o == "Durham Constabulary" for _, o in rels(f, "AGAINST"))
     g = _facts("Complaints of excessive force against Durham Constabulary rose by a third last year.")
     assert any(o == "Durham Constabulary" for _, o in rels(g, "AGAINST"))
+
+
+def test_two_capitalised_words_after_in_are_a_place_in_prose_not_in_a_heading() -> None:
+    f = _facts("The hearing was held at the force headquarters in Llanfair Bay on Monday.")
+    assert "Llanfair Bay" in names(f, "Place")
+    g = _facts("Loss of Trust in Public Service\nThe hearing was held on Monday.")
+    assert "Public Service" not in names(g, "Place")

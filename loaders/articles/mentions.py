@@ -59,6 +59,7 @@ _PRE_APPOS = re.compile(
     r"|boyfriend|girlfriend|colleague|named(?:\s+\w+)?\s+as|identified(?:\s+\w+)?\s+as|called|officer|constable|sergeant)\s*,?\s*$"
 )
 _PRE_SAID = re.compile(rf"\b(?:{lx.REPORTING_VERBS})\s+$")
+_IN_PLACE = re.compile(r"\b(?:in|near|outside)\s+$")
 _PLACE_PREP = re.compile(r"\b(?:in|near|outside|around|across|from|at|to|towards|between)\s+(?:the\s+)?$")
 _THE_TITLE = re.compile(r"\bThe\s+$")
 _OFFICER_APPOS = re.compile(
@@ -903,6 +904,18 @@ class MentionFinder:
         if len(name_toks) in (2, 3) and evidence == 0 and not _PLACE_PREP.search(pre):
             # maybe a name: kept aside until "Mr Okafor" or "Okafor said" confirms it
             self._add(Mention(a, b, name, "?N", name, i, confidence=0.55))
+            return
+        if (
+            len(name_toks) == 2
+            and evidence == 0
+            and _IN_PLACE.search(pre)
+            and not lx.is_given_name(name_toks[0])
+            and name_toks[-1].lower() not in lx.ORG_CUES
+            and all(_SURNAME_SAFE.match(t) for t in name_toks)
+            and s.text.rstrip()[-1:] in '.!?"”’)'  # prose, not a title-case heading
+        ):
+            # "a hearing in Colwyn Bay": two capitalised words after "in" that name no person or body
+            self._add(Mention(a, b, name, "Place", name, i, confidence=0.45))
             return
 
     def _repeat_names(self) -> None:
