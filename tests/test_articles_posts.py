@@ -65,3 +65,21 @@ def test_two_capitalised_words_after_in_are_a_place_in_prose_not_in_a_heading() 
     assert "Llanfair Bay" in names(f, "Place")
     g = _facts("Loss of Trust in Public Service\nThe hearing was held on Monday.")
     assert "Public Service" not in names(g, "Place")
+
+
+def test_an_officer_known_by_a_code_is_an_anonymised_officer_not_a_figure() -> None:
+    text = (
+        "A misconduct hearing found that Officer 017 and Officer 018 of Durham Constabulary had used excessive force. "
+        "Officer 017 was dismissed without notice and Officer 018 was given a final written warning. "
+        'Officer 017 told the panel: "I accept I went too far."'
+    )
+    f = _facts(text)
+    officers = [e for e in f.entities if e.type == "Officer"]
+    assert {e.name for e in officers} == {"Officer 017", "Officer 018"}
+    assert all(e.props.get("anonymised") for e in officers)
+    assert not [e for e in f.entities if e.type == "Statistic"]
+    assert {"dismissed without notice", "final written warning"} <= names(f, "Outcome")
+    assert ("Officer 017", "I accept I went too far.") in rels(f, "SAID")
+    # a collar number before a name is no code: the officer is the named one
+    g = _facts("PC 4127 Ruth Evans of Durham Constabulary was commended for bravery.")
+    assert "Ruth Evans" in names(g, "Officer") and not any(n.startswith("PC ") for n in names(g, "Officer"))

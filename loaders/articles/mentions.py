@@ -357,6 +357,7 @@ class MentionFinder:
             self._aliases(i, s)
             self._body_phrases(i, s)
         for i, s in enumerate(self.sentences):
+            self._codes(i, s)
             self._sequences(i, s)
             self._unnamed(i, s)
         self._repeat_names()
@@ -504,6 +505,24 @@ class MentionFinder:
                 continue  # "The", "He", "However": capitalised only because a sentence starts
             for part_start, part in self._split_free(a, seq):
                 self._classify(i, s, part_start, part)
+
+    def _codes(self, i: int, s: Sentence) -> None:
+        """ "Officer 002", "Witness W3": an anonymised person known by a code (its digits are no figure)."""
+        if not any(c.isdigit() for c in s.text):
+            return
+        for m in _name_patterns()["anon_code"].finditer(s.text):
+            a, b = s.start + m.start("n"), s.start + m.end("n")
+            if not self._free(a, b):
+                continue
+            who = m.group("who")
+            typ = "Person" if who == "Witness" else "Officer"
+            canon = lx.ranks().get(lx.norm(who)) if typ == "Officer" and who != "Officer" else None
+            extra = {"rankNormalised": canon.canonical} if canon else {}
+            self._add(
+                Mention(
+                    a, b, m.group("n"), typ, m.group("n"), i, rank=who if canon else None, anonymised=True, extra=extra
+                )
+            )
 
     def _unnamed(self, i: int, s: Sentence) -> None:
         """ "an unnamed sergeant", "an anonymous constable": an officer with no personal name."""
