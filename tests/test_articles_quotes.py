@@ -167,3 +167,20 @@ def test_a_colon_introduces_speech_without_a_reporting_verb() -> None:
         '"Nobody wanted to give evidence until they saw the footage."\n'
     )
     assert q == [("Dale Fennick", "Nobody wanted to")]
+
+
+def test_a_quoted_paragraph_after_reported_speech_is_the_reporters() -> None:
+    q = _quotes(
+        "Chief Constable Miriam Oakworth of Cumbria Constabulary said PC Dale Fennick had let the public down.\n"
+        '"We will not tolerate dishonesty in this force."\n'
+    )
+    assert q == [("Miriam Oakworth", "We will not")]
+
+
+def test_the_latest_reporter_takes_the_next_quoted_paragraph() -> None:
+    q = _quotes(
+        'Superintendent Hilary Brandreth of Durham Constabulary said: "We take this extremely seriously."\n'
+        "The Independent Office for Police Conduct said its investigation was continuing.\n"
+        '"We ask anyone who saw the arrest to contact us."\n'
+    )
+    assert ("Independent Office for Police Conduct", "We ask anyone") in q

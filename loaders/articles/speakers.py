@@ -56,6 +56,9 @@ _RANK_NOMINAL = re.compile(r"\b[Tt]he\s+(?P<r>[A-Za-z]+(?:\s+[A-Za-z]+){0,3})")
 # how a paragraph of prose ends (captions and headings end without punctuation)
 _CLOSED = re.compile(r"[.!?:;\"“”‘’')\]…]\s*$")
 
+# reporting verbs of a plain statement of what someone said, which the next paragraph's quotation continues
+_SAID_PLAIN = re.compile(r"\b(?:said|says|told|added|explained|stated|warned|insisted|argued)\b")
+
 _GOES_ON = re.compile(r"\b(?:added|adds|continued|continues|went\s+on)\b", re.I)
 
 
@@ -341,6 +344,9 @@ def quotes(doc: ArticleDoc) -> None:
                 fake = QuoteSpan(prev.end + 1, prev.end + 1, "", q.para, False)  # as if its mark followed
                 sp = pick_speaker(prev, fake, pc, [])
             speaker = sp.key if sp else None
+            if speaker is None and not short and q.opens_paragraph and i > 0:
+                # "Jane Smith said the report was worrying." then a paragraph in quote marks: her words
+                speaker = _reporter(doc, mem, i - 1, q.para, by_sent)
             if speaker is None and not short and q.opens_paragraph and prev_speaker and q.para - prev_para <= 2:
                 speaker = prev_speaker
             if speaker is None:
@@ -388,6 +394,17 @@ def quotes(doc: ArticleDoc) -> None:
                 mem.doc_author = persons[-1]
         if mem.doc_author and _DOC.match(s.text.lstrip()):
             mem.last_it = mem.doc_author
+
+
+def _reporter(doc: ArticleDoc, mem: _Memory, j: int, para: int, by_sent: dict[int, list[QuoteSpan]]) -> str | None:
+    """Who sentence ``j`` (the last of the paragraph before ``para``, with no quotation) says said something
+    ("Jane Smith said the report was worrying"), else None."""
+    prev = doc.sents[j]
+    if prev.para != para - 1 or by_sent.get(j) or not _SAID_PLAIN.search(prev.text):
+        return None
+    fake = QuoteSpan(prev.end + 1, prev.end + 1, "", para, False)
+    sp = pick_speaker(prev, fake, speaker_candidates(doc, mem, j), [])
+    return sp.key if sp else None
 
 
 def _whole_paragraph(doc: ArticleDoc, q: QuoteSpan) -> bool:
