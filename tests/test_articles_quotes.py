@@ -184,3 +184,8 @@ def test_the_latest_reporter_takes_the_next_quoted_paragraph() -> None:
         '"We ask anyone who saw the arrest to contact us."\n'
     )
     assert ("Independent Office for Police Conduct", "We ask anyone") in q
+
+
+def test_an_honorific_and_surname_with_no_full_name_is_a_person_who_can_speak() -> None:
+    q = _quotes('Ms Quarrie, who was arrested in 2019, told the hearing: "I was terrified."\n')
+    assert q == [("Ms Quarrie", "I was terrified.")]

@@ -59,6 +59,7 @@ _PRE_APPOS = re.compile(
     r"|boyfriend|girlfriend|colleague|named(?:\s+\w+)?\s+as|identified(?:\s+\w+)?\s+as|called|officer|constable|sergeant)\s*,?\s*$"
 )
 _PRE_SAID = re.compile(rf"\b(?:{lx.REPORTING_VERBS})\s+$")
+_PLAIN_HONORIFICS = frozenset({"Mr", "Mrs", "Ms", "Miss", "Dr", "Mr.", "Mrs.", "Ms.", "Dr."})
 _IN_PLACE = re.compile(r"\b(?:in|near|outside)\s+$")
 _PLACE_PREP = re.compile(r"\b(?:in|near|outside|around|across|from|at|to|towards|between)\s+(?:the\s+)?$")
 _THE_TITLE = re.compile(r"\bThe\s+$")
@@ -1075,6 +1076,13 @@ class MentionFinder:
                     continue
                 if m.type == "Officer":
                     keep.append(m)  # "PC Harlow" with no full name: still an officer
+                    continue
+                hon = m.extra.get("honorific")
+                if m.type == "Person" and hon in _PLAIN_HONORIFICS and _SURNAME_SAFE.match(m.text.split()[-1]):
+                    # "Ms Harlow told the hearing" with no full name anywhere: still a person, named as written
+                    m.name = f"{hon.rstrip('.')} {m.text.split()[-1]}"
+                    m.surname_only = False
+                    keep.append(m)
                 continue
             keep.append(m)
         self.mentions = keep
