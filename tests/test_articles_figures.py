@@ -99,3 +99,19 @@ def test_of_the_n_refers_back_to_an_earlier_figure() -> None:
     )
     view = {s["value"]: s["subject"] for s in facts_to_gold(f, "t.txt")["statistics"]}
     assert view[31] == view[640] == "19 forces"
+
+
+def test_a_reports_figures_are_about_its_author_when_no_force_is_named() -> None:
+    hmi = "HM Inspectorate of Constabulary and Fire & Rescue Services"
+    f = _facts(
+        "We welcome the HM Inspectorate of Constabulary report on custody.\n"
+        "Durham Constabulary recorded 4 deaths in 2022.\n"
+        "HM Inspectorate of Constabulary's report states that 1,204 people were restrained in custody in 2022.\n"
+        "It found that 31% of those restrained were under 18.\n"
+        "Durham Constabulary did not provide data.\n"
+        "In clear breach of the guidance, the Inspectorate's report notes:\n"
+        "- In 44% of cases, no medical check was made.\n"
+    )
+    stats = _stats(f)
+    assert ("Durham Constabulary", 4.0) in stats
+    assert (hmi, 31.0) in stats and (hmi, 44.0) in stats
