@@ -115,3 +115,14 @@ def test_a_reports_figures_are_about_its_author_when_no_force_is_named() -> None
     stats = _stats(f)
     assert ("Durham Constabulary", 4.0) in stats
     assert (hmi, 31.0) in stats and (hmi, 44.0) in stats
+
+
+def test_a_case_count_told_twice_is_one_figure_in_the_gold_format() -> None:
+    text = (
+        "Three officers to face misconduct hearing over custody death\n"
+        "Three officers will face a gross misconduct hearing over the death of a man in Durham Constabulary custody.\n"
+        "The three officers are accused of failing to check on him.\n"
+    )
+    g = facts_to_gold(_facts(text), "t.txt")
+    threes = [s for s in g["statistics"] if s["value"] == 3]
+    assert len(threes) == 1
