@@ -189,3 +189,13 @@ def test_the_latest_reporter_takes_the_next_quoted_paragraph() -> None:
 def test_an_honorific_and_surname_with_no_full_name_is_a_person_who_can_speak() -> None:
     q = _quotes('Ms Quarrie, who was arrested in 2019, told the hearing: "I was terrified."\n')
     assert q == [("Ms Quarrie", "I was terrified.")]
+
+
+def test_a_named_spokesperson_speaks_in_person() -> None:
+    q = _quotes(
+        "Cumbria Constabulary recorded 40 complaints.\n\n"
+        "He added that every allegation was assessed by an independent panel.\n\n"
+        "Campaigners say the numbers are just the start. Ruth Evans, a spokesperson for Safe To Speak, said victims "
+        'stayed silent because "the person they would tell is a colleague of their abuser".\n'
+    )
+    assert q == [("Ruth Evans", "the person they")]

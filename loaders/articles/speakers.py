@@ -221,6 +221,8 @@ def speaker_candidates(doc: ArticleDoc, mem: _Memory, i: int) -> list[Candidate]
                 out.append(Candidate(doc.primary_force, s.start + m.start(), s.start + m.end(), False))
     for m in _SPOKES.finditer(s.text):
         a, b = s.start + m.start(), s.start + m.end()
+        if any(c.person and 0 <= a - c.end <= 2 and doc.text[c.end : a].strip() == "," for c in out):
+            continue  # "Ruth Evans, a spokesperson for Liberty, said": the named person speaks
         org: str | None = None
         if m.group("force"):
             org = doc.primary_force  # "a police spokesman": the force the article is about
