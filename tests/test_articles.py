@@ -427,7 +427,7 @@ def test_scores_on_own_articles() -> None:
     scorer = _scorer()
     files = {p.stem: p for p in fixture_files()}
     f1 = _micro(ARTICLES / "gold", files, scorer)
-    floors = {"named_entities": 0.8, "events": 0.5, "relations": 0.45, "statistics": 0.8, "quotes": 0.8}
+    floors = {"named_entities": 0.8, "events": 0.5, "relations": 0.45, "statistics": 0.8, "quotes": 0.9}
     low = {c: v for c, v in f1.items() if v < floors[c]}
     assert not low, f"below floor: {low} (all: {f1})"
 

@@ -199,3 +199,15 @@ def test_a_named_spokesperson_speaks_in_person() -> None:
         'stayed silent because "the person they would tell is a colleague of their abuser".\n'
     )
     assert q == [("Ruth Evans", "the person they")]
+
+
+def test_a_quotation_broken_by_its_attribution_is_one_quotation() -> None:
+    text = (
+        "PC Ann Tolley of Cumbria Constabulary spoke after the hearing.\n"
+        '"We did everything we could," she said. "I am proud of the whole team."\n'
+    )
+    f = extract_text(text, text_source(text, title="t.txt"))
+    quotes = [e for e in f.entities if e.type == "Quote"]
+    assert len(quotes) == 1
+    assert quotes[0].props["text"] == "We did everything we could, I am proud of the whole team."
+    assert _quotes(text) == [("Ann Tolley", "We did everything")]

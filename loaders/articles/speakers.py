@@ -15,6 +15,7 @@ from loaders.articles import lexicon as lx
 from loaders.articles.doc import ArticleDoc
 from loaders.articles.quotes import Candidate, QuoteSpan, find_quotes, pick_speaker
 from loaders.articles.registry import component
+from loaders.articles.text import Sentence
 
 
 @cache
@@ -318,6 +319,7 @@ def quotes(doc: ArticleDoc) -> None:
         by_sent.setdefault(doc.sent_index(q.start), []).append(q)
     prev_speaker: str | None = None
     prev_para = -10
+    last_q: tuple[str, int] | None = None  # the last quotation attributed, and its paragraph
     attributed: set[str] = set()
     for i, s in enumerate(doc.sents):
         in_s = by_sent.get(i, [])
@@ -352,8 +354,12 @@ def quotes(doc: ArticleDoc) -> None:
             if speaker is None and not short and q.opens_paragraph and prev_speaker and q.para - prev_para <= 2:
                 speaker = prev_speaker
             if speaker is None:
+                if last_q and last_q[1] == q.para and _whole_sentence(s, q):
+                    # '"...," she said. "We are proud of them."': one quotation broken by its attribution
+                    extend_quote(doc, last_q[0], q)
+                    attributed.add(said)
                 continue
-            add_quote(doc, q, speaker, i)
+            last_q = (add_quote(doc, q, speaker, i), q.para)
             attributed.add(said)
             prev_speaker = speaker
             prev_para = q.para
@@ -414,7 +420,26 @@ def _whole_paragraph(doc: ArticleDoc, q: QuoteSpan) -> bool:
     return not doc.text[q.end : p.end].strip(" '\"’”.")
 
 
-def add_quote(doc: ArticleDoc, q: QuoteSpan, speaker: str, i: int) -> None:
+def _whole_sentence(s: Sentence, q: QuoteSpan) -> bool:
+    """The sentence is the quotation and nothing else (its marks and punctuation aside)."""
+    head = s.text[: max(0, q.start - 1 - s.start)]
+    tail = s.text[q.end + 1 - s.start :]
+    return not head.strip() and not tail.strip(" .,;:!?'\"’”")
+
+
+def extend_quote(doc: ArticleDoc, qid: str, q: QuoteSpan) -> None:
+    """Add the words of ``q`` to the quotation ``qid`` it continues."""
+    e = doc.ents[qid]
+    e.props["text"] = f"{e.props.get('text', '')} {q.text}".strip()
+    doc.entity(
+        qid,
+        "Quote",
+        e.name,
+        Evidence(doc.sid, quote=q.text[:1000], start=q.start, end=q.end, method="rule", confidence=0.7),
+    )
+
+
+def add_quote(doc: ArticleDoc, q: QuoteSpan, speaker: str, i: int) -> str:
     text = q.text
     words = text.split()
     name = " ".join(words[:8]) + ("…" if len(words) > 8 else "")
@@ -423,6 +448,7 @@ def add_quote(doc: ArticleDoc, q: QuoteSpan, speaker: str, i: int) -> None:
     e = doc.entity(qid, "Quote", name, evd)
     e.props["text"] = text
     doc.relate("SAID", speaker, qid, evd)
+    return qid
 
 
 # -- events ---------------------------------------------------------------------------
