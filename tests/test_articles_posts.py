@@ -83,3 +83,19 @@ def test_an_officer_known_by_a_code_is_an_anonymised_officer_not_a_figure() -> N
     # a collar number before a name is no code: the officer is the named one
     g = _facts("PC 4127 Ruth Evans of Durham Constabulary was commended for bravery.")
     assert "Ruth Evans" in names(g, "Officer") and not any(n.startswith("PC ") for n in names(g, "Officer"))
+
+
+def test_an_incident_placed_later_in_the_story_occurred_there() -> None:
+    f = _facts(
+        "PC Owen Lacey of Durham Constabulary was accused of groping a colleague at a work Christmas party.\n"
+        "The party took place at a hotel in Darlington.\n"
+    )
+    assert {o for _, o in rels(f, "OCCURRED_IN")} == {"Darlington"}
+
+
+def test_a_place_named_as_a_possessor_is_not_where_it_happened() -> None:
+    f = _facts(
+        "Recordings picked up offensive conversations by PC Owen Lacey in the offices of Durham's Major Crime Unit "
+        "in Darlington in 2019, a misconduct hearing was told.\n"
+    )
+    assert {o for _, o in rels(f, "OCCURRED_IN")} == {"Darlington"}
