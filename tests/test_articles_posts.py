@@ -99,3 +99,14 @@ def test_a_place_named_as_a_possessor_is_not_where_it_happened() -> None:
         "in Darlington in 2019, a misconduct hearing was told.\n"
     )
     assert {o for _, o in rels(f, "OCCURRED_IN")} == {"Darlington"}
+
+
+def test_a_force_referring_the_matter_refers_itself_and_the_incident() -> None:
+    f = _facts(
+        "A man died after being restrained by Durham Constabulary officers in Darlington.\n"
+        "The inquest will open next week.\n"
+        "Durham Constabulary said it had referred the matter to the Independent Office for Police Conduct.\n"
+    )
+    referred = rels(f, "REFERRED_TO")
+    assert ("Durham Constabulary", "Independent Office for Police Conduct") in referred
+    assert any(s.startswith("death of") for s, _ in referred)

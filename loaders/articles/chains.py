@@ -31,6 +31,7 @@ _THE_EVENT = re.compile(
     r"|\btook\s+place\b",
     re.I,
 )
+_THE_MATTER = re.compile(r"\breferr\w*\s+(?:the|this)\s+(?:matter|incident|case|complaint)\b", re.I)
 _LOCATIVE = re.compile(r"\b(?:in|at|inside|outside|near)\s+(?:the\s+|a\s+)?$", re.I)
 
 
@@ -392,8 +393,12 @@ def _referrals_and_oversight(doc: ArticleDoc) -> None:
     for i, s in enumerate(doc.sents):
         if "referr" in s.text.lower():
             for _, eid in doc.ids_in_sentence(i, {"OversightBody"}):
-                src = doc.nearest(doc.incidents, i, 1) or doc.force_near(i) or doc.primary_force
-                if src:
+                # the case was referred, and the force referred it: both are drawn
+                inc = doc.nearest(doc.incidents, i, 1)
+                if inc is None and _THE_MATTER.search(s.text):
+                    inc = doc.central  # "referred the matter to the IOPC": the story's incident
+                fid = doc.force_near(i) or doc.primary_force
+                for src in dict.fromkeys(x for x in (inc, fid) if x):
                     doc.relate("REFERRED_TO", src, eid, doc.evidence(s.start, s.end, 0.6, i))
     # oversight: complaint bodies and panels oversee the force the article is about
     if doc.primary_force:
