@@ -105,6 +105,10 @@ def test_a_short_word_before_a_named_persons_surname_is_not_another_person() -> 
     f = extract_text(text, text_source(text, title="t.txt"))
     assert not any(e.name.startswith("Pr ") for e in f.entities)
     assert ("Gareth Pryddech", "too frightened to") in _quotes(text)
+    # a short first name the name list lacks is still a first name: two people, not one
+    sister = text + 'Abi Pryddech, his sister, said: "He is innocent."\n'
+    g = extract_text(sister, text_source(sister, title="t.txt"))
+    assert {"Abi Pryddech", "Gareth Pryddech"} <= {e.name for e in g.entities}
 
 
 def test_a_rank_without_a_name_is_the_officer_of_that_rank() -> None:

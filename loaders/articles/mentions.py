@@ -185,8 +185,8 @@ _AFTER_PLACE_WORD = re.compile(
     r"\s+(?:and|or|but|on|in|at|to|for|with|was|were|is|are|has|had|have|where|when|which|who|after|before|last"
     r"|this|that|by|from|during|since|until|over|town|city|village|area|centre|earlier|yesterday)\b"
 )
-# a short capitalised word that reads as an abbreviated title ("Pr", "Cllr"), not a first name
-_ABBREV_TITLE = re.compile(r"[A-Z][a-z]{0,3}\.?")
+# a short capitalised word that reads as an abbreviated title ("Pr", "Cllr", "Insp."): no vowel, or a full stop
+_ABBREV_TITLE = re.compile(r"[A-Z][b-df-hj-np-tv-xz]{0,3}\.?|[A-Z][a-z]{0,3}\.")
 _SURNAME_SAFE = re.compile(r"^[A-Z][a-z'’\-]+[a-z]$|^[A-Z][a-z]?[A-Z][a-z]+$")
 
 
