@@ -26,7 +26,7 @@ ARTICLES = HERE / "articles"
 SHARED = HERE.parent.parent / "shared"
 SCORER = SHARED / "tools" / "score_extraction.py"
 # A regression floor a little under what the rules reach on the development corpus (not the goal).
-TARGETS = {"named_entities": 0.79, "events": 0.57, "relations": 0.41, "statistics": 0.74, "quotes": 0.73}
+TARGETS = {"named_entities": 0.86, "events": 0.64, "relations": 0.54, "statistics": 0.80, "quotes": 0.81}
 
 
 def facts_of(text: str, name: str = "t.txt", tmp: Path | None = None) -> Facts:
@@ -427,7 +427,7 @@ def test_scores_on_own_articles() -> None:
     scorer = _scorer()
     files = {p.stem: p for p in fixture_files()}
     f1 = _micro(ARTICLES / "gold", files, scorer)
-    floors = {"named_entities": 0.8, "events": 0.5, "relations": 0.45, "statistics": 0.8, "quotes": 0.8}
+    floors = {"named_entities": 0.8, "events": 0.5, "relations": 0.45, "statistics": 0.8, "quotes": 0.9}
     low = {c: v for c, v in f1.items() if v < floors[c]}
     assert not low, f"below floor: {low} (all: {f1})"
 

@@ -144,3 +144,30 @@ def test_a_programmes_recruits_are_no_forces_headcount() -> None:
     by_value = {e.props["value"]: e.props.get("measureConcept") for e in f.entities if e.type == "Statistic"}
     assert by_value.get(3600) == "officer-headcount"
     assert 1900 in by_value and by_value[1900] != "officer-headcount"
+
+
+def test_a_reports_figures_are_about_its_author_when_no_force_is_named() -> None:
+    hmi = "HM Inspectorate of Constabulary and Fire & Rescue Services"
+    f = _facts(
+        "We welcome the HM Inspectorate of Constabulary report on custody.\n"
+        "Durham Constabulary recorded 4 deaths in 2022.\n"
+        "HM Inspectorate of Constabulary's report states that 1,204 people were restrained in custody in 2022.\n"
+        "It found that 31% of those restrained were under 18.\n"
+        "Durham Constabulary did not provide data.\n"
+        "In clear breach of the guidance, the Inspectorate's report notes:\n"
+        "- In 44% of cases, no medical check was made.\n"
+    )
+    stats = _stats(f)
+    assert ("Durham Constabulary", 4.0) in stats
+    assert (hmi, 31.0) in stats and (hmi, 44.0) in stats
+
+
+def test_a_case_count_told_twice_is_one_figure_in_the_gold_format() -> None:
+    text = (
+        "Three officers to face misconduct hearing over custody death\n"
+        "Three officers will face a gross misconduct hearing over the death of a man in Durham Constabulary custody.\n"
+        "The three officers are accused of failing to check on him.\n"
+    )
+    g = facts_to_gold(_facts(text), "t.txt")
+    threes = [s for s in g["statistics"] if s["value"] == 3]
+    assert len(threes) == 1

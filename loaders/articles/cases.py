@@ -437,7 +437,10 @@ class _Reader:
                 continue
             if h.key == "referral" and re.search(r"\breferr\w*\s+to\b", s.text, re.I):
                 continue  # a referral to a named body is a REFERRED_TO relation, not an outcome
-            if _COUNT_AFTER.match(after) or _COUNT_BEFORE.search(before):
+            cm = _COUNT_BEFORE.search(before)
+            if cm and any(a <= s.start + cm.start() < b for a, b in self.names):
+                cm = None  # "Officer 002 was dismissed": the digits are a name's, not a count
+            if _COUNT_AFTER.match(after) or cm:
                 continue  # "dismissed 9 officers last year", "30 officers were sacked": figures, not this case
             if h.key in _WEAK_OUTCOMES and not re.search(
                 r"\b(investigat\w*|inquir\w*|review\w*|case|hearing|panel|officer|he|she|they)\b", s.text, re.I

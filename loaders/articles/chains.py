@@ -22,6 +22,29 @@ from loaders.articles.doc import ArticleDoc, CaseEvent, Ent
 from loaders.articles.mentions import Mention
 from loaders.articles.registry import component
 
+# an officer written as a common noun, not followed by a name ("the officer, who cannot be named")
+_THE_OFFICER = re.compile(r"\b[Tt]he\s+(?:former\s+|serving\s+|same\s+)?(?:police\s+)?officer\b(?!\s+[A-Z])")
+
+# a later sentence that speaks of the incident again
+_THE_EVENT = re.compile(
+    r"\b(?:the|this|that)\s+(?:incident|party|search|arrest|assault|attack|stop|raid|event|bash|restraint|collision)\b"
+    r"|\btook\s+place\b",
+    re.I,
+)
+_THE_MATTER = re.compile(r"\breferr\w*\s+(?:the|this)\s+(?:matter|incident|case|complaint)\b", re.I)
+_LOCATIVE = re.compile(r"\b(?:in|at|inside|outside|near)\s+(?:the\s+|a\s+)?$", re.I)
+
+
+def locative_place(doc: ArticleDoc, i: int) -> str | None:
+    """The first place sentence ``i`` puts something in or at ("in Basingstoke", "at the Kent Showground"),
+    not a place named as a possessor or a modifier ("Hampshire's unit")."""
+    s = doc.sents[i]
+    for m, pl in doc.ids_in_sentence(i, {"Place"}):
+        if _LOCATIVE.search(doc.text[max(s.start, m.start - 12) : m.start]):
+            return pl
+    return None
+
+
 # what kind of proceedings an outcome comes from, by the outcome's kind in data/cases.toml
 _FROM = {"criminal": "trial", "investigative": "investigation", "inspection": "inspection"}
 
@@ -60,6 +83,24 @@ class _Chains:
             self.outcome(o, procs, incident_of)
         self.reversals(outcomes)
         self.dates()
+        self.places()
+
+    def places(self) -> None:
+        """An incident the article places only later ("the incident inside a school in Hackney", "the party
+        took place at X"): where it happened."""
+        doc = self.doc
+        placed = {r.source for r in doc.rels.values() if r.type == "OCCURRED_IN"}
+        for iid, i in doc.incidents:
+            if iid in placed:
+                continue
+            for j in range(i, len(doc.sents)):
+                if j != i and not _THE_EVENT.search(doc.sents[j].text):
+                    continue
+                pl = locative_place(doc, j)
+                if pl:
+                    s = doc.sents[j]
+                    doc.relate("OCCURRED_IN", iid, pl, doc.evidence(s.start, s.end, 0.5, j))
+                    break
 
     def dates(self) -> None:
         """An outcome whose sentence gives no date takes the date of the proceedings it came from (decided
@@ -112,10 +153,22 @@ class _Chains:
                     if fid:
                         doc.relate("SERVES_IN", sub, fid, evd)
                 doc.relate("AGAINST", a.id, sub, evd)
-        else:
+        elif not self.unnamed_officer_near(a.sent):
+            # an allegation with no officer named or described is against the force itself; one made
+            # against "an officer" the article does not name is not the force's
             fid = doc.force_near(a.sent) or doc.primary_force
             if fid:
                 doc.relate("AGAINST", a.id, fid, evd)
+
+    def unnamed_officer_near(self, i: int) -> bool:
+        """The sentence ``i`` or one of the two before it speaks of an officer it does not name ("a Kent
+        Police officer who ...", "the officer", "a third officer")."""
+        single = self.p.unnamed
+        the_officer = _THE_OFFICER
+        return any(
+            single.search(self.doc.sents[k].text) or the_officer.search(self.doc.sents[k].text)
+            for k in range(max(0, i - 2), i + 1)
+        )
 
     def incidents(self, allegations: list[CaseEvent]) -> dict[tuple[str, ...], str]:
         """The incident of each subject group: one reported that involves them, else the conduct alleged."""
@@ -198,9 +251,9 @@ class _Chains:
         found = find_dates(doc.sents[a.sent].text, doc.published)
         if found:
             inc.props["date"], inc.props["datePrecision"] = found[0].value, found[0].precision
-        for _, pl in doc.ids_in_sentence(a.sent, {"Place"}):
+        pl = locative_place(doc, a.sent) or next((x for _, x in doc.ids_in_sentence(a.sent, {"Place"})), None)
+        if pl:
             doc.relate("OCCURRED_IN", iid, pl, self.ev(a, 0.5))
-            break
         doc.incidents.append((iid, a.sent))
         return iid
 
@@ -340,8 +393,12 @@ def _referrals_and_oversight(doc: ArticleDoc) -> None:
     for i, s in enumerate(doc.sents):
         if "referr" in s.text.lower():
             for _, eid in doc.ids_in_sentence(i, {"OversightBody"}):
-                src = doc.nearest(doc.incidents, i, 1) or doc.force_near(i) or doc.primary_force
-                if src:
+                # the case was referred, and the force referred it: both are drawn
+                inc = doc.nearest(doc.incidents, i, 1)
+                if inc is None and _THE_MATTER.search(s.text):
+                    inc = doc.central  # "referred the matter to the IOPC": the story's incident
+                fid = doc.force_near(i) or doc.primary_force
+                for src in dict.fromkeys(x for x in (inc, fid) if x):
                     doc.relate("REFERRED_TO", src, eid, doc.evidence(s.start, s.end, 0.6, i))
     # oversight: complaint bodies and panels oversee the force the article is about
     if doc.primary_force:

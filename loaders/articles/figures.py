@@ -187,6 +187,31 @@ def statistics(doc: ArticleDoc) -> None:
             d.current = sb[0] if sb else (d.national_body or d.current)
         elif here:
             d.current = here[0]
+        else:
+            # "The Commissioner's report states that ...": with no force named, the report's author is what
+            # the figures that follow are about
+            src = next(
+                (
+                    eid
+                    for mt, eid in doc.ids_in_sentence(i, {"Organisation", "OversightBody"})
+                    if r.p["source_after"].match(doc.text[mt.end : mt.end + 40])
+                ),
+                None,
+            )
+            if src is None:
+                # "the Commissioner's report notes:": the organisation named earlier with that word
+                wm = _REPORT_OF.search(s.text)
+                word = wm.group(1).lower() if wm else None
+                src = next(
+                    (
+                        eid
+                        for eid, e in doc.ents.items()
+                        if word and e.type in {"Organisation", "OversightBody"} and word in e.name.lower().split()
+                    ),
+                    None,
+                )
+            if src:
+                d.current = src
         ages(doc, d, i)
         if r.p["reader_appeal"].search(s.text):
             continue  # a donation appeal: "support us for £3 a month"
@@ -245,6 +270,9 @@ def sentence_figures(
         add_statistic(doc, f, subject, i, scope=None if subject else fig_scope)
 
 
+_REPORT_OF = re.compile(
+    r"\bthe\s+([A-Z][\w\-]+)['’]s\s+(?:\w+\s+)?(?:report|review|research|data|figures|survey|analysis)\b"
+)
 _PART_OF = re.compile(r"\s+(?:out\s+)?of\s+(?:the|these|those)\s+(?P<n>\d[\d,]*)\b", re.I)
 
 

@@ -90,6 +90,7 @@ def facts_to_gold(facts: Facts, article: str) -> dict[str, Any]:
             relations.append(rd)
 
     statistics: list[dict[str, Any]] = []
+    case_seen: set[tuple[Any, ...]] = set()
     quotes: list[dict[str, Any]] = []
     for e in facts.entities:
         if e.type == "Statistic":
@@ -104,7 +105,12 @@ def facts_to_gold(facts: Facts, article: str) -> dict[str, Any]:
                 }
             )
         elif isinstance(e.props.get("age"), int) or e.props.get("caseFigures"):
-            statistics.extend(_case_figures(e, _case_subject(e.id, by_id, out_rel, in_rel)))
+            for st in _case_figures(e, _case_subject(e.id, by_id, out_rel, in_rel)):
+                # one case's count told again (the headline's "Three officers", then the story's) is one figure
+                key = (st["subject"], st["value"], " ".join(str(st["measure"]).lower().split()[-1:]))
+                if key not in case_seen:
+                    case_seen.add(key)
+                    statistics.append(st)
         if e.type == "Quote":
             for r in in_rel.get(e.id, []):
                 if r.type != "SAID":

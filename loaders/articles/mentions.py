@@ -59,6 +59,8 @@ _PRE_APPOS = re.compile(
     r"|boyfriend|girlfriend|colleague|named(?:\s+\w+)?\s+as|identified(?:\s+\w+)?\s+as|called|officer|constable|sergeant)\s*,?\s*$"
 )
 _PRE_SAID = re.compile(rf"\b(?:{lx.REPORTING_VERBS})\s+$")
+_PLAIN_HONORIFICS = frozenset({"Mr", "Mrs", "Ms", "Miss", "Dr", "Mr.", "Mrs.", "Ms.", "Dr."})
+_IN_PLACE = re.compile(r"\b(?:in|near|outside)\s+$")
 _PLACE_PREP = re.compile(r"\b(?:in|near|outside|around|across|from|at|to|towards|between)\s+(?:the\s+)?$")
 _THE_TITLE = re.compile(r"\bThe\s+$")
 _OFFICER_APPOS = re.compile(
@@ -183,6 +185,8 @@ _AFTER_PLACE_WORD = re.compile(
     r"\s+(?:and|or|but|on|in|at|to|for|with|was|were|is|are|has|had|have|where|when|which|who|after|before|last"
     r"|this|that|by|from|during|since|until|over|town|city|village|area|centre|earlier|yesterday)\b"
 )
+# a short capitalised word that reads as an abbreviated title ("Pr", "Cllr", "Insp."): no vowel, or a full stop
+_ABBREV_TITLE = re.compile(r"[A-Z][b-df-hj-np-tv-xz]{0,3}\.?|[A-Z][a-z]{0,3}\.")
 _SURNAME_SAFE = re.compile(r"^[A-Z][a-z'’\-]+[a-z]$|^[A-Z][a-z]?[A-Z][a-z]+$")
 
 
@@ -354,6 +358,7 @@ class MentionFinder:
             self._aliases(i, s)
             self._body_phrases(i, s)
         for i, s in enumerate(self.sentences):
+            self._codes(i, s)
             self._sequences(i, s)
             self._unnamed(i, s)
         self._repeat_names()
@@ -501,6 +506,24 @@ class MentionFinder:
                 continue  # "The", "He", "However": capitalised only because a sentence starts
             for part_start, part in self._split_free(a, seq):
                 self._classify(i, s, part_start, part)
+
+    def _codes(self, i: int, s: Sentence) -> None:
+        """ "Officer 002", "Witness W3": an anonymised person known by a code (its digits are no figure)."""
+        if not any(c.isdigit() for c in s.text):
+            return
+        for m in _name_patterns()["anon_code"].finditer(s.text):
+            a, b = s.start + m.start("n"), s.start + m.end("n")
+            if not self._free(a, b):
+                continue
+            who = m.group("who")
+            typ = "Person" if who == "Witness" else "Officer"
+            canon = lx.ranks().get(lx.norm(who)) if typ == "Officer" and who != "Officer" else None
+            extra = {"rankNormalised": canon.canonical} if canon else {}
+            self._add(
+                Mention(
+                    a, b, m.group("n"), typ, m.group("n"), i, rank=who if canon else None, anonymised=True, extra=extra
+                )
+            )
 
     def _unnamed(self, i: int, s: Sentence) -> None:
         """ "an unnamed sergeant", "an anonymous constable": an officer with no personal name."""
@@ -902,6 +925,18 @@ class MentionFinder:
             # maybe a name: kept aside until "Mr Okafor" or "Okafor said" confirms it
             self._add(Mention(a, b, name, "?N", name, i, confidence=0.55))
             return
+        if (
+            len(name_toks) == 2
+            and evidence == 0
+            and _IN_PLACE.search(pre)
+            and not lx.is_given_name(name_toks[0])
+            and name_toks[-1].lower() not in lx.ORG_CUES
+            and all(_SURNAME_SAFE.match(t) for t in name_toks)
+            and s.text.rstrip()[-1:] in '.!?"”’)'  # prose, not a title-case heading
+        ):
+            # "a hearing in Colwyn Bay": two capitalised words after "in" that name no person or body
+            self._add(Mention(a, b, name, "Place", name, i, confidence=0.45))
+            return
 
     def _repeat_names(self) -> None:
         """One sense per article: a multi-word name recognised once is recognised wherever it recurs.
@@ -974,6 +1009,15 @@ class MentionFinder:
         for m in self.mentions:
             if m.type in {"Person", "Officer"} and not m.surname_only and not m.anonymised:
                 full.setdefault(m.name.split()[-1], []).append(m)
+        # "Pr Name" beside "Aaron Name": a short unknown word before a named person's surname is a title or
+        # a typo for one, not a second person
+        for last, ms in full.items():
+            if any(lx.is_given_name(x.name.split()[0]) for x in ms):
+                for x in ms:
+                    toks = x.name.split()
+                    if len(toks) == 2 and _ABBREV_TITLE.fullmatch(toks[0]) and not lx.is_given_name(toks[0]):
+                        x.surname_only = True
+                full[last] = [x for x in ms if not x.surname_only]
         # a possible full name is a person when a title or a surname-only mention confirms it
         confirmed = {m.text.split()[-1] for m in self.mentions if m.surname_only and m.type in {"Person", "Officer"}}
         for m in self.mentions:
@@ -1032,6 +1076,13 @@ class MentionFinder:
                     continue
                 if m.type == "Officer":
                     keep.append(m)  # "PC Harlow" with no full name: still an officer
+                    continue
+                hon = m.extra.get("honorific")
+                if m.type == "Person" and hon in _PLAIN_HONORIFICS and _SURNAME_SAFE.match(m.text.split()[-1]):
+                    # "Ms Harlow told the hearing" with no full name anywhere: still a person, named as written
+                    m.name = f"{hon.rstrip('.')} {m.text.split()[-1]}"
+                    m.surname_only = False
+                    keep.append(m)
                 continue
             keep.append(m)
         self.mentions = keep

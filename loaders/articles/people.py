@@ -16,6 +16,14 @@ _APPOS_ROLE = re.compile(
     r"(?:(?:force|service|organisation|charity|group)['’]s?\s+)?"
 )
 
+# "<Organisation> director of policy <Name>": lower-case post words between an organisation and a name
+_ROLE_BEFORE = re.compile(r"\s(?P<role>[a-z][a-z\-]*(?:\s[a-z][a-z\-]*){0,5})\s+$")
+# "<Name>, the former minister who chairs <Organisation>"
+_CHAIRS = re.compile(
+    r",(?:\s+[^,]{0,60}?)?\s+who\s+(?:now\s+|also\s+|currently\s+)?(?P<verb>chairs|heads|leads|founded|runs)\s+(?:the\s+)?"
+)
+_CHAIR_TITLES = {"chairs": "chair", "heads": "head", "leads": "leader", "founded": "founder", "runs": "head"}
+
 _POST_NOUNS = frozenset({"commander", "lead", "head", "chief", "officer", "director", "manager", "coordinator"})
 
 _POST_BODY = re.compile(r"\b(?:commissioner|ombudsman|inspector|mayor|coroner)\b", re.I)
@@ -24,7 +32,11 @@ _POST_BODY = re.compile(r"\b(?:commissioner|ombudsman|inspector|mayor|coroner)\b
 def _is_role(phrase: str) -> bool:
     """'visiting researcher in criminology', 'head': a job, not a clause ('joined after studying law')."""
     words = phrase.lower().split()
-    if not words or any(w.endswith(("ed", "ing")) and w not in {"head", "led"} for w in words):
+    if not words or any(w.endswith("ed") and w not in {"head", "led"} for w in words):
+        return False
+    # a gerund right before the job modifies it ("visiting researcher"); anywhere else it makes a clause
+    gerunds = [k for k, w in enumerate(words) if w.endswith("ing")]
+    if any(k != 0 or len(words) < 2 or words[1] not in lx.ROLE_WORDS for k in gerunds):
         return False
     head = next((w for w in words if w in lx.ROLE_WORDS), None)
     return head is not None or words[-1].endswith(("er", "or", "ist", "ian", "ant", "ent"))
@@ -44,8 +56,15 @@ _RANK_AFTER = re.compile(
     re.I,
 )
 _RANK_BEFORE = re.compile(rf"['’]s\s+(?:new\s+|former\s+|current\s+)?(?P<rank>{_RANK_WORDS}),?\s+$", re.I)
+# "Assistant Chief Constable of Northshire Police Ruth Evans": the rank and the force before the name
+_RANK_OF_FORCE = re.compile(
+    rf"\b(?P<rank>{_RANK_WORDS})\s+(?:of|for|at)\s+(?:the\s+)?(?P<force>(?-i:[A-Z][\w&'’\-]*)(?:\s+(?:and\s+)?"
+    rf"(?-i:[A-Z][\w&'’\-]*)){{0,5}})\s+$",
+    re.I,
+)
 _HEAD_OF_PSD = re.compile(
-    r"^,?\s+(?:the\s+)?(?P<title>head\s+of\s+(?:the\s+)?(?:force['’]s\s+)?Professional\s+Standards"
+    r"^,?\s+(?:the\s+)?(?P<title>head\s+of\s+(?:the\s+)?(?:force['’]s\s+|(?P<owner>(?:[A-Z][\w&\-]*\s+){0,3}[A-Z][\w&\-]*)['’]s\s+)?"
+    r"Professional\s+Standards"
     r"(?:\s+(?:Department|Directorate|Unit|Branch))?)\b"
 )
 
@@ -67,7 +86,12 @@ def _officers_by_rank(doc: ArticleDoc) -> None:
             sent = doc.sents[m.sent]
             am = _RANK_AFTER.match(doc.text[m.end : sent.end])
             bm = _RANK_BEFORE.search(doc.text[sent.start : m.start])
-            got = am or bm
+            fm = _RANK_OF_FORCE.search(doc.text[sent.start : m.start])
+            if fm and not any(
+                x.start == sent.start + fm.start("force") for x, _ in doc.ids_in_sentence(m.sent, {"PoliceForce"})
+            ):
+                fm = None  # "Chief Constable of <a force> Ruth Evans" only when a force is named there
+            got = am or bm or fm
             if got:
                 rank = " ".join(got.group("rank").split())
                 info = lx.ranks().get(lx.norm(rank))
@@ -122,6 +146,16 @@ def _psd_heads(doc: ArticleDoc) -> None:
                 continue
             fid = doc.force_near(m.sent) or doc.primary_force
             evd = doc.evidence(m.start, m.end, 0.7, m.sent)
+            a, b = m.end + hm.start("title"), m.end + hm.end("title")
+            named = next(
+                (x for x, oid in doc.ids_in_sentence(m.sent, {"OversightBody"}) if a <= x.start < b + 20),
+                None,
+            )
+            if named is not None and hm.group("owner"):
+                # "head of Northshire Police's Professional Standards Directorate": the body named there
+                bid = next(oid for x, oid in doc.ids_in_sentence(m.sent, {"OversightBody"}) if x is named)
+                doc.relate("HOLDS_POST", eid, bid, evd, title=" ".join(hm.group("title").split()))
+                break
             fname = doc.ents[fid].name if fid else ""
             name = f"{fname} Professional Standards Department".strip()
             bid = make_id("OversightBody", name)
@@ -179,12 +213,45 @@ def _post_holders(doc: ArticleDoc) -> None:
                 break
 
 
+def _body_ranks(doc: ArticleDoc) -> None:
+    """ "IPCC Commissioner Ruth Evans": a rank word written after a body that is not a force is a post in that
+    body, and the person is no police officer for it."""
+    for eid, e in list(doc.ents.items()):
+        rank = str(e.props.get("rank") or "")
+        if e.type != "Officer" or not rank or e.props.get("anonymised"):
+            continue
+        for m in e.mentions:
+            sent = doc.sents[m.sent]
+            pre = doc.text[sent.start : m.start].rstrip()
+            if not pre.endswith(rank):
+                continue
+            at = sent.start + len(pre) - len(rank)
+            body = next(
+                (
+                    bid
+                    for x, bid in doc.ids_in_sentence(m.sent, {"OversightBody", "Organisation"})
+                    if 0 < at - x.end <= 1
+                ),
+                None,
+            )
+            if body is None:
+                continue
+            e.type = "Person"
+            for k in ("rank", "rankNormalised"):
+                e.props.pop(k, None)
+            e.props["role"] = rank
+            e.props["postBody"] = body
+            doc.relate("HOLDS_POST", eid, body, doc.evidence(m.start, m.end, 0.7, m.sent), title=rank)
+            break
+
+
 @component("people")
 def people(doc: ArticleDoc) -> None:
     """Officers' forces and posts; other people's posts and memberships."""
     ref = reference()
     _post_holders(doc)
     _officers_by_rank(doc)
+    _body_ranks(doc)
     _predecessors(doc)
     _psd_heads(doc)
     for eid, e in list(doc.ents.items()):
@@ -233,6 +300,30 @@ def people(doc: ArticleDoc) -> None:
             if body:
                 title = doc.ents[body].name.split(" for ")[0]
                 doc.relate("HOLDS_POST", eid, body, evd, title=title)
+                e.props.setdefault("role", title)
+                continue
+        # "Liberty director of policy Ruth Evans": the organisation and the post written before the name
+        bm = _ROLE_BEFORE.search(pre)
+        if bm and _is_role(bm.group("role")):
+            org = next(
+                (
+                    oid
+                    for x, oid in doc.ids_in_sentence(m0.sent, {"Organisation", "OversightBody", "Programme"})
+                    if x.end == sent.start + bm.start()
+                ),
+                None,
+            )
+            if org:
+                doc.relate("HOLDS_POST", eid, org, evd, title=bm.group("role"))
+                e.props.setdefault("role", bm.group("role"))
+                continue
+        # "Ruth Evans, the former minister who chairs the authority"
+        cm = _CHAIRS.match(post)
+        if cm:
+            org = _entity_at(doc, m0.end + cm.end(), {"Organisation", "OversightBody", "Programme"})
+            if org:
+                title = _CHAIR_TITLES[cm.group("verb").lower()]
+                doc.relate("HOLDS_POST", eid, org, evd, title=title)
                 e.props.setdefault("role", title)
                 continue
         # "Ruth Evans, a researcher at the London School of Economics" / "Ruth Evans of Liberty said"

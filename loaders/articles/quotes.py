@@ -100,7 +100,9 @@ def find_quotes(text: str, paras: list[Span]) -> list[QuoteSpan]:
     return [q for q in out if re.search(r"[A-Za-z]", q.text)]
 
 
-_VERB = re.compile(rf"\b(?:{lx.REPORTING_VERBS}|shows|show|showed|according to|in a statement)\b", re.I)
+_VERB = re.compile(
+    rf"\b(?:{lx.REPORTING_VERBS}|shows|show|showed|rates|rated|graded|judged|according to|in a statement)\b", re.I
+)
 
 
 _PREP_BEFORE = re.compile(
@@ -193,8 +195,12 @@ def pick_speaker(
         ]
         if after:
             return after[0]
-    # otherwise the sentence's subject: its first candidate before the quote (a person first)
-    pre = [c for c in cs if c.start < quote.start]
-    if pre:
+    # otherwise the sentence's subject: its first candidate before the quote (a person first); a candidate
+    # after a reporting verb is inside the reported clause ("said Mr A had been 'dishonest'"), not its subject
+    pre = [c for c in cs if c.start < quote.start and not any(vb <= c.start for _va, vb, _w in verbs)]
+    # with no reporting verb, only a colon introduces speech ("X, at one point heard saying: '...'"); a phrase
+    # quoted in a plain statement ("an officer who 'broke the rules' was dismissed") has no speaker
+    introduced = bool(verbs) or sent.text[: quote.start - 1 - sent.start].rstrip().endswith(":")
+    if pre and introduced:
         return next((c for c in pre if c.person), pre[0])
     return None

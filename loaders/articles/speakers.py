@@ -15,13 +15,17 @@ from loaders.articles import lexicon as lx
 from loaders.articles.doc import ArticleDoc
 from loaders.articles.quotes import Candidate, QuoteSpan, find_quotes, pick_speaker
 from loaders.articles.registry import component
+from loaders.articles.text import Sentence
 
-# what makes a word or two in quote marks somebody's words (reported speech), not a scare quote
-_SHORT_QUOTE_CUE = re.compile(
-    rf"\b(?:{lx.REPORTING_VERBS}|describ\w+|call\w*|labell?\w+|branded|term\w*|according\s+to|in\s+(?:a|his|her|its|their)\s+"
-    r"(?:statement|letter|report|words))\b",
-    re.I,
-)
+
+@cache
+def _short_quote_cue() -> re.Pattern[str]:
+    """What makes two words in quote marks somebody's words, not a scare quote: a reporting verb, a label
+    word or another cue of data/speakers.toml."""
+    p = _patterns()
+    return re.compile(rf"\b(?:{lx.REPORTING_VERBS}|{p['label_cue'].pattern}|{p['short_quote_cue'].pattern})\b", re.I)
+
+
 SPEAKER_TYPES = {"Person", "Officer", "PoliceForce", "OversightBody", "Organisation", "Programme"}
 
 _FORCE_NOMINAL = re.compile(
@@ -29,7 +33,7 @@ _FORCE_NOMINAL = re.compile(
 )
 
 _SPOKES = re.compile(
-    r"\b(?:[Aa]|[Tt]he)\s+(?:(?P<org>[A-Z][\w'’&\- ]{1,60}?)\s+)?"
+    r"\b(?:[Aa]|[Tt]he)\s+(?:(?P<org>[A-Z][\w'’&\- ]{1,60}?)\s+|(?P<force>police|force|constabulary)\s+)?"
     r"(?P<kind>spokesperson|spokesman|spokeswoman|spokespeople|statement)\b"
 )
 
@@ -43,6 +47,18 @@ _PRONOUN = re.compile(
     rf"(?:^|(?<=[\s,;:]))(?P<p>he|she|it|they)\s+(?:also\s+|later\s+|then\s+)?(?:{lx.REPORTING_VERBS})\b", re.I
 )
 
+
+# a personal pronoun later in a sentence that names one person, which shows that person's gender
+_LATER_PRONOUN = re.compile(r"\b(he|him|his|she|her)\b", re.I)
+
+# "the chief constable", "the Deputy Commissioner": a rank written without a name (looked up in the rank table)
+_RANK_NOMINAL = re.compile(r"\b[Tt]he\s+(?P<r>[A-Za-z]+(?:\s+[A-Za-z]+){0,3})")
+
+# how a paragraph of prose ends (captions and headings end without punctuation)
+_CLOSED = re.compile(r"[.!?:;\"“”‘’')\]…]\s*$")
+
+# reporting verbs of a plain statement of what someone said, which the next paragraph's quotation continues
+_SAID_PLAIN = re.compile(r"\b(?:said|says|told|added|explained|stated|warned|insisted|argued)\b")
 
 _GOES_ON = re.compile(r"\b(?:added|adds|continued|continues|went\s+on)\b", re.I)
 
@@ -66,12 +82,14 @@ class _Memory:
     _by_word: dict[str, str] | None = None
     last_female: str | None = None
     last_male: str | None = None
+    last_officer: str | None = None
     _genders: dict[str, str | None] | None = None
     last_speaker: str | None = None  # the person who spoke last, and in which paragraph
     last_speaker_para: int = -10
     named_since: set[str] = field(default_factory=set)  # people named (outside quotes) since they spoke
     _surnames: dict[str, str] | None = None
     _holders: dict[str, str] | None = None
+    _ranked: dict[str, str] | None = None
 
     def surnames(self, doc: ArticleDoc) -> dict[str, str]:
         """Each named person's last name -> the person, when only one person has it (built once)."""
@@ -99,6 +117,20 @@ class _Memory:
         head = post.lower().split()[-1] if post.strip() else ""
         return self._holders.get(org) or self._holders.get("title:" + head)
 
+    def of_rank(self, doc: ArticleDoc, words: str) -> str | None:
+        """The one officer of the article with the rank ``words`` names ("the chief constable"), else None."""
+        info = lx.ranks().get(lx.norm(words))
+        if info is None or not info.canonical:
+            return None
+        if self._ranked is None:
+            got: dict[str, set[str]] = {}
+            for eid, e in doc.ents.items():
+                r = lx.ranks().get(lx.norm(str(e.props.get("rank") or "")))
+                if e.type == "Officer" and r and not e.props.get("anonymised"):
+                    got.setdefault(r.canonical, set()).add(eid)
+            self._ranked = {k: next(iter(v)) for k, v in got.items() if len(v) == 1}
+        return self._ranked.get(info.canonical)
+
     def gender(self, doc: ArticleDoc, eid: str) -> str | None:
         """A person's gender as the article shows it (an honorific, else a given name used for one only)."""
         if self._genders is None:
@@ -109,8 +141,17 @@ class _Memory:
             self._genders[eid] = lx.gender_of(e.name.split()[0], hon) if " " in e.name or hon else None
         return self._genders[eid]
 
+    def learn_gender(self, doc: ArticleDoc, eid: str, pronoun: str) -> None:
+        """The gender the article's pronoun shows for a person whose name did not ("PC A said he ...")."""
+        if self.gender(doc, eid) is None and self._genders is not None:
+            self._genders[eid] = "m" if pronoun.lower() in {"he", "him", "his"} else "f"
+            if self.last_person == eid:
+                self.saw_person(doc, eid)
+
     def saw_person(self, doc: ArticleDoc, eid: str) -> None:
         self.last_person = eid
+        if doc.ents[eid].type == "Officer":
+            self.last_officer = eid
         g = self.gender(doc, eid)
         if g == "f":
             self.last_female = eid
@@ -181,8 +222,12 @@ def speaker_candidates(doc: ArticleDoc, mem: _Memory, i: int) -> list[Candidate]
                 out.append(Candidate(doc.primary_force, s.start + m.start(), s.start + m.end(), False))
     for m in _SPOKES.finditer(s.text):
         a, b = s.start + m.start(), s.start + m.end()
+        if any(c.person and 0 <= a - c.end <= 2 and doc.text[c.end : a].strip() == "," for c in out):
+            continue  # "Ruth Evans, a spokesperson for Liberty, said": the named person speaks
         org: str | None = None
-        if m.group("org"):
+        if m.group("force"):
+            org = doc.primary_force  # "a police spokesman": the force the article is about
+        elif m.group("org"):
             # "A Home Office spokesperson": the organisation named inside the phrase
             org = next((c.key for c in out if a <= c.start < b and not c.person), None)
             if org is None:
@@ -204,9 +249,31 @@ def speaker_candidates(doc: ArticleDoc, mem: _Memory, i: int) -> list[Candidate]
         # a spokesperson is a person speaking for the organisation: "a spokesperson for Suffolk Constabulary"
         out = [c for c in out if not (a <= c.start < b and c.key == org)]
         out.append(Candidate(spokesperson(doc, org, a, b), a, b, True))
+    for m in _RANK_NOMINAL.finditer(s.text):
+        # "The Chief Constable said": the one officer of that rank the article names
+        if any(c.start <= s.start + m.start("r") < c.end for c in out):
+            continue
+        words = m.group("r").split()
+        for k in range(len(words), 0, -1):
+            rest = s.text[m.start("r") :].split(None, k)
+            if len(rest) > k and rest[k][:1].isupper():
+                continue  # "the Chief Constable Jane Smith": a name follows, which the name finder took
+            pid = mem.of_rank(doc, " ".join(words[:k]))
+            if pid:
+                out.append(Candidate(pid, s.start + m.start(), s.start + m.start("r") + len(" ".join(words[:k])), True))
+                break
+    for m in pat["officer_nominal"].finditer(s.text):
+        # "The officer said:": the officer who has been speaking, else the officer last named
+        target = mem.last_speaker if mem.last_speaker and doc.ents[mem.last_speaker].type == "Officer" else None
+        target = target or mem.last_officer
+        if target and not any(c.start <= s.start + m.start() < c.end for c in out):
+            out.append(Candidate(target, s.start + m.start(), s.start + m.end(), True))
     for m in _DOC.finditer(s.text):
         if mem.doc_author:
             out.append(Candidate(mem.doc_author, s.start + m.start(), s.start + m.end(), True))
+        elif m.group(0).lower().endswith("report") and mem.last_body:
+            # "The report said:": a report nobody is said to have written is the oversight body's own
+            out.append(Candidate(mem.last_body, s.start + m.start(), s.start + m.end(), False))
     for m in _PRONOUN.finditer(s.text):
         p = m.group("p").lower()
         target = None
@@ -252,6 +319,7 @@ def quotes(doc: ArticleDoc) -> None:
         by_sent.setdefault(doc.sent_index(q.start), []).append(q)
     prev_speaker: str | None = None
     prev_para = -10
+    last_q: tuple[str, int] | None = None  # the last quotation attributed, and its paragraph
     attributed: set[str] = set()
     for i, s in enumerate(doc.sents):
         in_s = by_sent.get(i, [])
@@ -267,21 +335,31 @@ def quotes(doc: ArticleDoc) -> None:
                 and not q.text.rstrip("'\"’”").endswith((".", "!", "?"))
             ):
                 continue  # a quoted subheading ("'Wholly unconvincing'"): the words are quoted again below
-            short = len(q.text.split()) <= 2
-            if short and not _SHORT_QUOTE_CUE.search(s.text):
+            n_words = len(q.text.split())
+            short = n_words <= 2
+            if short and not _short_quote_cue().search(s.text):
                 continue  # a word or two in quote marks with nobody saying it: a scare quote
+            if n_words == 1 and not _patterns()["label_cue"].search(s.text):
+                continue  # one word picked out ("had been 'shameful'") is a label unless someone called it that
             sp = pick_speaker(s, q, cands, in_s)
             if sp is None and q.opens_paragraph and i > 0 and doc.sents[i - 1].text.rstrip().endswith(":"):
                 prev = doc.sents[i - 1]
                 pc = speaker_candidates(doc, mem, i - 1)
-                fake = QuoteSpan(prev.end, prev.end, "", q.para, False)
+                fake = QuoteSpan(prev.end + 1, prev.end + 1, "", q.para, False)  # as if its mark followed
                 sp = pick_speaker(prev, fake, pc, [])
             speaker = sp.key if sp else None
+            if speaker is None and not short and q.opens_paragraph and i > 0:
+                # "Jane Smith said the report was worrying." then a paragraph in quote marks: her words
+                speaker = _reporter(doc, mem, i - 1, q.para, by_sent)
             if speaker is None and not short and q.opens_paragraph and prev_speaker and q.para - prev_para <= 2:
                 speaker = prev_speaker
             if speaker is None:
+                if last_q and last_q[1] == q.para and _whole_sentence(s, q):
+                    # '"...," she said. "We are proud of them."': one quotation broken by its attribution
+                    extend_quote(doc, last_q[0], q)
+                    attributed.add(said)
                 continue
-            add_quote(doc, q, speaker, i)
+            last_q = (add_quote(doc, q, speaker, i), q.para)
             attributed.add(said)
             prev_speaker = speaker
             prev_para = q.para
@@ -290,10 +368,14 @@ def quotes(doc: ArticleDoc) -> None:
                 mem.named_since = set()
         # memory for pronouns and nominals, from the words outside quotes
         free = [(m, eid) for m, eid in doc.ids_in_sentence(i) if not any(q.start <= m.start < q.end for q in in_s)]
+        # a line with no closing punctuation (a caption, a heading) does not say who "he" or "she" is
+        prose = bool(_CLOSED.search(doc.paras[s.para].text))
         spoken_to = _patterns()["spoken_to"]
         for m, eid in free:
             t = doc.ents[eid].type
             if t in {"Person", "Officer"}:
+                if not prose:
+                    continue
                 if len(free) > 1 and spoken_to.search(doc.text[max(s.start, m.start - 60) : m.start]):
                     continue  # "X told BBC Radio's Y that ...": Y is not who "he" will be
                 mem.saw_person(doc, eid)
@@ -302,6 +384,14 @@ def quotes(doc: ArticleDoc) -> None:
                 mem.last_org = eid
                 if t == "OversightBody":
                     mem.last_body = eid
+        people = [(m, eid) for m, eid in free if doc.ents[eid].type in {"Person", "Officer"}]
+        if len({eid for _m, eid in people}) == 1:
+            later = {
+                "m" if p.group(1).lower() in {"he", "him", "his"} else "f"
+                for p in _LATER_PRONOUN.finditer(doc.text, people[0][0].end, s.end)
+            }
+            if len(later) == 1:
+                mem.learn_gender(doc, people[0][1], "he" if later == {"m"} else "she")
         if free:
             first_id = free[0][1]
             if doc.ents[first_id].type in {"Organisation", "OversightBody", "PoliceForce", "Programme"}:
@@ -314,12 +404,42 @@ def quotes(doc: ArticleDoc) -> None:
             mem.last_it = mem.doc_author
 
 
+def _reporter(doc: ArticleDoc, mem: _Memory, j: int, para: int, by_sent: dict[int, list[QuoteSpan]]) -> str | None:
+    """Who sentence ``j`` (the last of the paragraph before ``para``, with no quotation) says said something
+    ("Jane Smith said the report was worrying"), else None."""
+    prev = doc.sents[j]
+    if prev.para != para - 1 or by_sent.get(j) or not _SAID_PLAIN.search(prev.text):
+        return None
+    fake = QuoteSpan(prev.end + 1, prev.end + 1, "", para, False)
+    sp = pick_speaker(prev, fake, speaker_candidates(doc, mem, j), [])
+    return sp.key if sp else None
+
+
 def _whole_paragraph(doc: ArticleDoc, q: QuoteSpan) -> bool:
     p = doc.paras[q.para]
     return not doc.text[q.end : p.end].strip(" '\"’”.")
 
 
-def add_quote(doc: ArticleDoc, q: QuoteSpan, speaker: str, i: int) -> None:
+def _whole_sentence(s: Sentence, q: QuoteSpan) -> bool:
+    """The sentence is the quotation and nothing else (its marks and punctuation aside)."""
+    head = s.text[: max(0, q.start - 1 - s.start)]
+    tail = s.text[q.end + 1 - s.start :]
+    return not head.strip() and not tail.strip(" .,;:!?'\"’”")
+
+
+def extend_quote(doc: ArticleDoc, qid: str, q: QuoteSpan) -> None:
+    """Add the words of ``q`` to the quotation ``qid`` it continues."""
+    e = doc.ents[qid]
+    e.props["text"] = f"{e.props.get('text', '')} {q.text}".strip()
+    doc.entity(
+        qid,
+        "Quote",
+        e.name,
+        Evidence(doc.sid, quote=q.text[:1000], start=q.start, end=q.end, method="rule", confidence=0.7),
+    )
+
+
+def add_quote(doc: ArticleDoc, q: QuoteSpan, speaker: str, i: int) -> str:
     text = q.text
     words = text.split()
     name = " ".join(words[:8]) + ("…" if len(words) > 8 else "")
@@ -328,6 +448,7 @@ def add_quote(doc: ArticleDoc, q: QuoteSpan, speaker: str, i: int) -> None:
     e = doc.entity(qid, "Quote", name, evd)
     e.props["text"] = text
     doc.relate("SAID", speaker, qid, evd)
+    return qid
 
 
 # -- events ---------------------------------------------------------------------------

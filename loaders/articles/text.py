@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from loaders.articles.lexicon import REPORTING_VERBS
+
 # Abbreviations whose full stop does not end a sentence.
 _ABBREV = {
     "mr", "mrs", "ms", "dr", "st", "sgt", "insp", "supt", "det", "con", "pc", "dc", "ds", "di", "no", "nos",
@@ -12,6 +14,10 @@ _ABBREV = {
     "sept", "oct", "nov", "dec", "gen", "col", "capt", "lt", "prof", "rev", "hon", "cllr", "ch", "approx",
 }  # fmt: skip
 _BOUNDARY = re.compile(r"([.!?…]+[\"”’']*)(\s+)(?=[\"“‘'(\[]?[A-Z0-9£])")
+# '"Why?" Jane Smith asked': a question or exclamation closing a quotation, then its speaker and verb,
+# is one sentence
+_QUOTE_END = re.compile(r"[?!]+[\"”’']+")
+_SPEAKER_NEXT = re.compile(rf"(?:[A-Z][\w'’\-]*\s+){{1,4}}(?:{REPORTING_VERBS})\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +61,8 @@ def split_sentences(para: Span, index: int) -> list[Sentence]:
         before = text[max(start, m.start(1) - 40) : m.start(1)]
         last = re.split(r"[\s(]", before)[-1].lower().rstrip(".") if before else ""
         if m.group(1) == "." and (last in _ABBREV or (len(last) == 1 and last.isalpha())):
+            continue
+        if _QUOTE_END.fullmatch(m.group(1)) and _SPEAKER_NEXT.match(text, m.end()):
             continue
         seg = text[start:end]
         if seg.strip():
