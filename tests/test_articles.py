@@ -26,7 +26,7 @@ ARTICLES = HERE / "articles"
 SHARED = HERE.parent.parent / "shared"
 SCORER = SHARED / "tools" / "score_extraction.py"
 # A regression floor a little under what the rules reach on the development corpus (not the goal).
-TARGETS = {"named_entities": 0.86, "events": 0.64, "relations": 0.54, "statistics": 0.80, "quotes": 0.81}
+TARGETS = {"named_entities": 0.86, "events": 0.64, "relations": 0.54, "statistics": 0.80, "quotes": 0.83}
 
 
 def facts_of(text: str, name: str = "t.txt", tmp: Path | None = None) -> Facts:

@@ -13,7 +13,7 @@ from tests.test_articles import _micro, _scorer, names, rels
 
 HELDOUT = Path(__file__).parent / "articles" / "heldout"
 # a little under the scores the rules reach, so a regression in any category fails the suite
-FLOORS = {"named_entities": 0.95, "events": 0.71, "relations": 0.71, "statistics": 0.8, "quotes": 0.92}
+FLOORS = {"named_entities": 0.95, "events": 0.71, "relations": 0.71, "statistics": 0.8, "quotes": 0.97}
 
 
 def _facts(text: str) -> Facts:

@@ -132,7 +132,8 @@ def test_a_police_spokesman_speaks_for_the_force() -> None:
         "Lincolnshire Police dealt with 412 complaints last year.\n"
         'A police spokesman said: "Every complaint is recorded and assessed."\n'
     )
-    assert q == [("a spokesperson for Lincolnshire Police", "Every complaint is")]
+    # (the KB's speaker is "a spokesperson for Lincolnshire Police": see the annotation-view test below)
+    assert q == [("Lincolnshire Police", "Every complaint is")]
 
 
 def test_a_rating_is_the_raters_words_not_the_rated_forces() -> None:
@@ -215,3 +216,19 @@ def test_a_quotation_broken_by_its_attribution_is_one_quotation() -> None:
     assert len(quotes) == 1
     assert quotes[0].props["text"] == "We did everything we could, I am proud of the whole team."
     assert _quotes(text) == [("Ann Tolley", "We did everything")]
+
+
+def test_an_unnamed_spokespersons_words_are_the_organisations_in_the_annotation_view() -> None:
+    """The KB keeps "a spokesperson for X" (a person holding that post); the annotation format, whose
+    convention gives an unnamed spokesperson's words to the organisation, shows X as the speaker."""
+    text = (
+        "Lincolnshire Police dealt with 412 complaints last year.\n"
+        'A police spokesman said: "Every complaint is recorded and assessed."\n'
+        'Ruth Evans, a spokesperson for Safe To Speak, said: "The numbers are only the start."\n'
+    )
+    facts = extract_text(text, text_source(text, title="t.txt"))
+    people = {e.name for e in facts.entities if e.props.get("role") == "spokesperson"}
+    assert "a spokesperson for Lincolnshire Police" in people
+    view = {(q["speaker"], q["organisation"]) for q in facts_to_gold(facts, "t.txt")["quotes"]}
+    assert ("Lincolnshire Police", "Lincolnshire Police") in view
+    assert any(s == "Ruth Evans" for s, _ in view)  # a named spokesperson stays the speaker

@@ -130,9 +130,12 @@ def facts_to_gold(facts: Facts, article: str) -> dict[str, Any]:
                     else:
                         org = speaker.name
                 text = str(e.props.get("text", e.name))
+                who = name(r.source)
+                if speaker is not None and org and speaker.props.get("role") == "spokesperson" and _unnamed(speaker):
+                    who = org  # the annotation convention: an unnamed spokesperson's words are the organisation's
                 quotes.append(
                     {
-                        "speaker": name(r.source),
+                        "speaker": who,
                         "organisation": org,
                         "starts_with": " ".join(text.split()[:8]),
                         "text": text,
@@ -181,6 +184,11 @@ def _gold_convention(relations: list[Relation], by_id: dict[str, Entity]) -> lis
             continue
         out.append(r)
     return out
+
+
+def _unnamed(person: Entity) -> bool:
+    """A spokesperson the article does not name ("a spokesperson for Kent Police")."""
+    return person.name.lower().startswith(("a spokesperson for", "a spokesman for", "a spokeswoman for"))
 
 
 def _case_figures(e: Entity, subject: str) -> list[dict[str, Any]]:
