@@ -154,20 +154,6 @@ class _Budget:
             raise ApiError(f"the `where` filter has more than {MAX_CONDITIONS} conditions (each `in` value counts)")
 
 
-def narrower(keys: list[str]) -> list[str]:
-    """The concept keys and every concept below them (a 'dismissal' filter finds 'dismissed without notice')."""
-    children: dict[str, list[str]] = {}
-    for c in (c for s in t.ONTO.schemes.values() for c in s.concepts.values() if c.broader):
-        children.setdefault(c.broader or "", []).append(c.key)
-    out: dict[str, None] = {}
-    todo = list(keys)
-    while todo:
-        if (k := todo.pop()) not in out:
-            out[k] = None
-            todo.extend(children.get(k, ()))
-    return list(out)
-
-
 def _conds(field: str, flt: Any, budget: _Budget) -> list[Filter]:
     out: list[Filter] = []
     for op in OPS:  # the value filters' fields are the store's operators (`in` is the attribute `in_`)
@@ -175,7 +161,7 @@ def _conds(field: str, flt: Any, budget: _Budget) -> list[Filter]:
             continue
         budget.spend(len(v) if op == "in" else 0)
         if field in CONCEPT_FIELDS and op in ("eq", "in"):
-            keys = narrower([v] if op == "eq" else list(v))
+            keys = t.narrower([v] if op == "eq" else list(v))
             out.append(Cond(field, "eq", keys[0]) if len(keys) == 1 else Cond(field, "in", keys))
         else:
             out.append(Cond(field, op, list(v) if op == "in" else bool(v) if op == "exists" else v))  # type: ignore[arg-type]

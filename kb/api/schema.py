@@ -26,7 +26,7 @@ from kb.api import types as t
 from kb.api.context import Context, heavy
 from kb.api.cost import Limits
 from kb.api.errors import DEFAULT_PAGE, ApiError, check_first, is_client_error
-from kb.api.filters import ORDER_INPUTS, WHERE_TYPES, narrower, to_filter
+from kb.api.filters import ORDER_INPUTS, WHERE_TYPES, to_filter
 from kb.api.objects import arg, gql_field, signed
 from kb.ontology import ClassDef, ontology
 from kb.store.query import And, Cond, Filter, HasRelation, ScanTimeout
@@ -105,12 +105,7 @@ def _statistic_filter(ctx: Context, flt: Filter | None, stat: dict[str, Any]) ->
     items = [flt] if flt is not None else []
     if stat["subject"]:
         items.append(HasRelation("ABOUT", "out", Cond("id", "eq", normalise_id(stat["subject"], None, ctx.base))))
-    if measure := stat["measure"]:  # a concept (with the narrower ones), else words of the measure
-        concept = ONTO.concept("measure", measure) is not None
-        by_words = Cond("measure", "contains", measure)
-        items.append(Cond("measureConcept", "in", narrower([measure])) if concept else by_words)
-    items += [Cond("periodEnd", "gte", stat["from_"])] if stat["from_"] else []
-    items += [Cond("periodStart", "lte", stat["to"])] if stat["to"] else []
+    items += t.statistic_conds(stat)
     return None if not items else items[0] if len(items) == 1 else And(tuple(items))
 
 

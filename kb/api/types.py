@@ -15,10 +15,10 @@ import strawberry
 from kb.api import objects as o
 from kb.api.context import Context, other_end
 from kb.api.errors import DEFAULT_PAGE, MAX_PAGE, ApiError, check_first
-from kb.identity import fold
 from kb.model import Direction, Edge, Node
 from kb.model import Evidence as EvidenceRecord
 from kb.ontology import ClassDef, Ontology, RelationDef, ontology
+from kb.store.query import Cond, cond_matches
 
 MENTIONED_IN, ABOUT = "MENTIONED_IN", "ABOUT"
 DIRECTIONS: tuple[Direction, Direction] = ("out", "in")
@@ -188,15 +188,30 @@ def wrap(node: Node) -> Any:
     return (ENTITY_TYPES.get(node.type) or ENTITY_TYPES["Organisation"]).of(node)
 
 
-def statistic_matches(node: Node, measure: str | None, date_from: str | None, date_to: str | None) -> bool:
-    """True when a Statistic node's measure and period fit the arguments."""
-    if measure:
-        m = fold(measure)
-        if m != fold(str(node.props.get("measureConcept", ""))) and m not in fold(str(node.props.get("measure", ""))):
-            return False
-    start = o.as_string(node.props.get("periodStart"))
-    end = o.as_string(node.props.get("periodEnd")) or start
-    return not ((date_from and (end is None or end < date_from)) or (date_to and (start is None or start > date_to)))
+def narrower(keys: list[str]) -> list[str]:
+    """The concept keys and every concept below them (a 'dismissal' filter finds 'dismissed without notice')."""
+    children: dict[str, list[str]] = {}
+    for c in (c for s in ONTO.schemes.values() for c in s.concepts.values() if c.broader):
+        children.setdefault(c.broader or "", []).append(c.key)
+    out: dict[str, None] = {}
+    todo = list(keys)
+    while todo:
+        if (k := todo.pop()) not in out:
+            out[k] = None
+            todo.extend(children.get(k, ()))
+    return list(out)
+
+
+def statistic_conds(stat: dict[str, Any]) -> list[Cond]:
+    """The store conditions of the STAT_ARGS: a measure concept (with the narrower ones) or words of
+    the measure, a period that ends on or after ``from`` and starts on or before ``to``."""
+    out = []
+    if m := stat["measure"]:
+        concept = ONTO.concept("measure", m) is not None
+        out.append(Cond("measureConcept", "in", narrower([m])) if concept else Cond("measure", "contains", m))
+    out += [Cond("periodEnd", "gte", stat["from_"])] if stat["from_"] else []
+    out += [Cond("periodStart", "lte", stat["to"])] if stat["to"] else []
+    return out
 
 
 def page(edges: list[Edge], entity_id: str, direction: Direction, after: str | None) -> list[Edge]:
@@ -213,7 +228,7 @@ def page(edges: list[Edge], entity_id: str, direction: Direction, after: str | N
 AFTER_ARG = o.arg(str | None, "Continue after the relationship with this `id` (lists are sorted by the far end's id).")
 # A statistic's measure and period, for statistics lists (root and relationship fields alike).
 STAT_ARGS: list[tuple[str, Any, Any]] = [
-    ("measure", o.arg(str | None, "Measure concept key, or words in the measure."), None),
+    ("measure", o.arg(str | None, "Measure concept key (narrower concepts included), or words of the measure."), None),
     ("from_", o.arg(str | None, "Period ends on or after this ISO date.", name="from"), None),
     ("to", o.arg(str | None, "Period starts on or before this ISO date."), None),
 ]
@@ -226,7 +241,7 @@ def _rel_field(rf: RelField, edge_cls: Any) -> Any:
 
     async def resolve(root: Any, info: Info, first: int = DEFAULT_PAGE, after: str | None = None, **stat: Any) -> Any:
         check_first(first)
-        ctx, nid = info.context, root._node.id
+        ctx, nid, conds = info.context, root._node.id, statistic_conds(stat) if stats else []
         # The first page, or all of the list after a cursor or to filter statistics afterwards.
         limit = None if stats or after is not None else first
         pairs = await ctx.related((nid, rel.name, direction, limit))
@@ -234,9 +249,7 @@ def _rel_field(rf: RelField, edge_cls: Any) -> Any:
         out = [
             edge_cls.of(e, wrap(n))
             for e in page([e for e, _ in pairs], nid, direction, after)
-            if (n := far[id(e)]) is not None
-            and fits.get(n.type, False)
-            and not (stats and not statistic_matches(n, stat["measure"], stat["from_"], stat["to"]))
+            if (n := far[id(e)]) is not None and fits.get(n.type, False) and all(cond_matches(n, c) for c in conds)
         ][:first]
         ctx.budget.spend(2 * len(out), 200 * len(out))
         return out
