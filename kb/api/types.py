@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Optional, cast
 
 import strawberry
+from strawberry.relay import PageInfo
 
 from kb.api import objects as o
 from kb.api.context import Context, other_end
@@ -114,14 +115,6 @@ class Entity(o.NodeObj):
         resolver=_evidence, description="The evidence for the entity: its mentions, in every source."
     )
     sources = strawberry.field(resolver=_sources, description=SOURCES_DOC)
-
-
-@strawberry.type(description="Relay page information.")
-class PageInfo:
-    has_next_page: bool = strawberry.field(description="True when there are more results after endCursor.")
-    has_previous_page: bool = strawberry.field(description="True when this page was asked for with `after`.")
-    start_cursor: str | None = strawberry.field(description="Cursor of the first result on this page.")
-    end_cursor: str | None = strawberry.field(description="Cursor of the last result; pass it as `after`.")
 
 
 @strawberry.type(description="A search result: an entity and how well it matches.")

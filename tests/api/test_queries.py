@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kb.api.app import create_app
-from kb.model import Entity, Evidence, Facts, Relation
+from kb.model import Entity, Evidence, Facts, PropValue, Relation
 from kb.store.memory import MemoryStore
 from tests.api.conftest import GQL, TestClient
 from tests.api.kbdata import ALEX, ARTICLE, FOI, JAMIE, KENT, TVP, load_test_kb
@@ -337,8 +337,8 @@ def _kent_statistics() -> GQL:
     cell = [Evidence(FOI + "-2", locator="Sheet1!A1", method="table", confidence=1.0)]
 
     def stat(key: str, measure: str, concept: str | None, start: str, end: str | None) -> Entity:
-        props = {"measure": measure, "periodStart": start} | ({"periodEnd": end} if end else {})
-        props |= {"measureConcept": concept} if concept else {}
+        props: dict[str, PropValue] = {"measure": measure, "periodStart": start}
+        props |= ({"periodEnd": end} if end else {}) | ({"measureConcept": concept} if concept else {})
         return Entity(f"statistic/{key}", "Statistic", key, props=props, evidence=cell)
 
     stats = [
