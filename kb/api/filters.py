@@ -61,7 +61,8 @@ FILTER_FOR = {str: StringFilter, float: FloatFilter, int: FloatFilter, bool: Boo
 
 def _where_type(cls: ClassDef | None, rels: list[t.RelField]) -> Any:
     """``{Class}Where``: AND / OR / NOT, a filter per property, a relationship filter per relationship field."""
-    name = f"{cls.name if cls else 'Entity'}Where"
+    target = cls.name if cls else "Entity"
+    name = f"{target}Where"
     fields: dict[str, tuple[Any, str, str | None]] = {
         "and_": (f"Optional[list[{name}]]", "All of these conditions hold.", "AND"),
         "or_": (f"Optional[list[{name}]]", "At least one of these conditions holds.", "OR"),
@@ -78,22 +79,21 @@ def _where_type(cls: ClassDef | None, rels: list[t.RelField]) -> Any:
     for rf in rels:
         way = "outgoing" if rf.direction == "out" else "incoming"
         desc = f"Has {rf.rel.name} relationships ({way}) to entities matching the filter."
-        target = t.node_type_for(rf.other_classes).__name__
-        fields[f"r_{rf.name}"] = (f"Optional[{target}RelationFilter]", desc, rf.name)
+        far = t.node_type_for(rf.other_classes).__name__
+        fields[f"r_{rf.name}"] = (f"Optional[{far}RelationFilter]", desc, rf.name)
         meta[f"r_{rf.name}"] = ("rel", rf.rel.name, rf.direction)
     desc = "Has relationships of a given type and direction to entities matching a filter (any type)."
     fields["related"], meta["related"] = ("Optional[list[RelatedFilter]]", desc, "related"), ("related",)
     klass = _input(name, fields, f"Conditions on {cls.label if cls else 'any entity'} entities.")
     WHERE_META[klass] = meta
-    return klass
-
-
-def _relation_filter_type(target: str) -> None:
-    fields: dict[str, tuple[Any, str, str | None]] = {
-        "some": (f"Optional[{target}Where]", "Conditions on the related entity (any when absent).", None),
+    # and the relationship filter whose far end is one of these entities
+    rel_fields: dict[str, tuple[Any, str, str | None]] = {
+        "some": (f"Optional[{name}]", "Conditions on the related entity (any when absent).", None),
         "min_count": (int, "At least this many related entities must match.", None),
     }
-    _input(f"{target}RelationFilter", fields, f"A relationship filter whose far end is {article(target)}.", min_count=1)
+    rel_doc = f"A relationship filter whose far end is {article(target)}."
+    _input(f"{target}RelationFilter", rel_fields, rel_doc, min_count=1)
+    return klass
 
 
 @strawberry.enum(description="Sort order.")
@@ -134,11 +134,9 @@ _taken = set(t.ONTO.properties) | {"id", "type", "related"}
 WHERE_TYPES: dict[str | None, Any] = {
     None: _where_type(None, [fs[0] for n, fs in _by_name.items() if len(fs) == 1 and n not in _taken])
 }
-_relation_filter_type(t.Entity.__name__)
 ORDER_INPUTS: dict[str, Any] = {}
 for _c in t.ONTO.classes.values():
     WHERE_TYPES[_c.name] = _where_type(_c, t.REL_FIELDS[_c.name])
-    _relation_filter_type(_c.name)
     ORDER_INPUTS[_c.name] = _order_input(_c)
 
 

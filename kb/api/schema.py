@@ -68,8 +68,7 @@ def normalise_id(raw: str, slug: str | None, base: str) -> str:
 # ---- per-class root fields ------------------------------------------------------------------------------
 def _one_field(cls: ClassDef, name: str) -> Any:
     async def one(root: Any, info: Info, id: ID) -> Any:
-        node = await info.context.node(normalise_id(str(id), cls.slug, info.context.base))
-        return t.wrap(node) if node is not None and ONTO.is_a(node.type, cls.name) else None
+        return t.wrap(await info.context.node(normalise_id(str(id), cls.slug, info.context.base)), cls.name)
 
     desc = f"One {cls.label} by id ({cls.description})"
     return strawberry.field(resolver=one, graphql_type=t.node_type_for([cls.name]) | None, name=name, description=desc)

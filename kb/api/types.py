@@ -76,8 +76,7 @@ class Evidence:
 
     @o.gql_field("The source document (title, url, publisher, date of publication).")
     async def source(self, info: Info) -> Optional[Source]:  # type: ignore[name-defined]  # noqa: F821, UP045
-        node = await info.context.node(str(self.source_id))
-        return wrap(node) if node is not None and node.type == "Source" else None
+        return wrap(await info.context.node(str(self.source_id)), "Source")
 
 
 def evidence_page(ctx: Context, evs: Sequence[EvidenceRecord], first: int) -> list[Evidence]:
@@ -175,9 +174,11 @@ def node_type_for(classes: Sequence[str]) -> Any:
     return Entity
 
 
-def wrap(node: Node) -> Any:
+def wrap(node: Node | None, cls: str | None = None) -> Any:
     """The GraphQL object for a store node (its class's generated type; a type the registry no
-    longer knows shows as an Organisation)."""
+    longer knows shows as an Organisation); None for no node, or for a node not of class ``cls``."""
+    if node is None or (cls is not None and not ONTO.is_a(node.type, cls)):
+        return None
     return (ENTITY_TYPES.get(node.type) or ENTITY_TYPES["Organisation"]).of(node)
 
 
