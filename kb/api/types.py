@@ -324,7 +324,8 @@ ENTITY_TYPES: dict[str, Any] = {}
 EDGE_TYPES: dict[tuple[str, Direction], Any] = {}
 CONNECTIONS: dict[str, Any] = {}
 REL_FIELDS: dict[str, list[RelField]] = {c: relation_fields(c) for c in ONTO.classes}
-_CONVERT = {float: o.as_float, bool: o.as_bool, int: o.as_float, str: o.as_string}
+# a property's field type and converter, by datatype (integers show as Float: they may not fit an Int)
+_SHOWN: dict[Any, tuple[Any, Any]] = {float: (float, o.as_float), int: (float, o.as_float), bool: (bool, o.as_bool)}
 
 # 1. bare entity classes (fields are added before strawberry sees them)
 for _c in ONTO.classes.values():
@@ -336,14 +337,12 @@ for _r in ONTO.relations.values():
 # 3. fields of the entity classes (properties are plain attributes), then let strawberry process them
 for _c in ONTO.classes.values():
     _k = ENTITY_TYPES[_c.name]
-    _props = [p for p in _c.properties if p not in CORE_PROPS]
-    for _p in _props:
-        _t = scalar_of(_p)
-        _k.__annotations__[f"p_{_p}"] = list[str] if ONTO.properties[_p].many else Optional[float if _t is int else _t]  # noqa: UP045
+    for _p in (p for p in _c.properties if p not in CORE_PROPS):
+        _t, _conv = _SHOWN.get(scalar_of(_p), (str, o.as_string))
+        _many = ONTO.properties[_p].many
+        _k.__annotations__[f"p_{_p}"] = list[str] if _many else Optional[_t]  # noqa: UP045
         setattr(_k, f"p_{_p}", strawberry.field(name=_p, description=ONTO.properties[_p].description))
-    _k._props = tuple(
-        (f"p_{p}", p, o.as_strings if ONTO.properties[p].many else _CONVERT[scalar_of(p)]) for p in _props
-    )
+        _k._props += ((f"p_{_p}", _p, o.as_strings if _many else _conv),)
     for _rf in REL_FIELDS[_c.name]:
         setattr(_k, f"r_{_rf.name}", _rel_field(_rf, EDGE_TYPES[(_rf.rel.name, _rf.direction)]))
     if _c.name == "Source":
