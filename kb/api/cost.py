@@ -75,9 +75,7 @@ class Estimator:
         given = next((a.value for a in node.arguments or () if a.name.value == name), None)
         if given is None:
             return None
-        value = int(given.value) if isinstance(given, g.IntValueNode) else None
-        if isinstance(given, g.VariableNode):
-            value = self.variables.get(given.name.value)
+        value = g.value_from_ast(given, g.GraphQLInt, self.variables)  # a literal or a variable's value
         return min(max(value, 0), CAPS[name]) if type(value) is int else CAPS[name]
 
     def _size(self, node: g.FieldNode, parent: Any, field: Any, args: Above, above: Above) -> int:

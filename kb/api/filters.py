@@ -204,6 +204,5 @@ def to_filter(where: Any, budget: _Budget | None = None, depth: int = 0) -> Filt
         else:  # related
             for r in value:
                 budget.spend()
-                way: Direction = r.direction.value if isinstance(r.direction, t.EdgeDirection) else "both"
-                items.append(related(r.relation_type.value, way, r.where, r.min_count))
+                items.append(related(r.relation_type.value, r.direction.value, r.where, r.min_count))
     return None if not items else items[0] if len(items) == 1 else And(tuple(items))
