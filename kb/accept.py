@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TypeVar, overload
+
+T = TypeVar("T")
+
 
 def preferences(accept: str) -> list[str]:
     """Media types of an Accept header, most preferred first.
@@ -24,3 +29,15 @@ def preferences(accept: str) -> list[str]:
         if q > 0:
             ranked.append((-q, i, media))
     return [m for _, _, m in sorted(ranked)]
+
+
+@overload
+def negotiate(accept: str, table: Mapping[str, T]) -> T | None: ...
+@overload
+def negotiate(accept: str, table: Mapping[str, T], default: T) -> T: ...
+def negotiate(accept: str, table: Mapping[str, T], default: T | None = None) -> T | None:
+    """What ``table`` gives for the most preferred media type of ``accept`` it has, else ``default``.
+
+    An empty header is ``*/*``: a client that sends none takes any type (RFC 9110, 12.5.1).
+    """
+    return next((table[m] for m in preferences(accept.strip() or "*/*") if m in table), default)

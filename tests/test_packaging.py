@@ -25,6 +25,8 @@ from kb.paths import checkout_root
 
 ROOT = checkout_root()
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+# The installed package must be what the subprocesses import, never a checkout PYTHONPATH names.
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
 
 
 def _copy_checkout(dest: Path) -> None:
@@ -74,6 +76,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
         capture_output=True,
         text=True,
         cwd=base,
+        env=ENV,
     )
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     warnings = [
@@ -93,8 +96,8 @@ def test_installed_package_holds_the_ontology_and_reference_data(installed: Path
         "print(kb.__file__); print(kb.paths.ontology_dir()); print(kb.paths.reference_dir());"
         "print(len(kb.ontology.ontology().classes)); print(kb.paths.examples_dir())"
     )
-    out = subprocess.run([str(py), "-c", code], capture_output=True, text=True, cwd=tmp_path, check=True).stdout
-    kb_file, onto_dir, ref_dir, n_classes, examples_dir = out.split("\n")[:5]
+    out = subprocess.run([str(py), "-c", code], capture_output=True, text=True, cwd=tmp_path, env=ENV, check=True)
+    kb_file, onto_dir, ref_dir, n_classes, examples_dir = out.stdout.split("\n")[:5]
     site = str(installed)
     assert all(p.startswith(site) for p in (kb_file, onto_dir, ref_dir, examples_dir))
     assert int(n_classes) >= 14
@@ -114,7 +117,7 @@ def test_installed_policekb_loads_and_serves(installed: Path, tmp_path: Path) ->
     assert ROOT is not None
     exe = installed / "bin" / "policekb"
     snapshot = tmp_path / "kb.snapshot"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("KB_", "NEO4J_"))}
+    env = {k: v for k, v in ENV.items() if not k.startswith(("KB_", "NEO4J_"))}
     env["KB_DATA"] = str(snapshot)
     load = subprocess.run(
         [str(exe), "load", str(ROOT / "data" / "sample"), "-q"], capture_output=True, text=True, cwd=tmp_path, env=env

@@ -33,8 +33,7 @@ Forces = dict[str, set[str]]  # entity id -> the forces it belongs to
 
 
 async def _force_of(root: Any, info: strawberry.Info[Context, None]) -> Any:
-    n = await info.context.node(str(root.force_id))
-    return wrap(n) if n is not None and n.type == "PoliceForce" else None
+    return wrap(await info.context.node(str(root.force_id)), "PoliceForce")
 
 
 @strawberry.type(description="How many outcomes or allegations of one category a force had in one year.")

@@ -38,10 +38,6 @@ FIXED_SIZES = {("Query", "outcomeCounts"): 10_000, ("Query", "allegationCounts")
 Above = dict[str, int]  # the page arguments of the field above
 
 
-def _is_list(t: Any) -> bool:
-    return isinstance(t.of_type if isinstance(t, g.GraphQLNonNull) else t, g.GraphQLList)
-
-
 @cache
 def _introspection_sizes(schema: g.GraphQLSchema) -> dict[str, int]:
     """Mean lengths of the introspection lists over all the schema's types (and their fields)."""
@@ -79,13 +75,11 @@ class Estimator:
         given = next((a.value for a in node.arguments or () if a.name.value == name), None)
         if given is None:
             return None
-        value = int(given.value) if isinstance(given, g.IntValueNode) else None
-        if isinstance(given, g.VariableNode):
-            value = self.variables.get(given.name.value)
+        value = g.value_from_ast(given, g.GraphQLInt, self.variables)  # a literal or a variable's value
         return min(max(value, 0), CAPS[name]) if type(value) is int else CAPS[name]
 
     def _size(self, node: g.FieldNode, parent: Any, field: Any, args: Above, above: Above) -> int:
-        if not _is_list(field.type):
+        if not g.is_list_type(g.get_nullable_type(field.type)):
             return 1
         for name in ("first", "limit"):
             if name in field.args:

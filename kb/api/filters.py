@@ -61,7 +61,8 @@ FILTER_FOR = {str: StringFilter, float: FloatFilter, int: FloatFilter, bool: Boo
 
 def _where_type(cls: ClassDef | None, rels: list[t.RelField]) -> Any:
     """``{Class}Where``: AND / OR / NOT, a filter per property, a relationship filter per relationship field."""
-    name = f"{cls.name if cls else 'Entity'}Where"
+    target = cls.name if cls else "Entity"
+    name = f"{target}Where"
     fields: dict[str, tuple[Any, str, str | None]] = {
         "and_": (f"Optional[list[{name}]]", "All of these conditions hold.", "AND"),
         "or_": (f"Optional[list[{name}]]", "At least one of these conditions holds.", "OR"),
@@ -78,22 +79,21 @@ def _where_type(cls: ClassDef | None, rels: list[t.RelField]) -> Any:
     for rf in rels:
         way = "outgoing" if rf.direction == "out" else "incoming"
         desc = f"Has {rf.rel.name} relationships ({way}) to entities matching the filter."
-        target = t.node_type_for(rf.other_classes).__name__
-        fields[f"r_{rf.name}"] = (f"Optional[{target}RelationFilter]", desc, rf.name)
+        far = t.node_type_for(rf.other_classes).__name__
+        fields[f"r_{rf.name}"] = (f"Optional[{far}RelationFilter]", desc, rf.name)
         meta[f"r_{rf.name}"] = ("rel", rf.rel.name, rf.direction)
     desc = "Has relationships of a given type and direction to entities matching a filter (any type)."
     fields["related"], meta["related"] = ("Optional[list[RelatedFilter]]", desc, "related"), ("related",)
     klass = _input(name, fields, f"Conditions on {cls.label if cls else 'any entity'} entities.")
     WHERE_META[klass] = meta
-    return klass
-
-
-def _relation_filter_type(target: str) -> None:
-    fields: dict[str, tuple[Any, str, str | None]] = {
-        "some": (f"Optional[{target}Where]", "Conditions on the related entity (any when absent).", None),
+    # and the relationship filter whose far end is one of these entities
+    rel_fields: dict[str, tuple[Any, str, str | None]] = {
+        "some": (f"Optional[{name}]", "Conditions on the related entity (any when absent).", None),
         "min_count": (int, "At least this many related entities must match.", None),
     }
-    _input(f"{target}RelationFilter", fields, f"A relationship filter whose far end is {article(target)}.", min_count=1)
+    rel_doc = f"A relationship filter whose far end is {article(target)}."
+    _input(f"{target}RelationFilter", rel_fields, rel_doc, min_count=1)
+    return klass
 
 
 @strawberry.enum(description="Sort order.")
@@ -134,11 +134,9 @@ _taken = set(t.ONTO.properties) | {"id", "type", "related"}
 WHERE_TYPES: dict[str | None, Any] = {
     None: _where_type(None, [fs[0] for n, fs in _by_name.items() if len(fs) == 1 and n not in _taken])
 }
-_relation_filter_type(t.Entity.__name__)
 ORDER_INPUTS: dict[str, Any] = {}
 for _c in t.ONTO.classes.values():
     WHERE_TYPES[_c.name] = _where_type(_c, t.REL_FIELDS[_c.name])
-    _relation_filter_type(_c.name)
     ORDER_INPUTS[_c.name] = _order_input(_c)
 
 
@@ -154,20 +152,6 @@ class _Budget:
             raise ApiError(f"the `where` filter has more than {MAX_CONDITIONS} conditions (each `in` value counts)")
 
 
-def narrower(keys: list[str]) -> list[str]:
-    """The concept keys and every concept below them (a 'dismissal' filter finds 'dismissed without notice')."""
-    children: dict[str, list[str]] = {}
-    for c in (c for s in t.ONTO.schemes.values() for c in s.concepts.values() if c.broader):
-        children.setdefault(c.broader or "", []).append(c.key)
-    out: dict[str, None] = {}
-    todo = list(keys)
-    while todo:
-        if (k := todo.pop()) not in out:
-            out[k] = None
-            todo.extend(children.get(k, ()))
-    return list(out)
-
-
 def _conds(field: str, flt: Any, budget: _Budget) -> list[Filter]:
     out: list[Filter] = []
     for op in OPS:  # the value filters' fields are the store's operators (`in` is the attribute `in_`)
@@ -175,7 +159,7 @@ def _conds(field: str, flt: Any, budget: _Budget) -> list[Filter]:
             continue
         budget.spend(len(v) if op == "in" else 0)
         if field in CONCEPT_FIELDS and op in ("eq", "in"):
-            keys = narrower([v] if op == "eq" else list(v))
+            keys = t.narrower([v] if op == "eq" else list(v))
             out.append(Cond(field, "eq", keys[0]) if len(keys) == 1 else Cond(field, "in", keys))
         else:
             out.append(Cond(field, op, list(v) if op == "in" else bool(v) if op == "exists" else v))  # type: ignore[arg-type]
@@ -220,6 +204,5 @@ def to_filter(where: Any, budget: _Budget | None = None, depth: int = 0) -> Filt
         else:  # related
             for r in value:
                 budget.spend()
-                way: Direction = r.direction.value if isinstance(r.direction, t.EdgeDirection) else "both"
-                items.append(related(r.relation_type.value, way, r.where, r.min_count))
+                items.append(related(r.relation_type.value, r.direction.value, r.where, r.min_count))
     return None if not items else items[0] if len(items) == 1 else And(tuple(items))

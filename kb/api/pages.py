@@ -14,7 +14,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 
-from kb.accept import preferences
+from kb.accept import negotiate
 from kb.api.context import other_end
 from kb.api.objects import as_string, sorted_evidence
 from kb.api.web import PAGE_HEADERS, graph_style, render
@@ -23,7 +23,7 @@ from kb.ontology import ontology
 from kb.rdf.describe import DESCRIBE_FORMATS, describe
 from kb.store.base import Store
 
-_ACCEPT = {
+ACCEPT = {  # media type -> format (no Accept header counts as */*: the page)
     "text/turtle": "ttl",
     "application/x-turtle": "ttl",
     "application/ld+json": "jsonld",
@@ -37,19 +37,12 @@ _FORMAT_PARAM = {"ttl": "ttl", "turtle": "ttl", "jsonld": "jsonld", "json-ld": "
 MAX_EDGES_SHOWN = 200
 
 
-def negotiate(accept: str) -> str | None:
-    """The best of html / ttl / jsonld for an Accept header (html when it says nothing useful)."""
-    if not accept.strip():
-        return "html"
-    return next((_ACCEPT[media] for media in preferences(accept) if media in _ACCEPT), None)
-
-
 async def iri_endpoint(request: Request) -> Response:
     """GET /id/{slug}/{key} over the application's store (``request.app.state``)."""
     store, base = request.app.state.store, request.app.state.base
     entity_id = f"{request.path_params['slug']}/{request.path_params['key']}"
     param = request.query_params.get("format")
-    fmt = _FORMAT_PARAM.get(param.lower()) if param else negotiate(request.headers.get("accept", ""))
+    fmt = _FORMAT_PARAM.get(param.lower()) if param else negotiate(request.headers.get("accept", ""), ACCEPT)
     if fmt is None:
         return PlainTextResponse(
             "Not acceptable: this resource is available as text/html, text/turtle and application/ld+json.\n",

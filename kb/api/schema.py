@@ -26,7 +26,7 @@ from kb.api import types as t
 from kb.api.context import Context, heavy
 from kb.api.cost import Limits
 from kb.api.errors import DEFAULT_PAGE, ApiError, check_first, is_client_error
-from kb.api.filters import ORDER_INPUTS, WHERE_TYPES, narrower, to_filter
+from kb.api.filters import ORDER_INPUTS, WHERE_TYPES, to_filter
 from kb.api.objects import arg, gql_field, signed
 from kb.ontology import ClassDef, ontology
 from kb.store.query import And, Cond, Filter, HasRelation, ScanTimeout
@@ -68,8 +68,7 @@ def normalise_id(raw: str, slug: str | None, base: str) -> str:
 # ---- per-class root fields ------------------------------------------------------------------------------
 def _one_field(cls: ClassDef, name: str) -> Any:
     async def one(root: Any, info: Info, id: ID) -> Any:
-        node = await info.context.node(normalise_id(str(id), cls.slug, info.context.base))
-        return t.wrap(node) if node is not None and ONTO.is_a(node.type, cls.name) else None
+        return t.wrap(await info.context.node(normalise_id(str(id), cls.slug, info.context.base)), cls.name)
 
     desc = f"One {cls.label} by id ({cls.description})"
     return strawberry.field(resolver=one, graphql_type=t.node_type_for([cls.name]) | None, name=name, description=desc)
@@ -105,12 +104,7 @@ def _statistic_filter(ctx: Context, flt: Filter | None, stat: dict[str, Any]) ->
     items = [flt] if flt is not None else []
     if stat["subject"]:
         items.append(HasRelation("ABOUT", "out", Cond("id", "eq", normalise_id(stat["subject"], None, ctx.base))))
-    if measure := stat["measure"]:  # a concept (with the narrower ones), else words of the measure
-        concept = ONTO.concept("measure", measure) is not None
-        by_words = Cond("measure", "contains", measure)
-        items.append(Cond("measureConcept", "in", narrower([measure])) if concept else by_words)
-    items += [Cond("periodEnd", "gte", stat["from_"])] if stat["from_"] else []
-    items += [Cond("periodStart", "lte", stat["to"])] if stat["to"] else []
+    items += t.statistic_conds(stat)
     return None if not items else items[0] if len(items) == 1 else And(tuple(items))
 
 

@@ -11,14 +11,15 @@ from dataclasses import dataclass
 from typing import Any, Optional, cast
 
 import strawberry
+from strawberry.relay import PageInfo
 
 from kb.api import objects as o
 from kb.api.context import Context, other_end
 from kb.api.errors import DEFAULT_PAGE, MAX_PAGE, ApiError, check_first
-from kb.identity import fold
 from kb.model import Direction, Edge, Node
 from kb.model import Evidence as EvidenceRecord
 from kb.ontology import ClassDef, Ontology, RelationDef, ontology
+from kb.store.query import Cond, cond_matches
 
 MENTIONED_IN, ABOUT = "MENTIONED_IN", "ABOUT"
 DIRECTIONS: tuple[Direction, Direction] = ("out", "in")
@@ -75,8 +76,7 @@ class Evidence:
 
     @o.gql_field("The source document (title, url, publisher, date of publication).")
     async def source(self, info: Info) -> Optional[Source]:  # type: ignore[name-defined]  # noqa: F821, UP045
-        node = await info.context.node(str(self.source_id))
-        return wrap(node) if node is not None and node.type == "Source" else None
+        return wrap(await info.context.node(str(self.source_id)), "Source")
 
 
 def evidence_page(ctx: Context, evs: Sequence[EvidenceRecord], first: int) -> list[Evidence]:
@@ -114,14 +114,6 @@ class Entity(o.NodeObj):
         resolver=_evidence, description="The evidence for the entity: its mentions, in every source."
     )
     sources = strawberry.field(resolver=_sources, description=SOURCES_DOC)
-
-
-@strawberry.type(description="Relay page information.")
-class PageInfo:
-    has_next_page: bool = strawberry.field(description="True when there are more results after endCursor.")
-    has_previous_page: bool = strawberry.field(description="True when this page was asked for with `after`.")
-    start_cursor: str | None = strawberry.field(description="Cursor of the first result on this page.")
-    end_cursor: str | None = strawberry.field(description="Cursor of the last result; pass it as `after`.")
 
 
 @strawberry.type(description="A search result: an entity and how well it matches.")
@@ -182,21 +174,38 @@ def node_type_for(classes: Sequence[str]) -> Any:
     return Entity
 
 
-def wrap(node: Node) -> Any:
+def wrap(node: Node | None, cls: str | None = None) -> Any:
     """The GraphQL object for a store node (its class's generated type; a type the registry no
-    longer knows shows as an Organisation)."""
+    longer knows shows as an Organisation); None for no node, or for a node not of class ``cls``."""
+    if node is None or (cls is not None and not ONTO.is_a(node.type, cls)):
+        return None
     return (ENTITY_TYPES.get(node.type) or ENTITY_TYPES["Organisation"]).of(node)
 
 
-def statistic_matches(node: Node, measure: str | None, date_from: str | None, date_to: str | None) -> bool:
-    """True when a Statistic node's measure and period fit the arguments."""
-    if measure:
-        m = fold(measure)
-        if m != fold(str(node.props.get("measureConcept", ""))) and m not in fold(str(node.props.get("measure", ""))):
-            return False
-    start = o.as_string(node.props.get("periodStart"))
-    end = o.as_string(node.props.get("periodEnd")) or start
-    return not ((date_from and (end is None or end < date_from)) or (date_to and (start is None or start > date_to)))
+def narrower(keys: list[str]) -> list[str]:
+    """The concept keys and every concept below them (a 'dismissal' filter finds 'dismissed without notice')."""
+    children: dict[str, list[str]] = {}
+    for c in (c for s in ONTO.schemes.values() for c in s.concepts.values() if c.broader):
+        children.setdefault(c.broader or "", []).append(c.key)
+    out: dict[str, None] = {}
+    todo = list(keys)
+    while todo:
+        if (k := todo.pop()) not in out:
+            out[k] = None
+            todo.extend(children.get(k, ()))
+    return list(out)
+
+
+def statistic_conds(stat: dict[str, Any]) -> list[Cond]:
+    """The store conditions of the STAT_ARGS: a measure concept (with the narrower ones) or words of
+    the measure, a period that ends on or after ``from`` and starts on or before ``to``."""
+    out = []
+    if m := stat["measure"]:
+        concept = ONTO.concept("measure", m) is not None
+        out.append(Cond("measureConcept", "in", narrower([m])) if concept else Cond("measure", "contains", m))
+    out += [Cond("periodEnd", "gte", stat["from_"])] if stat["from_"] else []
+    out += [Cond("periodStart", "lte", stat["to"])] if stat["to"] else []
+    return out
 
 
 def page(edges: list[Edge], entity_id: str, direction: Direction, after: str | None) -> list[Edge]:
@@ -213,7 +222,7 @@ def page(edges: list[Edge], entity_id: str, direction: Direction, after: str | N
 AFTER_ARG = o.arg(str | None, "Continue after the relationship with this `id` (lists are sorted by the far end's id).")
 # A statistic's measure and period, for statistics lists (root and relationship fields alike).
 STAT_ARGS: list[tuple[str, Any, Any]] = [
-    ("measure", o.arg(str | None, "Measure concept key, or words in the measure."), None),
+    ("measure", o.arg(str | None, "Measure concept key (narrower concepts included), or words of the measure."), None),
     ("from_", o.arg(str | None, "Period ends on or after this ISO date.", name="from"), None),
     ("to", o.arg(str | None, "Period starts on or before this ISO date."), None),
 ]
@@ -226,7 +235,7 @@ def _rel_field(rf: RelField, edge_cls: Any) -> Any:
 
     async def resolve(root: Any, info: Info, first: int = DEFAULT_PAGE, after: str | None = None, **stat: Any) -> Any:
         check_first(first)
-        ctx, nid = info.context, root._node.id
+        ctx, nid, conds = info.context, root._node.id, statistic_conds(stat) if stats else []
         # The first page, or all of the list after a cursor or to filter statistics afterwards.
         limit = None if stats or after is not None else first
         pairs = await ctx.related((nid, rel.name, direction, limit))
@@ -234,9 +243,7 @@ def _rel_field(rf: RelField, edge_cls: Any) -> Any:
         out = [
             edge_cls.of(e, wrap(n))
             for e in page([e for e, _ in pairs], nid, direction, after)
-            if (n := far[id(e)]) is not None
-            and fits.get(n.type, False)
-            and not (stats and not statistic_matches(n, stat["measure"], stat["from_"], stat["to"]))
+            if (n := far[id(e)]) is not None and fits.get(n.type, False) and all(cond_matches(n, c) for c in conds)
         ][:first]
         ctx.budget.spend(2 * len(out), 200 * len(out))
         return out
@@ -317,7 +324,8 @@ ENTITY_TYPES: dict[str, Any] = {}
 EDGE_TYPES: dict[tuple[str, Direction], Any] = {}
 CONNECTIONS: dict[str, Any] = {}
 REL_FIELDS: dict[str, list[RelField]] = {c: relation_fields(c) for c in ONTO.classes}
-_CONVERT = {float: o.as_float, bool: o.as_bool, int: o.as_float, str: o.as_string}
+# a property's field type and converter, by datatype (integers show as Float: they may not fit an Int)
+_SHOWN: dict[Any, tuple[Any, Any]] = {float: (float, o.as_float), int: (float, o.as_float), bool: (bool, o.as_bool)}
 
 # 1. bare entity classes (fields are added before strawberry sees them)
 for _c in ONTO.classes.values():
@@ -329,14 +337,12 @@ for _r in ONTO.relations.values():
 # 3. fields of the entity classes (properties are plain attributes), then let strawberry process them
 for _c in ONTO.classes.values():
     _k = ENTITY_TYPES[_c.name]
-    _props = [p for p in _c.properties if p not in CORE_PROPS]
-    for _p in _props:
-        _t = scalar_of(_p)
-        _k.__annotations__[f"p_{_p}"] = list[str] if ONTO.properties[_p].many else Optional[float if _t is int else _t]  # noqa: UP045
+    for _p in (p for p in _c.properties if p not in CORE_PROPS):
+        _t, _conv = _SHOWN.get(scalar_of(_p), (str, o.as_string))
+        _many = ONTO.properties[_p].many
+        _k.__annotations__[f"p_{_p}"] = list[str] if _many else Optional[_t]  # noqa: UP045
         setattr(_k, f"p_{_p}", strawberry.field(name=_p, description=ONTO.properties[_p].description))
-    _k._props = tuple(
-        (f"p_{p}", p, o.as_strings if ONTO.properties[p].many else _CONVERT[scalar_of(p)]) for p in _props
-    )
+        _k._props += ((f"p_{_p}", _p, o.as_strings if _many else _conv),)
     for _rf in REL_FIELDS[_c.name]:
         setattr(_k, f"r_{_rf.name}", _rel_field(_rf, EDGE_TYPES[(_rf.rel.name, _rf.direction)]))
     if _c.name == "Source":

@@ -7,14 +7,13 @@ the pages work offline, and the Content-Security-Policy lets the browser load no
 
 from __future__ import annotations
 
-import re
 from functools import cache
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from kb.ontology import ontology
-from kb.store.neo4j_style import render_grass
+from kb.store.neo4j_style import EDGE_STYLE, MENTION_STYLE, NODE_STYLE, class_styles
 
 # Inline style attributes are what React and cytoscape write; no inline or foreign scripts.
 CSP = (
@@ -36,46 +35,9 @@ def render(template: str, **context: Any) -> str:
     return _ENV.get_template(template).render(**context)
 
 
-_RULE = re.compile(r"(node|relationship)(?:\.(\w+))?\s*\{([^}]*)\}")
-_DECL = re.compile(r"([\w-]+)\s*:\s*([^;]+);")
-
-
 @cache
 def graph_style() -> dict[str, Any]:
-    """Node and relationship styles for the entity graph, exactly as Neo4j Browser applies
-    ``ontology/neo4j-browser.grass`` (itself derived from the registry): a node gets the rules
-    of every label it carries (Entity and its class with the class's ancestors) merged in file
-    order, after the default ``node`` rule."""
-    rules = [(kind, label, dict(_DECL.findall(body))) for kind, label, body in _RULE.findall(render_grass())]
-    onto = ontology()
-
-    def merged(kind: str, labels: set[str]) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for k, label, decls in rules:
-            if k == kind and (not label or label in labels):
-                out.update({name: value.strip().strip('"') for name, value in decls.items()})
-        return out
-
-    types = {
-        name: _node_style(merged("node", {k for k in onto.classes if onto.is_a(name, k)})) for name in onto.classes
-    }
-    relations = {name: _edge_style(merged("relationship", {name})) for name in [*onto.relations, "MENTIONED_IN"]}
-    return {"node": _node_style(merged("node", set())), "types": types, "relations": relations}
-
-
-def _px(value: str, default: float) -> float:
-    m = re.match(r"[\d.]+", value)
-    return float(m.group()) if m else default
-
-
-def _node_style(d: dict[str, str]) -> dict[str, Any]:
-    return {
-        "color": d.get("color", "#a5abb6"),
-        "border": d.get("border-color", "#9aa1ac"),
-        "text": d.get("text-color-internal", "#ffffff"),
-        "diameter": _px(d.get("diameter", "50px"), 50),
-    }
-
-
-def _edge_style(d: dict[str, str]) -> dict[str, Any]:
-    return {"color": d.get("color", "#a5abb6"), "width": _px(d.get("shaft-width", "1px"), 1)}
+    """Node and relationship styles for the entity graph, as Neo4j Browser draws them with
+    ``ontology/neo4j-browser.grass`` (both from kb.store.neo4j_style)."""
+    relations = {name: EDGE_STYLE for name in ontology().relations} | {"MENTIONED_IN": MENTION_STYLE}
+    return {"node": NODE_STYLE, "types": class_styles(), "relations": relations}

@@ -42,24 +42,46 @@ def _depth(c: ClassDef) -> int:
     return d
 
 
+# The default node and relationship styles, and the one relationship type drawn unlike the rest.
+NODE_STYLE = {"color": "#a5abb6", "border": "#9aa1ac", "text": "#ffffff", "diameter": 50}
+EDGE_STYLE = {"color": "#a5abb6", "width": 1}
+MENTION_STYLE = {"color": "#d5d8dc", "width": 1}
+
+
+def class_styles() -> dict[str, dict[str, str | int]]:
+    """Each class's node style (fill, border and text colours, diameter in px), parents before
+    subclasses. Every rule sets each key, so a node drawn with the rules of all its labels looks
+    like its own class's rule."""
+    onto = ontology()
+    classes = sorted(onto.classes.values(), key=lambda c: (_depth(c), list(onto.classes).index(c.name)))
+    return {
+        c.name: {
+            "color": c.color,
+            "border": _darker(c.color),
+            "text": _text_colour(c.color),
+            "diameter": _DIAMETER.get(c.name, 50),
+        }
+        for c in classes
+    }
+
+
 def render_grass() -> str:
     """The .grass text: a default node and relationship rule, then one rule per class."""
-    onto = ontology()
     out = [
         "/* Neo4j Browser style for policing-kb, generated from ontology/registry.toml",
         "   by `policekb ontology --write`: do not edit by hand. */",
         "node {",
-        "  diameter: 50px;",
-        "  color: #a5abb6;",
-        "  border-color: #9aa1ac;",
+        f"  diameter: {NODE_STYLE['diameter']}px;",
+        f"  color: {NODE_STYLE['color']};",
+        f"  border-color: {NODE_STYLE['border']};",
         "  border-width: 2px;",
-        "  text-color-internal: #ffffff;",
+        f"  text-color-internal: {NODE_STYLE['text']};",
         "  font-size: 10px;",
         '  caption: "{name}";',
         "}",
         "relationship {",
-        "  color: #a5abb6;",
-        "  shaft-width: 1px;",
+        f"  color: {EDGE_STYLE['color']};",
+        f"  shaft-width: {EDGE_STYLE['width']}px;",
         "  font-size: 8px;",
         "  padding: 3px;",
         "  text-color-external: #000000;",
@@ -67,21 +89,20 @@ def render_grass() -> str:
         '  caption: "<type>";',
         "}",
     ]
-    classes = sorted(onto.classes.values(), key=lambda c: (_depth(c), list(onto.classes).index(c.name)))
-    for c in classes:
+    for name, style in class_styles().items():
         out += [
-            f"node.{c.name} {{",
-            f"  color: {c.color};",
-            f"  border-color: {_darker(c.color)};",
-            f"  text-color-internal: {_text_colour(c.color)};",
-            f"  diameter: {_DIAMETER.get(c.name, 50)}px;",
+            f"node.{name} {{",
+            f"  color: {style['color']};",
+            f"  border-color: {style['border']};",
+            f"  text-color-internal: {style['text']};",
+            f"  diameter: {style['diameter']}px;",
             '  caption: "{name}";',
             "}",
         ]
     out += [
         "relationship.MENTIONED_IN {",
-        "  color: #d5d8dc;",
-        "  shaft-width: 1px;",
+        f"  color: {MENTION_STYLE['color']};",
+        f"  shaft-width: {MENTION_STYLE['width']}px;",
         '  caption: "";',
         "}",
     ]

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 import rdflib
 
+from kb.accept import negotiate
 from kb.api.app import create_app
-from kb.api.pages import negotiate
+from kb.api.pages import ACCEPT
 from kb.api.playground import examples_dir, welcome_query
 from kb.model import Entity, Evidence, Facts
 from kb.paths import ontology_dir
@@ -46,7 +47,7 @@ def test_root_redirects_to_the_playground(client: TestClient) -> None:
     ],
 )
 def test_negotiation(accept: str, fmt: str | None) -> None:
-    assert negotiate(accept) == fmt
+    assert negotiate(accept, ACCEPT) == fmt
 
 
 def test_html_page_shows_entity_relationships_and_sources(client: TestClient) -> None:

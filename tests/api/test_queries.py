@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.conftest import GQL
-from tests.api.kbdata import ALEX, ARTICLE, FOI, JAMIE, KENT, TVP
+from kb.api.app import create_app
+from kb.model import Entity, Evidence, Facts, PropValue, Relation
+from kb.store.memory import MemoryStore
+from tests.api.conftest import GQL, TestClient
+from tests.api.kbdata import ALEX, ARTICLE, FOI, JAMIE, KENT, TVP, load_test_kb
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -324,3 +327,47 @@ def test_a_cursor_only_resumes_its_own_listing(gql: GQL) -> None:
         "query($c: String) { officers(first: 2, after: $c, orderBy: {field: NAME}) { totalCount } }", {"c": c}
     )
     assert "different listing" in errs[0]
+
+
+def _kent_statistics() -> GQL:
+    """The test KB with more statistics about Kent: a broader and a narrower measure concept, a
+    measure without a concept, and a period known only by its start."""
+    store = load_test_kb(MemoryStore(None))
+    src = Entity(FOI + "-2", "Source", "More figures", props={"sha256": "4" * 64, "sourceKind": "foi-table"})
+    cell = [Evidence(FOI + "-2", locator="Sheet1!A1", method="table", confidence=1.0)]
+
+    def stat(key: str, measure: str, concept: str | None, start: str, end: str | None) -> Entity:
+        props: dict[str, PropValue] = {"measure": measure, "periodStart": start}
+        props |= ({"periodEnd": end} if end else {}) | ({"measureConcept": concept} if concept else {})
+        return Entity(f"statistic/{key}", "Statistic", key, props=props, evidence=cell)
+
+    stats = [
+        stat("k-all", "allegations recorded", "allegations", "2019-04-01", "2020-03-31"),
+        stat("k-misc", "conduct cases recorded", "misconduct-allegations", "2022-04-01", "2023-03-31"),
+        stat("k-words", "officers on restricted duties", None, "2021-01-01", "2021-12-31"),
+        stat("k-open", "allegations recorded", "allegations", "2023-06-01", None),
+    ]
+    store.upsert(Facts(src, stats, [Relation("ABOUT", s.id, KENT, {}, cell) for s in stats]))
+    return GQL(TestClient(create_app(store)))
+
+
+@pytest.mark.parametrize(
+    ("args", "want"),
+    [
+        ('measure: "allegations"', {"k-all", "k-misc", "k-open"}),  # with the narrower concept
+        ('measure: "misconduct-allegations"', {"k-misc"}),
+        ('measure: "restricted"', {"k-words"}),  # words of the measure
+        ('from: "2021-06-01"', {"k-misc", "k-words"}),  # k-open: no known end
+        ('to: "2020-12-31"', {"k-all", "kent-dismissals-2020"}),
+        ('measure: "allegations", from: "2020-01-01", to: "2022-12-31"', {"k-all", "k-misc"}),
+    ],
+)
+def test_statistics_arguments_mean_the_same_on_the_root_list_and_a_force(args: str, want: set[str]) -> None:
+    gql = _kent_statistics()
+    d = gql(
+        f'{{ statistics(subject: "force/kent", {args}) {{ nodes {{ id }} }} '
+        f'force(id: "kent") {{ statistics({args}) {{ node {{ id }} }} }} }}'
+    )
+    root = {n["id"].removeprefix("statistic/") for n in d["statistics"]["nodes"]}
+    field = {s["node"]["id"].removeprefix("statistic/") for s in d["force"]["statistics"]}
+    assert root == field == want
