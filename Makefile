@@ -56,7 +56,6 @@ bench: $(DEV_STAMP) neo4j-server
 
 ontology: $(STAMP)
 	$(BIN)/policekb ontology --write
-	$(PY) -m kb.api.schema_export
 
 # The web pages' JavaScript and CSS (GraphiQL, React, cytoscape), copied from the npm registry at
 # the versions pinned in kb/api/static/package*.json into kb/api/static/vendor/ (needs node and

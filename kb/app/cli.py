@@ -13,6 +13,7 @@ from typing import IO, Any
 
 from kb import __version__
 from kb.config import Neo4jSettings, Settings, data_path, default_data_path
+from kb.paths import project_root
 from kb.store import Store, StoreError, open_store
 
 EXPORT_FORMATS = ("ttl", "nt", "jsonld", "trig", "nq")
@@ -273,15 +274,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_ontology(args: argparse.Namespace) -> int:
+def derived_and_schema() -> dict[Path, str]:
+    """Every file derived from the registry, graphql/schema.graphql (the API's SDL) included."""
+    from kb.api.schema import sdl
     from kb.derive import derived_files
 
+    return derived_files() | {project_root() / "graphql" / "schema.graphql": sdl()}
+
+
+def cmd_ontology(args: argparse.Namespace) -> int:
     stale = []
-    for path, text in derived_files().items():
+    for path, text in derived_and_schema().items():
         current = path.read_text(encoding="utf-8") if path.exists() else None
         if current != text:
             stale.append(path)
             if args.write:
+                path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(text, encoding="utf-8")
     for p in stale:
         print(("wrote " if args.write else "out of date: ") + str(p))
@@ -402,7 +410,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_store_options(s)
     s.set_defaults(func=cmd_validate)
 
-    s = sub.add_parser("ontology", help="check (or --write) the files derived from ontology/registry.toml")
+    s = sub.add_parser(
+        "ontology", help="check (or --write) the files derived from ontology/registry.toml, the GraphQL SDL included"
+    )
     s.add_argument("--write", action="store_true", help="rewrite out-of-date files")
     s.set_defaults(func=cmd_ontology)
     return p

@@ -2,30 +2,34 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from pytest import MonkeyPatch
+
 from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLInterfaceType, GraphQLObjectType
 from kb.api.schema import build_schema, sdl
-from kb.api.schema_export import main as export_main
-from kb.api.schema_export import schema_path
 from kb.api.types import root_names
+from kb.app.cli import derived_and_schema
+from kb.app.cli import main as cli_main
 from kb.ontology import ontology
 
 BUILTIN = {"String", "Int", "Float", "Boolean", "ID"}
 
 
 def test_schema_file_is_up_to_date() -> None:
-    current = schema_path().read_text(encoding="utf-8")
-    assert current == sdl(), "graphql/schema.graphql is out of date: run `python -m kb.api.schema_export`"
-    assert export_main(["--check"]) == 0
+    (path,) = [p for p in derived_and_schema() if p.name == "schema.graphql"]
+    assert path.read_text(encoding="utf-8") == sdl(), "graphql/schema.graphql is out of date: run `make ontology`"
+    assert cli_main(["ontology"]) == 0  # the check over every derived file, this one included
 
 
-def test_check_reports_a_stale_file(tmp_path: object) -> None:
-    from pathlib import Path
-
-    stale = Path(str(tmp_path)) / "schema.graphql"
-    stale.write_text("type Query { old: String }\n", encoding="utf-8")
-    assert export_main(["--check", "-o", str(stale)]) == 1
-    assert export_main(["-o", str(stale)]) == 0
-    assert stale.read_text(encoding="utf-8") == sdl()
+def test_a_missing_or_stale_schema_file_is_reported_and_rewritten(tmp_path: Path, monkeypatch: MonkeyPatch) -> None:
+    monkeypatch.setenv("KB_HOME", str(tmp_path))  # the project root the SDL is written under
+    target = tmp_path / "graphql" / "schema.graphql"
+    assert cli_main(["ontology"]) == 1 and not target.exists()
+    assert cli_main(["ontology", "--write"]) == 0
+    assert target.read_text(encoding="utf-8") == sdl()
+    target.write_text("type Query { old: String }\n", encoding="utf-8")
+    assert cli_main(["ontology"]) == 1
 
 
 def test_every_type_and_field_has_a_description() -> None:
