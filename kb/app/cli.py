@@ -246,7 +246,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         open_store(settings)  # the clear error for a missing KB, before any worker starts
     if args.workers > 1:
         # One process serves on one core: several workers each open the store themselves
-        # (kb.api.asgi reads the same settings from the environment).
+        # (kb.api.app.from_env reads the same settings from the environment).
         os.environ.update(KB_STORE=settings.store, KB_DATA=str(settings.data), NEO4J_URI=settings.neo4j.uri)
         os.environ.update(NEO4J_USER=settings.neo4j.user, KB_IDE="0" if args.no_ide else "1")
         os.environ["KB_INTROSPECTION"] = "0" if args.no_introspection else "1"
@@ -254,7 +254,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             os.environ["NEO4J_DATABASE"] = settings.neo4j.database
         _eprint(f"GraphiQL on http://{args.host}:{args.port}/graphql ({args.workers} workers)")
         uvicorn.run(
-            "kb.api.asgi:app",
+            "kb.api.app:from_env",
             factory=True,
             workers=args.workers,
             host=args.host,

@@ -45,11 +45,11 @@ class Served:
 
 @contextlib.contextmanager
 def serve(snapshot: Path, deadline: float, timeout: float = 120.0) -> Iterator[Served]:
-    """``uvicorn --factory kb.api.asgi:app`` over ``snapshot``, stopped (by its pid) on exit."""
+    """``uvicorn --factory kb.api.app:from_env`` over ``snapshot``, stopped (by its pid) on exit."""
     port = free_port()
     env = {**os.environ, "KB_STORE": "memory", "KB_DATA": str(snapshot), "KB_DEADLINE": str(deadline), "KB_IDE": "0"}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(project_root()), os.environ.get("PYTHONPATH")]))
-    cmd = [sys.executable, "-m", "uvicorn", "--factory", "kb.api.asgi:app", "--host", "127.0.0.1"]
+    cmd = [sys.executable, "-m", "uvicorn", "--factory", "kb.api.app:from_env", "--host", "127.0.0.1"]
     cmd += ["--port", str(port), "--log-level", "info", "--no-access-log"]
     with tempfile.TemporaryDirectory(prefix="kb-served-") as tmp:
         log = Path(tmp) / "server.log"

@@ -1,4 +1,4 @@
-"""The environment-configured application factory (uvicorn --factory kb.api.asgi:app)."""
+"""The environment-configured application factory (uvicorn --factory kb.api.app:from_env)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.api.asgi import app
+from kb.api.app import from_env as app
 from kb.store.memory import MemoryStore
 from tests.api.conftest import GQL, TestClient
 from tests.api.kbdata import load_test_kb
