@@ -156,6 +156,19 @@ class Ontology:
         s = self.schemes.get(scheme)
         return s.concepts.get(key) if s else None
 
+    def narrower(self, keys: list[str]) -> list[str]:
+        """The concept keys and every concept below them ('dismissal' -> 'dismissed-without-notice' ...)."""
+        children: dict[str, list[str]] = {}
+        for c in (c for s in self.schemes.values() for c in s.concepts.values() if c.broader):
+            children.setdefault(c.broader or "", []).append(c.key)
+        out: dict[str, None] = {}
+        todo = list(keys)
+        while todo:
+            if (k := todo.pop()) not in out:
+                out[k] = None
+                todo.extend(children.get(k, ()))
+        return list(out)
+
 
 def _classes(raw: dict[str, dict[str, Any]]) -> dict[str, ClassDef]:
     """Class definitions with inheritance resolved: a subclass gets its parent's properties,

@@ -105,3 +105,12 @@ def test_registry_structure_errors_are_clear(tmp_path: Path, old: str, new: str,
     reg.write_text(text.replace(old, new, 1), encoding="utf-8")
     with pytest.raises(ValueError, match=message):
         load_ontology(tmp_path)
+
+
+def test_narrower_concepts_are_every_concept_below_the_keys() -> None:
+    onto = ontology()
+    below = {c.key: c.broader for s in onto.schemes.values() for c in s.concepts.values() if c.broader}
+    for key, parent in below.items():
+        got = onto.narrower([parent])
+        assert got[0] == parent and key in got and len(got) == len(set(got))
+    assert onto.narrower(["no-such-concept"]) == ["no-such-concept"]

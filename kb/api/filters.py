@@ -159,7 +159,7 @@ def _conds(field: str, flt: Any, budget: _Budget) -> list[Filter]:
             continue
         budget.spend(len(v) if op == "in" else 0)
         if field in CONCEPT_FIELDS and op in ("eq", "in"):
-            keys = t.narrower([v] if op == "eq" else list(v))
+            keys = t.ONTO.narrower([v] if op == "eq" else list(v))
             out.append(Cond(field, "eq", keys[0]) if len(keys) == 1 else Cond(field, "in", keys))
         else:
             out.append(Cond(field, op, list(v) if op == "in" else bool(v) if op == "exists" else v))  # type: ignore[arg-type]

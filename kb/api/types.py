@@ -182,27 +182,13 @@ def wrap(node: Node | None, cls: str | None = None) -> Any:
     return (ENTITY_TYPES.get(node.type) or ENTITY_TYPES["Organisation"]).of(node)
 
 
-def narrower(keys: list[str]) -> list[str]:
-    """The concept keys and every concept below them (a 'dismissal' filter finds 'dismissed without notice')."""
-    children: dict[str, list[str]] = {}
-    for c in (c for s in ONTO.schemes.values() for c in s.concepts.values() if c.broader):
-        children.setdefault(c.broader or "", []).append(c.key)
-    out: dict[str, None] = {}
-    todo = list(keys)
-    while todo:
-        if (k := todo.pop()) not in out:
-            out[k] = None
-            todo.extend(children.get(k, ()))
-    return list(out)
-
-
 def statistic_conds(stat: dict[str, Any]) -> list[Cond]:
     """The store conditions of the STAT_ARGS: a measure concept (with the narrower ones) or words of
     the measure, a period that ends on or after ``from`` and starts on or before ``to``."""
     out = []
     if m := stat["measure"]:
         concept = ONTO.concept("measure", m) is not None
-        out.append(Cond("measureConcept", "in", narrower([m])) if concept else Cond("measure", "contains", m))
+        out.append(Cond("measureConcept", "in", ONTO.narrower([m])) if concept else Cond("measure", "contains", m))
     out += [Cond("periodEnd", "gte", stat["from_"])] if stat["from_"] else []
     out += [Cond("periodStart", "lte", stat["to"])] if stat["to"] else []
     return out
