@@ -1,6 +1,10 @@
 """The SPARQL part of bench_rdf alone: the endpoint's store build and the README queries.
 
 python -m bench.bench_sparql 100000        # one size (or several); default 10^5
+
+At 10^5 entities (7.1M quads, load average about 4 on 2 cores), before and after the store was
+compacted: build 78 s -> 81 s (9 s of it compacting), README query 1 3.8 s -> 1.3 s, query 2
+0.42 s -> 0.11 s, query 3 19.7 s -> 3.8 s, the same answers.
 """
 
 from __future__ import annotations
