@@ -57,7 +57,8 @@ class Path:
 def neighbourhood(
     store: Store, budget: Budget, start: str, depth: int, types: list[str] | None, direction: Direction, limit: int
 ) -> Graph | None:
-    """Breadth-first from ``start``: one batched store call per level, at most ``limit`` nodes."""
+    """Breadth-first from ``start``: one batched store call per level, at most ``limit`` nodes (a
+    truncated graph holds what each entity's first ``limit`` relations of each type reach)."""
     with heavy(budget):
         if store.get(start) is None:
             return None
@@ -67,7 +68,7 @@ def neighbourhood(
         while frontier and hops < depth:
             budget.check()
             nxt: list[str] = []
-            for e in sorted(store.edges(frontier, types, direction), key=lambda e: e.id):
+            for e in sorted(store.first_edges(frontier, types, direction, limit), key=lambda e: e.id):
                 for end in (e.source, e.target):
                     if end not in seen:
                         if len(seen) >= limit:

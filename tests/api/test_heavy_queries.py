@@ -100,3 +100,19 @@ def test_a_slow_filtered_listing_does_not_hold_up_other_requests() -> None:
 
     asyncio.run(run())
     assert order == ["lookup", "scan"]
+
+
+def test_a_hubs_neighbourhood_reads_only_the_relations_it_can_show() -> None:
+    """A force with 300 officers, asked for a graph of 50 nodes: the graph holds the force and officers from
+    the first 50 in list order (by id), and the store is asked for no more than 50 relations per type."""
+    store = CountingStore(MemoryStore(None))
+    store.upsert_many([reference_facts(), crowd_facts(300)])
+    q = '{ neighbourhood(id: "force/kent", limit: 50, relationTypes: [SERVES_IN]) { truncated nodes { id } } }'
+    with TestClient(create_app(store)) as client:
+        store.calls.clear()
+        got = client.post("/graphql", json={"query": q}).json()["data"]["neighbourhood"]
+    officers = sorted(n.id for n in store.iter_nodes("Officer") if n.id.startswith("person/crowd-officer-"))
+    assert got["truncated"] is True
+    ids = [n["id"] for n in got["nodes"]]
+    assert len(ids) == 50 and ids[0] == "force/kent" and set(ids[1:]) <= set(officers[:50])
+    assert store.calls["edges"] == 0 and store.calls["first_edges"] >= 1, dict(store.calls)
