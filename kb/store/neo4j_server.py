@@ -51,10 +51,12 @@ JVM_FLAGS = (
 # database loaded from empty changes its statistics by more than the divergence threshold within
 # seconds, so Neo4j would replan every statement as often as every 10 s (planning was over half
 # of the server's time in a 10^4 load). The store's statements seek by index hint, so their plans
-# do not depend on the statistics: plan each once.
+# do not depend on the statistics: plan each once. Nor on the size of a list parameter, which
+# Neo4j otherwise keys its plan cache on (a batch's row count varies from statement to statement).
 TUNING: dict[str, str] = {
     "dbms.cypher.min_replan_interval": "1h",
     "dbms.cypher.statistics_divergence_threshold": "1.0",
+    "internal.cypher.use_parameter_size": "false",
 }
 
 
