@@ -37,7 +37,8 @@ from kb.store.neo4j_server import Neo4jTestServer
 FULL = 100_000
 QUICK = 10_000
 # ~10,000 entities per write transaction: five times fewer commits and statements than 20 sources
-# per transaction, measured at 2 x 10^4 entities: server CPU 7.6 -> 4.6 s (larger gains little)
+# per transaction. At 2 x 10^4 entities it used less server CPU (7.6 -> 4.6 s, noisy); at 10^5
+# the two cost the same (32.9 s with 20, 33.7 s with 100, one after the other at load 4).
 SOURCES_PER_TX = 100
 TARGET_SPEEDUP = 10.0
 TARGET_NODES_PER_S = 20_000.0

@@ -50,7 +50,8 @@ JVM_FLAGS = (
 # Settings of this throw-away server beyond the launcher's own (benchmarks print them). A
 # database loaded from empty changes its statistics by more than the divergence threshold within
 # seconds, so Neo4j would replan every statement as often as every 10 s (planning was over half
-# of the server's time in a 10^4 load). The store's statements seek by index hint, so their plans
+# of the server's time in a 10^4 load; in a 10^5 load it is a few per cent either way, and the
+# settings measured no faster there). The store's statements seek by index hint, so their plans
 # do not depend on the statistics: plan each once. Nor on the size of a list parameter, which
 # Neo4j otherwise keys its plan cache on (a batch's row count varies from statement to statement).
 TUNING: dict[str, str] = {
