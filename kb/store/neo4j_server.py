@@ -32,6 +32,7 @@ from kb.paths import project_root
 READY = "POLICEKB-NEO4J-READY"
 MAIN_CLASS = "policekb.Neo4jTestServer"
 _PASSWORD_ENV = "POLICEKB_NEO4J_PASSWORD"  # noqa: S105 - a variable name, not a secret
+_CONF_ENV = "POLICEKB_NEO4J_CONF"  # more settings, key=value lines
 # What the Neo4j distribution's neo4j.conf passes to its JVM, less what only a production server
 # needs: without the --add-opens, the page cache and the transaction logs fall back to slower paths.
 JVM_FLAGS = (
@@ -46,6 +47,18 @@ JVM_FLAGS = (
     "--add-opens=java.base/java.io=ALL-UNNAMED",
     "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
 )
+# Settings of this throw-away server beyond the launcher's own (benchmarks print them). A
+# database loaded from empty changes its statistics by more than the divergence threshold within
+# seconds, so Neo4j would replan every statement as often as every 10 s (planning was over half
+# of the server's time in a 10^4 load; in a 10^5 load it is a few per cent either way, and the
+# settings measured no faster there). The store's statements seek by index hint, so their plans
+# do not depend on the statistics: plan each once. Nor on the size of a list parameter, which
+# Neo4j otherwise keys its plan cache on (a batch's row count varies from statement to statement).
+TUNING: dict[str, str] = {
+    "dbms.cypher.min_replan_interval": "1h",
+    "dbms.cypher.statistics_divergence_threshold": "1.0",
+    "internal.cypher.use_parameter_size": "false",
+}
 
 
 class BoltServerError(RuntimeError):
@@ -146,6 +159,9 @@ class Neo4jTestServer:
     bolt_port: int = 0
     http_port: int = 0
     browser: bool = False
+    # server settings (key -> value) and more JVM options (a diagnostic run: a profiler)
+    conf: dict[str, str] = field(default_factory=lambda: dict(TUNING))
+    jvm_args: tuple[str, ...] = ()
     build_seconds: float = 0.0
     start_seconds: float = 0.0
     _root: Path | None = field(default=None, repr=False)
@@ -194,8 +210,11 @@ class Neo4jTestServer:
         self.bolt_port, self.http_port = free_port(), free_port()
         env = dict(os.environ)
         env[_PASSWORD_ENV] = self.password
+        if self.conf:
+            env[_CONF_ENV] = "\n".join(f"{k}={v}" for k, v in self.conf.items())
         jit = ["-XX:TieredStopAtLevel=1"] if self.quick_jit else []
-        cmd = [_java(), f"-Xms{self.heap}", f"-Xmx{self.heap}", *JVM_FLAGS, *jit, "-cp", os.pathsep.join(classpath)]
+        cmd = [_java(), f"-Xms{self.heap}", f"-Xmx{self.heap}", *JVM_FLAGS, *jit, *self.jvm_args]
+        cmd += ["-cp", os.pathsep.join(classpath)]
         cmd += [MAIN_CLASS, str(self._root / "home"), str(self.bolt_port), str(self.http_port), self.pagecache]
         log_path = self._root / "server.log"
         with log_path.open("w") as log:
