@@ -127,29 +127,6 @@ def load_one_per_row(settings: Neo4jSettings, facts: Sequence[Facts]) -> tuple[i
     return nodes, rels
 
 
-def empty(settings: Neo4jSettings) -> None:
-    """Delete everything, relationships first, in bounded transactions.
-
-    ``Neo4jStore.clear`` deletes 5,000 nodes at a time with their relationships: after a 10^6 load
-    a force node holds so many that one such transaction outgrew the server's transaction memory.
-    """
-    auth = (settings.user, settings.password)
-    with (
-        GraphDatabase.driver(settings.uri, auth=auth, notifications_min_severity="OFF") as driver,
-        driver.session(database=settings.database) as s,
-    ):
-        for q in (
-            "MATCH ()-[r]->() WITH r LIMIT 20000 DELETE r RETURN count(*) AS c",
-            "MATCH (n) WITH n LIMIT 20000 DELETE n RETURN count(*) AS c",
-        ):
-
-            def batch(tx: ManagedTransaction, q: str = q) -> int:
-                return int(tx.run(q).single(strict=True)["c"])
-
-            while s.execute_write(batch):
-                pass
-
-
 def main(quick: bool = False, size: int | None = None, per_tx: int = SOURCES_PER_TX) -> None:
     n = size or (QUICK if quick else FULL)
     big = n >= 500_000
@@ -188,7 +165,7 @@ def main(quick: bool = False, size: int | None = None, per_tx: int = SOURCES_PER
             f"relationships in {t.wall:.1f} s -> {nps:,.0f} nodes/s, {rps:,.0f} relationships/s {_load()}"
         )
         print(f"    {t.where()}")
-        empty(store.settings)
+        store.clear()
 
         small = facts[: max(3, min(len(facts) // 200, 50))]
         counted: list[tuple[int, int]] = []
@@ -207,7 +184,7 @@ def main(quick: bool = False, size: int | None = None, per_tx: int = SOURCES_PER
             f">= {TARGET_NODES_PER_S:,.0f}: {'met' if nps >= TARGET_NODES_PER_S else 'NOT met'}"
         )
     finally:
-        empty(store.settings)
+        store.clear()
         store.close()
         server.stop()
 

@@ -282,12 +282,19 @@ class Neo4jStore(Store):
         return neo4j_parts.ids_with_prefix(self._query, prefixes)
 
     def clear(self) -> None:
-        def work(tx: ManagedTransaction) -> int:
-            rec = tx.run("MATCH (n) WITH n LIMIT 5000 DETACH DELETE n RETURN count(*) AS c").single()
-            return int(rec["c"]) if rec else 0
+        # relationships first, in bounded transactions: a hub's DETACH DELETE (a force with tens of
+        # thousands of officers) outgrew the server's transaction memory after a 10^6 load
+        for q in (
+            "MATCH ()-[r]->() WITH r LIMIT 20000 DELETE r RETURN count(*) AS c",
+            "MATCH (n) WITH n LIMIT 20000 DELETE n RETURN count(*) AS c",
+        ):
 
-        while self._write(work):
-            pass
+            def work(tx: ManagedTransaction, q: str = q) -> int:
+                rec = tx.run(q).single()
+                return int(rec["c"]) if rec else 0
+
+            while self._write(work):
+                pass
 
     # -- node and edge decoding -----------------------------------------------------------
     _NODE_Q = (
