@@ -228,6 +228,11 @@ class Store(ABC):
     def search(self, text: str, types: Sequence[str] | None = None, limit: int = 20) -> list[SearchHit]:
         """Full-text search over names and aliases, ranked, case and punctuation tolerant."""
 
+    def search_ready(self) -> bool:
+        """False while another thread builds the search index (a served KB just opened), when a
+        search would wait for that build; a store whose index is always there says True."""
+        return True
+
     @abstractmethod
     def list(
         self,

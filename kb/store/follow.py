@@ -189,6 +189,9 @@ class FollowingStore(Store):
     def search(self, text: str, types: Sequence[str] | None = None, limit: int = 20) -> list[SearchHit]:
         return self.current.search(text, types, limit)
 
+    def search_ready(self) -> bool:
+        return self._opened.is_set() and self.current.search_ready()
+
     def list(self, *args: Any, **kwargs: Any) -> Page:  # Store.list's parameters, passed on as they are
         return self.current.list(*args, **kwargs)
 

@@ -433,6 +433,9 @@ class MemoryStore(Store):
         return out
 
     # -- search ------------------------------------------------------------------------
+    def search_ready(self) -> bool:
+        return self._search is not None or not self._search_lock.locked()
+
     def _search_index(self) -> SearchIndex:
         """The full-text index (kb.store.search_index), built on first use after a write (or by
         :meth:`warm`); a reader arriving during a build waits for it rather than building twice."""

@@ -116,3 +116,19 @@ def test_a_hubs_neighbourhood_reads_only_the_relations_it_can_show() -> None:
     ids = [n["id"] for n in got["nodes"]]
     assert len(ids) == 50 and ids[0] == "force/kent" and set(ids[1:]) <= set(officers[:50])
     assert store.calls["edges"] == 0 and store.calls["first_edges"] >= 1, dict(store.calls)
+
+
+def test_a_search_while_the_index_is_being_built_gets_a_clear_answer_at_once() -> None:
+    """A served KB just opened builds its search index in the background (seconds at 10^6 entities);
+    a search meanwhile is told so at once instead of waiting out the request's deadline."""
+    store = MemoryStore(None)
+    store.upsert_many([reference_facts(), crowd_facts(20)])
+    q = '{ search(text: "Kent") { node { id } } }'
+    with TestClient(create_app(store)) as client:
+        store.warmed()
+        store._search = None  # the index as after a reopen, its build under way (holding the build's lock)
+        with store._search_lock:
+            got = client.post("/graphql", json={"query": q}).json()
+        assert got["errors"][0]["message"].startswith("search is not ready yet: its index is being built")
+        again = client.post("/graphql", json={"query": q}).json()
+    assert "force/kent" in {h["node"]["id"] for h in again["data"]["search"]}
