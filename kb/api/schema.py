@@ -155,9 +155,7 @@ class _Fixed:
         if len(text) > 200:
             raise ApiError("search text is longer than 200 characters")
         if not info.context.store.search_ready():
-            raise ApiError(
-                "search is not ready yet: its index is being built (the KB was just opened); try again shortly"
-            )
+            raise ApiError("search is not ready yet: its index is being built (the KB was just opened); retry soon")
         hits = info.context.store.search(text, [t.value for t in types] if types else None, limit=first)
         info.context.budget.spend(2 * len(hits))
         return [t.SearchHit(score=h.score, node=t.wrap(h.node)) for h in hits]

@@ -190,7 +190,8 @@ class FollowingStore(Store):
         return self.current.search(text, types, limit)
 
     def search_ready(self) -> bool:
-        return self._opened.is_set() and self.current.search_ready()
+        # before the open, a search waits for the store like every read; then for nothing but the index
+        return not self._opened.is_set() or self.current.search_ready()
 
     def list(self, *args: Any, **kwargs: Any) -> Page:  # Store.list's parameters, passed on as they are
         return self.current.list(*args, **kwargs)
