@@ -36,7 +36,7 @@ _LOCATIVE = re.compile(r"\b(?:in|at|inside|outside|near)\s+(?:the\s+|a\s+)?$", r
 
 
 def locative_place(doc: ArticleDoc, i: int) -> str | None:
-    """The first place sentence ``i`` puts something in or at ("in Basingstoke", "at the Kent Showground"),
+    """The first place sentence ``i`` puts something in or at ("in Lowmarsh", "at the county showground"),
     not a place named as a possessor or a modifier ("Hampshire's unit")."""
     s = doc.sents[i]
     for m, pl in doc.ids_in_sentence(i, {"Place"}):
@@ -86,7 +86,7 @@ class _Chains:
         self.places()
 
     def places(self) -> None:
-        """An incident the article places only later ("the incident inside a school in Hackney", "the party
+        """An incident the article places only later ("the incident inside a school in Lowmarsh", "the party
         took place at X"): where it happened."""
         doc = self.doc
         placed = {r.source for r in doc.rels.values() if r.type == "OCCURRED_IN"}
@@ -161,7 +161,7 @@ class _Chains:
                 doc.relate("AGAINST", a.id, fid, evd)
 
     def unnamed_officer_near(self, i: int) -> bool:
-        """The sentence ``i`` or one of the two before it speaks of an officer it does not name ("a Kent
+        """The sentence ``i`` or one of the two before it speaks of an officer it does not name ("a Surrey
         Police officer who ...", "the officer", "a third officer")."""
         single = self.p.unnamed
         the_officer = _THE_OFFICER

@@ -187,7 +187,7 @@ def _gold_convention(relations: list[Relation], by_id: dict[str, Entity]) -> lis
 
 
 def _unnamed(person: Entity) -> bool:
-    """A spokesperson the article does not name ("a spokesperson for Kent Police")."""
+    """A spokesperson the article does not name ("a spokesperson for Surrey Police")."""
     return person.name.lower().startswith(("a spokesperson for", "a spokesman for", "a spokeswoman for"))
 
 

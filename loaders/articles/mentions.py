@@ -1009,7 +1009,7 @@ class MentionFinder:
         for m in self.mentions:
             if m.type in {"Person", "Officer"} and not m.surname_only and not m.anonymised:
                 full.setdefault(m.name.split()[-1], []).append(m)
-        # "Pr Name" beside "Aaron Name": a short unknown word before a named person's surname is a title or
+        # "Pr Name" beside "Tobias Name": a short unknown word before a named person's surname is a title or
         # a typo for one, not a second person
         for last, ms in full.items():
             if any(lx.is_given_name(x.name.split()[0]) for x in ms):
